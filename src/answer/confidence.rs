@@ -1,0 +1,94 @@
+//! The confidence rule: how sure the engine is that an entry answers a question.
+//!
+//! BM25 scores grow with the FAQ and the query and cannot be compared with a fixed
+//! threshold. What can: how much of the patron's question (weighted by how telling each word
+//! is) the entry's own question, alternates and tags cover, and how clearly the best entry
+//! stands out from the next one. A near-tie means the engine cannot tell two entries apart,
+//! and a wrong answer costs more than a librarian's reply, so a near-tie lowers confidence.
+
+/// How much a word counts when only the entry's answer (not its question, alternates or
+/// tags) contains it: the answer mentions many things it is not about.
+pub const ANSWER_ONLY_CREDIT: f32 = 0.4;
+/// A word matched only after typo correction is less certain than one typed right.
+pub const CORRECTED_CREDIT: f32 = 0.8;
+/// The share of a candidate's rank taken from its BM25 score relative to the best one.
+const BM25_SHARE: f32 = 0.15;
+/// A lead of this much (in rank) over the runner-up counts as a clear winner.
+const CLEAR_LEAD: f32 = 0.25;
+
+/// One query word as the rule sees it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WordMatch {
+    /// How telling the word is (inverse document frequency).
+    pub weight: f32,
+    /// 1.0 if the entry's topic contains it, `ANSWER_ONLY_CREDIT` if only its answer does,
+    /// 0 otherwise; already multiplied by `CORRECTED_CREDIT` for corrected words.
+    pub credit: f32,
+}
+
+/// The weighted share of the question an entry covers, in [0, 1].
+pub fn coverage(words: &[WordMatch]) -> f32 {
+    let total: f32 = words.iter().map(|w| w.weight).sum();
+    if total <= 0.0 {
+        return 0.0;
+    }
+    (words.iter().map(|w| w.weight * w.credit).sum::<f32>() / total).clamp(0.0, 1.0)
+}
+
+/// A candidate's rank in [0, 1]: mostly coverage, with BM25 (relative to the best hit)
+/// breaking ties between entries that cover the same words.
+pub fn rank(coverage: f32, bm25: f32, best_bm25: f32) -> f32 {
+    let relative = if best_bm25 > 0.0 { (bm25 / best_bm25).clamp(0.0, 1.0) } else { 0.0 };
+    (1.0 - BM25_SHARE) * coverage + BM25_SHARE * relative
+}
+
+/// Confidence in the best candidate, in [0, 1]: its rank, discounted when the runner-up is
+/// close (a tie halves it).
+pub fn confidence(best: f32, runner_up: f32) -> f32 {
+    let lead = ((best - runner_up) / CLEAR_LEAD).clamp(0.0, 1.0);
+    (best * (0.5 + 0.5 * lead)).clamp(0.0, 1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn w(weight: f32, credit: f32) -> WordMatch {
+        WordMatch { weight, credit }
+    }
+
+    #[test]
+    fn coverage_weights_rare_words_more() {
+        assert_eq!(coverage(&[w(1.0, 1.0), w(1.0, 1.0)]), 1.0);
+        let rare_missing = coverage(&[w(1.0, 1.0), w(3.0, 0.0)]);
+        let common_missing = coverage(&[w(3.0, 1.0), w(1.0, 0.0)]);
+        assert!(rare_missing < 0.3 && common_missing > 0.7);
+        assert_eq!(coverage(&[]), 0.0);
+    }
+
+    #[test]
+    fn answer_only_matches_count_less() {
+        let topic = coverage(&[w(1.0, 1.0)]);
+        let answer = coverage(&[w(1.0, ANSWER_ONLY_CREDIT)]);
+        assert!(answer < topic);
+    }
+
+    #[test]
+    fn rank_is_normalised() {
+        assert_eq!(rank(1.0, 10.0, 10.0), 1.0);
+        assert_eq!(rank(0.0, 0.0, 10.0), 0.0);
+        assert!(rank(1.0, 5.0, 10.0) < 1.0);
+        assert_eq!(rank(0.5, 1.0, 0.0), 0.85 * 0.5);
+    }
+
+    #[test]
+    fn near_ties_lower_confidence() {
+        assert_eq!(confidence(0.9, 0.0), 0.9);
+        assert!((confidence(0.9, 0.9) - 0.45).abs() < 1e-6);
+        assert!(confidence(0.9, 0.8) < confidence(0.9, 0.5));
+        for (a, b) in [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.3, 0.9)] {
+            let c = confidence(a, b);
+            assert!((0.0..=1.0).contains(&c));
+        }
+    }
+}

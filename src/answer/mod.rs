@@ -1,0 +1,236 @@
+//! The answer engine: decides whether the bot answers a patron itself (small talk, a FAQ
+//! entry), hands the conversation to a person, or escalates to the librarian queue.
+
+pub mod confidence;
+pub mod eval;
+mod intent;
+mod replies;
+
+use serde::{Deserialize, Serialize};
+
+use crate::faq::{FaqEntry, FaqSet};
+use crate::search::{Boosts, FaqIndex, QueryTerm};
+use confidence::{ANSWER_ONLY_CREDIT, CORRECTED_CREDIT, WordMatch};
+pub use intent::{SmallTalk, asks_for_person, small_talk};
+
+/// `[answer]` settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AnswerSettings {
+    /// Answer automatically only at or above this confidence (0..1).
+    pub threshold: f32,
+    /// How many candidate entries to report with each answer.
+    pub candidates: usize,
+    /// Field boosts of the FAQ index.
+    pub boosts: Boosts,
+}
+
+impl Default for AnswerSettings {
+    fn default() -> Self {
+        Self {
+            threshold: 0.6,
+            candidates: 5,
+            boosts: Boosts::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Smalltalk,
+    Handoff,
+    Faq,
+    Escalate,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Smalltalk => "smalltalk",
+            Outcome::Handoff => "handoff",
+            Outcome::Faq => "faq",
+            Outcome::Escalate => "escalate",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Candidate {
+    pub id: String,
+    /// The candidate's rank in [0, 1] (see `confidence::rank`).
+    pub score: f32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Answer {
+    pub outcome: Outcome,
+    pub faq_id: Option<String>,
+    /// Confidence in the best FAQ entry, in [0, 1], whatever the outcome.
+    pub confidence: f32,
+    pub candidates: Vec<Candidate>,
+    /// What the patron is sent.
+    pub reply: String,
+    /// The language the question was taken to be in.
+    pub lang: String,
+}
+
+struct LangIndex {
+    lang: String,
+    index: FaqIndex,
+    /// Positions in `FaqSet::entries` of the index's entries, in index order.
+    entries: Vec<usize>,
+}
+
+pub struct AnswerEngine {
+    faq: FaqSet,
+    indexes: Vec<LangIndex>,
+    settings: AnswerSettings,
+}
+
+/// How deep to look in BM25 order before re-ranking by coverage.
+const SEARCH_DEPTH: usize = 10;
+
+impl AnswerEngine {
+    pub fn new(faq: FaqSet, settings: AnswerSettings) -> anyhow::Result<Self> {
+        let mut indexes = Vec::new();
+        for lang in faq.languages() {
+            let entries: Vec<usize> = (0..faq.entries.len()).filter(|&i| faq.entries[i].lang == lang).collect();
+            let refs: Vec<&FaqEntry> = entries.iter().map(|&i| &faq.entries[i]).collect();
+            let index = FaqIndex::build(&lang, &refs, settings.boosts)?;
+            indexes.push(LangIndex { lang, index, entries });
+        }
+        Ok(Self { faq, indexes, settings })
+    }
+
+    pub fn faq(&self) -> &FaqSet {
+        &self.faq
+    }
+
+    pub fn settings(&self) -> &AnswerSettings {
+        &self.settings
+    }
+
+    /// Decides what to do with a patron's message. `lang_hint` is the language the channel
+    /// reports for the patron, if any.
+    pub fn answer(&self, text: &str, lang_hint: Option<&str>) -> Answer {
+        let li = self.pick_language(text, lang_hint);
+        let lang = li.map(|l| l.lang.clone()).unwrap_or_else(|| self.faq.default_lang.clone());
+        let (candidates, confidence) = match li {
+            Some(li) => self.rank(li, text),
+            None => (Vec::new(), 0.0),
+        };
+        let (outcome, faq_id, reply) = if asks_for_person(text) {
+            (Outcome::Handoff, None, replies::handoff(&lang).to_string())
+        } else if let Some(kind) = small_talk(text) {
+            (Outcome::Smalltalk, None, replies::small_talk(kind, &lang).to_string())
+        } else if confidence >= self.settings.threshold && !candidates.is_empty() {
+            let id = candidates[0].id.clone();
+            let reply = self.answer_text(&id, &lang).to_string();
+            (Outcome::Faq, Some(id), reply)
+        } else {
+            (Outcome::Escalate, None, replies::escalated(&lang).to_string())
+        };
+        Answer {
+            outcome,
+            faq_id,
+            confidence,
+            candidates,
+            reply,
+            lang,
+        }
+    }
+
+    /// The entry's answer in `lang`, else in the default language.
+    pub fn answer_text(&self, id: &str, lang: &str) -> &str {
+        let find = |l: &str| self.faq.entries.iter().find(|e| e.id == id && e.lang == l);
+        find(lang)
+            .or_else(|| find(&self.faq.default_lang))
+            .map(|e| e.answer.as_str())
+            .unwrap_or_default()
+    }
+
+    fn pick_language(&self, text: &str, hint: Option<&str>) -> Option<&LangIndex> {
+        let by_code = |code: &str| self.indexes.iter().find(|l| l.lang == code);
+        if let Some(li) = hint.and_then(|h| by_code(h.split(['-', '_']).next().unwrap_or(h))) {
+            return Some(li);
+        }
+        let (cyrillic, latin) = text.chars().fold((0, 0), |(c, l), ch| match ch {
+            'а'..='я' | 'А'..='Я' | 'ё' | 'Ё' => (c + 1, l),
+            'a'..='z' | 'A'..='Z' => (c, l + 1),
+            _ => (c, l),
+        });
+        if cyrillic > latin {
+            if let Some(li) = by_code("ru").or_else(|| by_code("uk")) {
+                return Some(li);
+            }
+        }
+        let default = self.indexes.first()?;
+        let default_hits = default.index.analyzer().stopword_hits(text);
+        self.indexes
+            .iter()
+            .skip(1)
+            .filter(|li| li.lang != "ru")
+            .map(|li| (li.index.analyzer().stopword_hits(text), li))
+            .filter(|(hits, _)| *hits > default_hits)
+            .max_by_key(|(hits, _)| *hits)
+            .map(|(_, li)| li)
+            .or(Some(default))
+    }
+
+    /// The best entries for a text, re-ranked by coverage, and the confidence in the first.
+    fn rank(&self, li: &LangIndex, text: &str) -> (Vec<Candidate>, f32) {
+        let terms = li.index.analyse(text);
+        let hits = match li.index.search(&terms, SEARCH_DEPTH) {
+            Ok(hits) => hits,
+            Err(e) => {
+                tracing::error!(error = %e, "FAQ search failed");
+                return (Vec::new(), 0.0);
+            }
+        };
+        let Some(best_bm25) = hits.first().map(|h| h.bm25) else {
+            return (Vec::new(), 0.0);
+        };
+        let weights: Vec<f32> = terms.iter().map(|t| li.index.idf(&t.stem)).collect();
+        let mut ranked: Vec<(usize, f32)> = hits
+            .iter()
+            .map(|hit| {
+                let words: Vec<WordMatch> = terms
+                    .iter()
+                    .zip(&weights)
+                    .map(|(t, &weight)| WordMatch {
+                        weight,
+                        credit: credit(&li.index, hit.doc, t),
+                    })
+                    .collect();
+                let cov = confidence::coverage(&words);
+                (hit.doc, confidence::rank(cov, hit.bm25, best_bm25))
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let best = ranked.first().map(|r| r.1).unwrap_or(0.0);
+        let runner_up = ranked.get(1).map(|r| r.1).unwrap_or(0.0);
+        let candidates = ranked
+            .iter()
+            .take(self.settings.candidates)
+            .map(|&(doc, score)| Candidate {
+                id: self.faq.entries[li.entries[li.index.entry(doc)]].id.clone(),
+                score: (score * 1000.0).round() / 1000.0,
+            })
+            .collect();
+        (candidates, confidence::confidence(best, runner_up))
+    }
+}
+
+fn credit(index: &FaqIndex, doc: usize, term: &QueryTerm) -> f32 {
+    let base = if !term.known {
+        0.0
+    } else if index.in_topic(doc, &term.stem) {
+        1.0
+    } else if index.in_answer(doc, &term.stem) {
+        ANSWER_ONLY_CREDIT
+    } else {
+        0.0
+    };
+    if term.corrected { base * CORRECTED_CREDIT } else { base }
+}

@@ -1,0 +1,231 @@
+//! The `refdesk` command line.
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+
+use crate::answer::{AnswerEngine, Candidate, eval};
+use crate::config::Settings;
+use crate::faq::{FaqSet, load_dir};
+
+#[derive(Parser)]
+#[command(name = "refdesk", version, about = "A library's reference desk in every chat a patron uses")]
+struct Cli {
+    /// Settings file (default: ./refdesk.toml if it exists, else built-in defaults).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the reply a patron would get.
+    Ask(AskArgs),
+    /// Measure answer quality on a JSONL file of {"q": ..., "expect": [...]} cases.
+    Eval(EvalArgs),
+    /// Work with the FAQ files.
+    Faq {
+        #[command(subcommand)]
+        command: FaqCommand,
+    },
+    /// Measure performance.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+#[derive(Args)]
+struct AskArgs {
+    /// The patron's message, or `-` to read one message per line from stdin.
+    text: String,
+    /// One JSON object per answer: outcome, faq_id, confidence, candidates.
+    #[arg(long)]
+    json: bool,
+    /// The patron's language, as a channel would report it (default: detected).
+    #[arg(long)]
+    lang: Option<String>,
+    /// FAQ directory (default: `faq.dir` from the settings).
+    #[arg(long, value_name = "DIR")]
+    faq: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct EvalArgs {
+    #[arg(long, value_name = "FILE.jsonl")]
+    cases: PathBuf,
+    #[arg(long, value_name = "DIR")]
+    faq: Option<PathBuf>,
+    #[arg(long)]
+    json: bool,
+    /// List the cases the engine got wrong.
+    #[arg(long)]
+    misses: bool,
+}
+
+#[derive(Subcommand)]
+enum FaqCommand {
+    /// Validate every FAQ file; print `path:line: problem` and exit 1 on any problem.
+    Check {
+        /// FAQ directory (default: `faq.dir` from the settings).
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// p50/p99 latency of answer() on the FAQ and on a generated FAQ of `--entries` entries.
+    Answer {
+        #[arg(long, value_name = "DIR")]
+        faq: Option<PathBuf>,
+        #[arg(long, default_value_t = 10_000)]
+        entries: usize,
+        #[arg(long, default_value_t = 2_000)]
+        rounds: usize,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let settings = Settings::load(cli.config.as_deref())?;
+    crate::telemetry::init(&settings.log);
+    match cli.command {
+        Command::Ask(args) => ask(&settings, args),
+        Command::Eval(args) => run_eval(&settings, args),
+        Command::Faq {
+            command: FaqCommand::Check { dir },
+        } => Ok(faq_check(dir.as_deref().unwrap_or(&settings.faq.dir), &settings.faq.default_language)),
+        Command::Bench {
+            command: BenchCommand::Answer { faq, entries, rounds },
+        } => bench_answer(&settings, faq.as_deref(), entries, rounds),
+    }
+}
+
+fn load_faq(settings: &Settings, dir: Option<&Path>) -> anyhow::Result<FaqSet> {
+    let dir = dir.unwrap_or(&settings.faq.dir);
+    load_dir(dir, &settings.faq.default_language).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!("the FAQ in {} has problems:\n{}", dir.display(), lines.join("\n"))
+    })
+}
+
+fn engine(settings: &Settings, dir: Option<&Path>) -> anyhow::Result<AnswerEngine> {
+    AnswerEngine::new(load_faq(settings, dir)?, settings.answer.clone())
+}
+
+fn faq_check(dir: &Path, default_lang: &str) -> ExitCode {
+    match load_dir(dir, default_lang) {
+        Ok(set) => {
+            println!(
+                "{}: {} entries, {} files, languages: {}",
+                dir.display(),
+                set.ids().len(),
+                set.entries.len(),
+                set.languages().join(", ")
+            );
+            ExitCode::SUCCESS
+        }
+        Err(errors) => {
+            for e in &errors {
+                println!("{e}");
+            }
+            eprintln!("{} problem(s) found", errors.len());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct AskLine<'a> {
+    q: &'a str,
+    outcome: &'static str,
+    faq_id: Option<&'a str>,
+    confidence: f32,
+    candidates: &'a [Candidate],
+    lang: &'a str,
+    reply: &'a str,
+}
+
+fn ask(settings: &Settings, args: AskArgs) -> anyhow::Result<ExitCode> {
+    let engine = engine(settings, args.faq.as_deref())?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let answer_one = |q: &str, out: &mut dyn Write| -> anyhow::Result<()> {
+        let a = engine.answer(q, args.lang.as_deref());
+        if args.json {
+            let line = AskLine {
+                q,
+                outcome: a.outcome.as_str(),
+                faq_id: a.faq_id.as_deref(),
+                confidence: (a.confidence * 1000.0).round() / 1000.0,
+                candidates: &a.candidates,
+                lang: &a.lang,
+                reply: &a.reply,
+            };
+            writeln!(out, "{}", serde_json::to_string(&line)?)?;
+        } else {
+            writeln!(out, "{}", a.reply)?;
+        }
+        Ok(())
+    };
+    if args.text == "-" {
+        for line in std::io::stdin().lock().lines() {
+            let line = line.context("cannot read stdin")?;
+            if !line.trim().is_empty() {
+                answer_one(line.trim(), &mut out)?;
+            }
+        }
+    } else {
+        answer_one(&args.text, &mut out)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_eval(settings: &Settings, args: EvalArgs) -> anyhow::Result<ExitCode> {
+    let engine = engine(settings, args.faq.as_deref())?;
+    let file = std::fs::File::open(&args.cases).with_context(|| format!("cannot open {}", args.cases.display()))?;
+    let cases = eval::read_cases(std::io::BufReader::new(file), &args.cases.display().to_string())?;
+    let report = eval::evaluate(&engine, &cases);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.to_text(args.misses));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bench_answer(settings: &Settings, dir: Option<&Path>, entries: usize, rounds: usize) -> anyhow::Result<ExitCode> {
+    let base = load_faq(settings, dir)?;
+    let small = AnswerEngine::new(base.clone(), settings.answer.clone())?;
+    let build = std::time::Instant::now();
+    let large = AnswerEngine::new(crate::bench::synthetic_faq(&base, entries), settings.answer.clone())?;
+    let build = build.elapsed();
+    println!("answer() latency, {} queries x {rounds} rounds", crate::bench::QUERIES.len());
+    for (name, engine) in [(format!("{} entries", small.faq().entries.len()), &small), (format!("{entries} entries (generated)"), &large)] {
+        let l = crate::bench::measure(engine, rounds);
+        println!(
+            "{name:<28} p50 {:>8.1} µs   p99 {:>8.1} µs   max {:>8.1} µs   ({} calls)",
+            l.p50.as_secs_f64() * 1e6,
+            l.p99.as_secs_f64() * 1e6,
+            l.max.as_secs_f64() * 1e6,
+            l.calls
+        );
+    }
+    println!("index build for {entries} entries: {:.2} s", build.as_secs_f64());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,177 @@
+//! Settings: built-in defaults, then a TOML file (`--config`, else `./refdesk.toml` if it
+//! exists), then `REFDESK__SECTION__KEY` environment variables. `config.example.toml`
+//! documents every setting with its default.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::{Deserialize, Serialize};
+
+use crate::answer::AnswerSettings;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub faq: FaqSettings,
+    pub answer: AnswerSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FaqSettings {
+    /// The directory of FAQ files.
+    pub dir: PathBuf,
+    /// The language of files without a language suffix (`hours.md`).
+    pub default_language: String,
+    /// Rebuild the index when a file in `dir` changes.
+    pub watch: bool,
+}
+
+impl Default for FaqSettings {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::from("faq"),
+            default_language: "en".into(),
+            watch: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// A tracing filter: `info`, `refdesk=debug,tower_http=info`, ... (`RUST_LOG` wins).
+    pub level: String,
+    /// `text` for people, `json` for log collectors.
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            level: "info".into(),
+            format: LogFormat::Text,
+        }
+    }
+}
+
+const ENV_PREFIX: &str = "REFDESK__";
+const DEFAULT_FILE: &str = "refdesk.toml";
+
+impl Settings {
+    /// Loads settings the documented way, reading the process environment.
+    pub fn load(explicit: Option<&Path>) -> anyhow::Result<Self> {
+        let path = match explicit {
+            Some(p) => Some(p.to_path_buf()),
+            None => Some(PathBuf::from(DEFAULT_FILE)).filter(|p| p.exists()),
+        };
+        let text = match &path {
+            Some(p) => std::fs::read_to_string(p).with_context(|| format!("cannot read config file {}", p.display()))?,
+            None => String::new(),
+        };
+        let source = path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "built-in defaults".into());
+        Self::from_sources(&text, &source, std::env::vars())
+    }
+
+    /// Settings from a TOML text and `(name, value)` environment pairs.
+    pub fn from_sources(
+        toml_text: &str,
+        source: &str,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> anyhow::Result<Self> {
+        let mut table: toml::Table = toml::from_str(toml_text).with_context(|| format!("{source}: invalid TOML"))?;
+        for (name, value) in env {
+            let Some(path) = name.strip_prefix(ENV_PREFIX) else { continue };
+            let keys: Vec<String> = path.split("__").map(str::to_lowercase).collect();
+            if keys.len() < 2 || keys.iter().any(String::is_empty) {
+                bail!("{name}: expected {ENV_PREFIX}SECTION__KEY");
+            }
+            set_path(&mut table, &keys, parse_env_value(&value)).with_context(|| format!("environment variable {name}"))?;
+        }
+        toml::Value::Table(table)
+            .try_into()
+            .with_context(|| format!("invalid settings (from {source} and {ENV_PREFIX}* variables)"))
+    }
+}
+
+/// An environment value is read as a TOML value when it is one (`0.7`, `true`, `["a"]`),
+/// else as a plain string, so `REFDESK__FAQ__DIR=/srv/faq` needs no quotes.
+fn parse_env_value(raw: &str) -> toml::Value {
+    toml::from_str::<toml::Table>(&format!("v = {raw}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(raw.to_string()))
+}
+
+fn set_path(table: &mut toml::Table, keys: &[String], value: toml::Value) -> anyhow::Result<()> {
+    let (last, parents) = keys.split_last().expect("at least two keys");
+    let mut current = table;
+    for key in parents {
+        let entry = current.entry(key.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        current = match entry {
+            toml::Value::Table(t) => t,
+            _ => bail!("`{key}` is not a section"),
+        };
+    }
+    current.insert(last.clone(), value);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_without_any_source() {
+        let s = Settings::from_sources("", "test", env(&[])).unwrap();
+        assert_eq!(s, Settings::default());
+        assert_eq!(s.faq.dir, PathBuf::from("faq"));
+    }
+
+    #[test]
+    fn file_then_environment() {
+        let s = Settings::from_sources(
+            "[answer]\nthreshold = 0.7\n[faq]\ndefault_language = \"ru\"\n",
+            "test",
+            env(&[
+                ("REFDESK__ANSWER__THRESHOLD", "0.8"),
+                ("REFDESK__FAQ__DIR", "/srv/faq"),
+                ("REFDESK__ANSWER__BOOSTS__QUESTION", "4"),
+                ("UNRELATED", "x"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.answer.threshold, 0.8);
+        assert_eq!(s.faq.default_language, "ru");
+        assert_eq!(s.faq.dir, PathBuf::from("/srv/faq"));
+        assert_eq!(s.answer.boosts.question, 4.0);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_errors() {
+        let err = Settings::from_sources("[answer]\nthreshhold = 0.7\n", "x.toml", env(&[])).unwrap_err();
+        assert!(format!("{err:#}").contains("threshhold"), "{err:#}");
+        let err = Settings::from_sources("", "x", env(&[("REFDESK__ANSWER__THRESHOLD", "high")])).unwrap_err();
+        assert!(format!("{err:#}").contains("threshold"), "{err:#}");
+        assert!(Settings::from_sources("", "x", env(&[("REFDESK__ANSWER", "1")])).is_err());
+    }
+
+    #[test]
+    fn example_config_is_the_default() {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.toml")).unwrap();
+        let s = Settings::from_sources(&text, "config.example.toml", env(&[])).unwrap();
+        assert_eq!(s, Settings::default());
+    }
+}

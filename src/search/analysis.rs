@@ -1,0 +1,185 @@
+//! Per-language analysis shared by indexing and querying, so both sides always agree:
+//! split into words, lowercase, drop stop words, stem.
+
+use std::collections::HashSet;
+
+use rust_stemmers::{Algorithm, Stemmer};
+
+pub struct Analyzer {
+    lang: String,
+    stemmer: Option<Stemmer>,
+    stopwords: HashSet<&'static str>,
+}
+
+impl Analyzer {
+    pub fn for_language(lang: &str) -> Self {
+        let algorithm = match lang {
+            "en" => Some(Algorithm::English),
+            "ru" => Some(Algorithm::Russian),
+            "es" => Some(Algorithm::Spanish),
+            "de" => Some(Algorithm::German),
+            "fr" => Some(Algorithm::French),
+            "it" => Some(Algorithm::Italian),
+            "pt" => Some(Algorithm::Portuguese),
+            "nl" => Some(Algorithm::Dutch),
+            "tr" => Some(Algorithm::Turkish),
+            "sv" => Some(Algorithm::Swedish),
+            "no" | "nb" => Some(Algorithm::Norwegian),
+            "da" => Some(Algorithm::Danish),
+            "fi" => Some(Algorithm::Finnish),
+            "hu" => Some(Algorithm::Hungarian),
+            "ro" => Some(Algorithm::Romanian),
+            "el" => Some(Algorithm::Greek),
+            "ar" => Some(Algorithm::Arabic),
+            _ => None,
+        };
+        Self {
+            lang: lang.to_string(),
+            stemmer: algorithm.map(Stemmer::create),
+            stopwords: stopwords(lang).iter().copied().collect(),
+        }
+    }
+
+    pub fn lang(&self) -> &str {
+        &self.lang
+    }
+
+    /// Lowercased words. Hyphens and apostrophes inside a word join short pieces
+    /// ("e-book" -> "ebook", "wi-fi" -> "wifi") and split long ones ("self-service" ->
+    /// "self", "service"); a trailing "'s" or "'t" is dropped.
+    pub fn words(&self, text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut pieces: Vec<String> = Vec::new();
+        let mut current = String::new();
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c.is_alphanumeric() {
+                current.extend(c.to_lowercase());
+            } else if (c == '-' || c == '\'' || c == '’')
+                && !current.is_empty()
+                && chars.peek().is_some_and(|n| n.is_alphanumeric())
+            {
+                pieces.push(std::mem::take(&mut current));
+                if c != '-' {
+                    // Contractions: keep the stem of "what's", "don't", "library's".
+                    while chars.peek().is_some_and(|n| n.is_alphanumeric()) {
+                        chars.next();
+                    }
+                }
+            } else {
+                flush_word(&mut pieces, &mut current, &mut out);
+            }
+        }
+        flush_word(&mut pieces, &mut current, &mut out);
+        out
+    }
+
+    pub fn is_stopword(&self, word: &str) -> bool {
+        self.stopwords.contains(word) || (word.chars().count() == 1 && !word.chars().all(|c| c.is_numeric()))
+    }
+
+    pub fn stem(&self, word: &str) -> String {
+        match &self.stemmer {
+            Some(s) => s.stem(word).into_owned(),
+            None => word.to_string(),
+        }
+    }
+
+    /// The index terms of a text: words without stop words, stemmed.
+    pub fn terms(&self, text: &str) -> Vec<String> {
+        self.words(text)
+            .into_iter()
+            .filter(|w| !self.is_stopword(w))
+            .map(|w| self.stem(&w))
+            .collect()
+    }
+
+    /// How many of the text's words are stop words of this language: a cheap signal for
+    /// telling languages that share a script apart.
+    pub fn stopword_hits(&self, text: &str) -> usize {
+        self.words(text).iter().filter(|w| self.stopwords.contains(w.as_str())).count()
+    }
+}
+
+fn flush_word(pieces: &mut Vec<String>, current: &mut String, out: &mut Vec<String>) {
+    if !current.is_empty() {
+        pieces.push(std::mem::take(current));
+    }
+    if pieces.is_empty() {
+        return;
+    }
+    if pieces.len() > 1 && pieces.iter().any(|p| p.chars().count() <= 2) {
+        out.push(pieces.concat());
+    } else {
+        out.append(pieces);
+    }
+    pieces.clear();
+}
+
+/// Function words and the filler of questions to a library ("can you tell me how ...").
+/// They carry no topic, so they are neither indexed nor counted when judging how much of a
+/// question an entry covers.
+fn stopwords(lang: &str) -> &'static [&'static str] {
+    match lang {
+        "en" => &[
+            "a", "about", "am", "an", "and", "any", "anyone", "anything", "are", "as", "at", "be", "been",
+            "but", "by", "can", "could", "did", "do", "does", "doing", "for", "from", "get", "getting",
+            "got", "had", "has", "have", "he", "her", "here", "hey", "hi", "his", "how", "i", "if", "im",
+            "in", "into", "is", "it", "its", "just", "know", "let", "like", "me", "might", "my", "need",
+            "of", "on", "or", "our", "please", "pls", "plz", "should", "so", "some", "someone",
+            "something", "tell", "than", "that", "the", "their", "them", "then", "there", "these",
+            "they", "this", "those", "to", "u", "ur", "us", "want", "was", "way", "we", "were", "what",
+            "whats", "when", "where", "which", "who", "why", "will", "with", "would", "you", "your",
+            "yours", "also", "still", "really", "much", "many", "possible", "ok", "okay", "hello",
+            "thanks", "thank", "there", "go", "going", "able", "use", "using", "anywhere", "now",
+            "again", "yet", "too", "very", "all", "one", "ones", "help", "find", "out", "up",
+        ],
+        "ru" => &[
+            "а", "в", "во", "вы", "вас", "вам", "где", "да", "для", "до", "его", "ее", "её", "если",
+            "есть", "же", "за", "и", "из", "или", "им", "их", "к", "как", "какие", "какой", "какая",
+            "когда", "ко", "кто", "ли", "мне", "меня", "мой", "моя", "мои", "можно", "могу", "мы",
+            "на", "над", "не", "нет", "ни", "но", "ну", "о", "об", "от", "по", "под", "пожалуйста",
+            "при", "с", "со", "так", "там", "то", "тут", "у", "что", "чтобы", "это", "этот", "эта",
+            "я", "ваш", "ваша", "ваши", "здесь", "сколько", "надо", "нужно", "хочу", "подскажите",
+            "скажите", "привет", "здравствуйте", "спасибо", "будет", "быть", "был", "была", "бы",
+            "уже", "ещё", "еще", "очень", "все", "всё", "можете",
+        ],
+        "es" => &[
+            "a", "al", "algo", "como", "cómo", "con", "cuando", "cuándo", "cual", "cuál", "de", "del",
+            "donde", "dónde", "el", "él", "en", "es", "esta", "está", "este", "hay", "la", "las", "lo",
+            "los", "me", "mi", "mis", "no", "o", "para", "pero", "por", "puedo", "puede", "qué", "que",
+            "se", "si", "sí", "su", "sus", "te", "tengo", "tiene", "un", "una", "unos", "y", "yo",
+            "hola", "gracias", "favor", "quiero", "necesito", "ustedes", "usted", "cuánto", "cuanto",
+            "son", "ser", "estoy", "hacer", "sobre",
+        ],
+        _ => &[],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_join_short_hyphenated_pieces_and_drop_contractions() {
+        let en = Analyzer::for_language("en");
+        assert_eq!(en.words("E-books & Wi-Fi: what's self-service?"), vec![
+            "ebooks", "wifi", "what", "self", "service"
+        ]);
+        assert_eq!(en.words("the library’s hours"), vec!["the", "library", "hours"]);
+    }
+
+    #[test]
+    fn terms_are_stemmed_without_stopwords() {
+        let en = Analyzer::for_language("en");
+        assert_eq!(en.terms("How do I renew my borrowed books?"), vec!["renew", "borrow", "book"]);
+        let ru = Analyzer::for_language("ru");
+        assert_eq!(ru.terms("Как продлить книги?"), vec!["продл", "книг"]);
+    }
+
+    #[test]
+    fn unknown_language_still_splits_and_lowercases() {
+        let xx = Analyzer::for_language("xx");
+        assert_eq!(xx.terms("Kütüphane SAATLERI"), vec!["kütüphane", "saatleri"]);
+    }
+}

@@ -1,0 +1,349 @@
+//! The FAQ index of one language: a tantivy index with the question, alternates, tags and
+//! answer in separate fields, plus the per-entry term sets the confidence rule needs.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::tokenizer::{PreTokenizedString, Token};
+use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
+
+use super::{Analyzer, Corrector};
+use crate::faq::FaqEntry;
+
+/// How much a match in each field counts in BM25 ranking.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Boosts {
+    pub question: f32,
+    pub alternates: f32,
+    pub tags: f32,
+    pub answer: f32,
+}
+
+impl Default for Boosts {
+    fn default() -> Self {
+        Self {
+            question: 3.0,
+            alternates: 2.0,
+            tags: 1.5,
+            answer: 0.5,
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    id: Field,
+    ord: Field,
+    question: Field,
+    alternates: Field,
+    tags: Field,
+    answer: Field,
+}
+
+/// What the index knows of one entry beyond tantivy's postings.
+struct Doc {
+    /// Position of the entry in the slice the index was built from.
+    entry: usize,
+    /// Stems of the question, alternates and tags: what the entry says it is about.
+    topic_terms: HashSet<String>,
+    answer_terms: HashSet<String>,
+}
+
+/// One analysed word of a patron's question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryTerm {
+    pub stem: String,
+    /// The patron's word was not in the FAQ vocabulary and was corrected to one that is.
+    pub corrected: bool,
+    /// The stem occurs somewhere in this FAQ.
+    pub known: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hit {
+    /// Index into the index's documents (see `entry`).
+    pub doc: usize,
+    pub bm25: f32,
+}
+
+pub struct FaqIndex {
+    analyzer: Analyzer,
+    corrector: Corrector,
+    reader: IndexReader,
+    fields: Fields,
+    boosts: Boosts,
+    docs: Vec<Doc>,
+    /// segment ordinal -> doc id -> position in `docs`.
+    doc_map: Vec<Vec<u32>>,
+    doc_freq: HashMap<String, u32>,
+}
+
+impl FaqIndex {
+    /// Builds an in-memory index of `entries`, all in `lang`.
+    pub fn build(lang: &str, entries: &[&FaqEntry], boosts: Boosts) -> tantivy::Result<Self> {
+        let analyzer = Analyzer::for_language(lang);
+        let (schema, fields) = schema();
+        let index = Index::create_in_ram(schema);
+        let mut writer = index.writer_with_num_threads(1, 50_000_000)?;
+
+        let mut docs = Vec::with_capacity(entries.len());
+        let mut doc_freq: HashMap<String, u32> = HashMap::new();
+        let mut surface: HashMap<String, u32> = HashMap::new();
+        for (ord, entry) in entries.iter().enumerate() {
+            let mut doc = TantivyDocument::default();
+            doc.add_text(fields.id, &entry.id);
+            doc.add_u64(fields.ord, ord as u64);
+            doc.add_pre_tokenized_text(fields.question, pre_tokenize(&analyzer, &entry.question));
+            for alt in &entry.alternates {
+                doc.add_pre_tokenized_text(fields.alternates, pre_tokenize(&analyzer, alt));
+            }
+            for tag in &entry.tags {
+                doc.add_pre_tokenized_text(fields.tags, pre_tokenize(&analyzer, tag));
+            }
+            doc.add_pre_tokenized_text(fields.answer, pre_tokenize(&analyzer, &plain_text(&entry.answer)));
+            writer.add_document(doc)?;
+
+            let topic_text = std::iter::once(entry.question.as_str())
+                .chain(entry.alternates.iter().map(String::as_str))
+                .chain(entry.tags.iter().map(String::as_str));
+            let topic_terms: HashSet<String> = topic_text.flat_map(|t| analyzer.terms(t)).collect();
+            let answer_text = plain_text(&entry.answer);
+            let answer_terms: HashSet<String> = analyzer.terms(&answer_text).into_iter().collect();
+            let mut entry_words: HashSet<String> = HashSet::new();
+            for text in [entry.question.as_str(), answer_text.as_str()]
+                .into_iter()
+                .chain(entry.alternates.iter().map(String::as_str))
+                .chain(entry.tags.iter().map(String::as_str))
+            {
+                entry_words.extend(analyzer.words(text).into_iter().filter(|w| !analyzer.is_stopword(w)));
+            }
+            for w in entry_words {
+                *surface.entry(w).or_default() += 1;
+            }
+            for t in topic_terms.union(&answer_terms) {
+                *doc_freq.entry(t.clone()).or_default() += 1;
+            }
+            docs.push(Doc {
+                entry: ord,
+                topic_terms,
+                answer_terms,
+            });
+        }
+        writer.commit()?;
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+
+        let searcher = reader.searcher();
+        let mut doc_map = Vec::with_capacity(searcher.segment_readers().len());
+        for segment in searcher.segment_readers() {
+            let column = segment.fast_fields().u64("ord")?;
+            let map = (0..segment.max_doc())
+                .map(|d| column.first(d).unwrap_or_default() as u32)
+                .collect();
+            doc_map.push(map);
+        }
+        let corrector = Corrector::new(surface.iter().map(|(w, c)| (w.as_str(), *c)));
+        Ok(Self {
+            analyzer,
+            corrector,
+            reader,
+            fields,
+            boosts,
+            docs,
+            doc_map,
+            doc_freq,
+        })
+    }
+
+    pub fn analyzer(&self) -> &Analyzer {
+        &self.analyzer
+    }
+
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    /// The position of a hit's entry in the slice given to `build`.
+    pub fn entry(&self, doc: usize) -> usize {
+        self.docs[doc].entry
+    }
+
+    /// The patron's words as index terms: stop words dropped, misspellings corrected
+    /// against the FAQ's own vocabulary, stemmed, each term once.
+    pub fn analyse(&self, text: &str) -> Vec<QueryTerm> {
+        let mut terms: Vec<QueryTerm> = Vec::new();
+        for word in self.analyzer.words(text) {
+            if self.analyzer.is_stopword(&word) {
+                continue;
+            }
+            let stem = self.analyzer.stem(&word);
+            let term = if self.doc_freq.contains_key(&stem) {
+                QueryTerm { stem, corrected: false, known: true }
+            } else if let Some(fixed) = self.corrector.correct(&word) {
+                let stem = self.analyzer.stem(fixed);
+                let known = self.doc_freq.contains_key(&stem);
+                QueryTerm { stem, corrected: true, known }
+            } else {
+                QueryTerm { stem, corrected: false, known: false }
+            };
+            if !terms.iter().any(|t| t.stem == term.stem) {
+                terms.push(term);
+            }
+        }
+        terms
+    }
+
+    /// BM25 over the four fields with their boosts; best first.
+    pub fn search(&self, terms: &[QueryTerm], limit: usize) -> tantivy::Result<Vec<Hit>> {
+        let f = self.fields;
+        let b = self.boosts;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for t in terms.iter().filter(|t| t.known) {
+            for (field, boost) in [
+                (f.question, b.question),
+                (f.alternates, b.alternates),
+                (f.tags, b.tags),
+                (f.answer, b.answer),
+            ] {
+                let q = TermQuery::new(Term::from_field_text(field, &t.stem), IndexRecordOption::WithFreqs);
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost))));
+            }
+        }
+        if clauses.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&BooleanQuery::new(clauses), &TopDocs::with_limit(limit).order_by_score())?;
+        Ok(top
+            .into_iter()
+            .map(|(score, addr)| Hit {
+                doc: self.doc_map[addr.segment_ord as usize][addr.doc_id as usize] as usize,
+                bm25: score,
+            })
+            .collect())
+    }
+
+    /// Inverse document frequency of a stem among the entries; unknown stems count as rare.
+    pub fn idf(&self, stem: &str) -> f32 {
+        let n = self.docs.len() as f32;
+        let df = self.doc_freq.get(stem).copied().unwrap_or(0) as f32;
+        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+    }
+
+    /// Whether the entry's question, alternates or tags contain the stem.
+    pub fn in_topic(&self, doc: usize, stem: &str) -> bool {
+        self.docs[doc].topic_terms.contains(stem)
+    }
+
+    pub fn in_answer(&self, doc: usize, stem: &str) -> bool {
+        self.docs[doc].answer_terms.contains(stem)
+    }
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut sb = Schema::builder();
+    let text = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default().set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let fields = Fields {
+        id: sb.add_text_field("id", STRING | STORED),
+        ord: sb.add_u64_field("ord", FAST),
+        question: sb.add_text_field("question", text.clone()),
+        alternates: sb.add_text_field("alternates", text.clone()),
+        tags: sb.add_text_field("tags", text.clone()),
+        answer: sb.add_text_field("answer", text),
+    };
+    (sb.build(), fields)
+}
+
+/// Our own analysis handed to tantivy as tokens, so indexing and querying cannot drift apart.
+fn pre_tokenize(analyzer: &Analyzer, text: &str) -> PreTokenizedString {
+    let tokens = analyzer
+        .terms(text)
+        .into_iter()
+        .enumerate()
+        .map(|(position, term)| Token {
+            position,
+            position_length: 1,
+            text: term,
+            ..Token::default()
+        })
+        .collect();
+    PreTokenizedString {
+        text: text.to_string(),
+        tokens,
+    }
+}
+
+/// Markdown without link targets: a URL's pieces ("https", "example", "edu") are not words a
+/// patron asks with.
+pub fn plain_text(markdown: &str) -> String {
+    let mut out = String::with_capacity(markdown.len());
+    let mut rest = markdown;
+    while let Some(start) = rest.find("](") {
+        out.push_str(&rest[..start]);
+        match rest[start..].find(')') {
+            Some(end) => rest = &rest[start + end + 1..],
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out.split_whitespace()
+        .filter(|w| !w.contains("://") && !w.contains('@'))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn entry(id: &str, q: &str, alts: &[&str], answer: &str) -> FaqEntry {
+        FaqEntry {
+            id: id.into(),
+            lang: "en".into(),
+            question: q.into(),
+            alternates: alts.iter().map(|s| s.to_string()).collect(),
+            tags: vec![],
+            answer: answer.into(),
+            path: PathBuf::from(format!("{id}.md")),
+        }
+    }
+
+    #[test]
+    fn finds_by_stem_and_typo() {
+        let a = entry("renewals", "How do I renew my loans?", &["extend due date"], "Log in to renew.");
+        let b = entry("wifi", "How do I connect to the wifi?", &["wireless internet"], "Use eduroam.");
+        let idx = FaqIndex::build("en", &[&a, &b], Boosts::default()).unwrap();
+        let terms = idx.analyse("renewing loan");
+        assert!(terms.iter().all(|t| t.known && !t.corrected), "{terms:?}");
+        let hits = idx.search(&terms, 5).unwrap();
+        assert_eq!(idx.entry(hits[0].doc), 0);
+        let terms = idx.analyse("wirelesss");
+        assert!(terms[0].corrected, "{terms:?}");
+        let hits = idx.search(&terms, 5).unwrap();
+        assert_eq!(idx.entry(hits[0].doc), 1);
+        assert!(idx.analyse("mongolia").iter().all(|t| !t.known));
+        assert!(idx.search(&idx.analyse("mongolia"), 5).unwrap().is_empty());
+    }
+
+    #[test]
+    fn plain_text_drops_link_targets_and_addresses() {
+        assert_eq!(
+            plain_text("See [My Account](https://x.example.edu/a) or mail ask@x.example.edu today."),
+            "See [My Account or mail today."
+        );
+    }
+}

@@ -1,0 +1,118 @@
+//! Typo tolerance by symmetric deletion: every vocabulary word is stored under the strings
+//! made by deleting one of its characters, so a misspelt word (one insertion, deletion,
+//! substitution or swap of neighbours away) is found with a handful of hash look-ups instead
+//! of a scan of the vocabulary.
+
+use std::collections::HashMap;
+
+pub struct Corrector {
+    /// Known words and how many entries use each (to prefer the common one on ties).
+    words: HashMap<String, u32>,
+    /// "one character deleted" -> indexes into `list`.
+    deletes: HashMap<String, Vec<u32>>,
+    list: Vec<String>,
+}
+
+/// Shorter words have too many neighbours to correct safely ("form" vs "from" vs "fork").
+const MIN_LEN: usize = 4;
+
+impl Corrector {
+    pub fn new<'a>(words: impl IntoIterator<Item = (&'a str, u32)>) -> Self {
+        let mut c = Self {
+            words: HashMap::new(),
+            deletes: HashMap::new(),
+            list: Vec::new(),
+        };
+        for (word, count) in words {
+            *c.words.entry(word.to_string()).or_default() += count;
+        }
+        let mut sorted: Vec<&String> = c.words.keys().collect();
+        sorted.sort();
+        c.list = sorted.into_iter().cloned().collect();
+        for (i, word) in c.list.iter().enumerate() {
+            if word.chars().count() >= MIN_LEN {
+                for d in one_deleted(word) {
+                    c.deletes.entry(d).or_default().push(i as u32);
+                }
+            }
+        }
+        c
+    }
+
+    pub fn contains(&self, word: &str) -> bool {
+        self.words.contains_key(word)
+    }
+
+    /// The known word one edit away from `word`, if `word` itself is unknown. Among several,
+    /// the most widely used wins, then the alphabetically first, so the result is stable.
+    pub fn correct(&self, word: &str) -> Option<&str> {
+        if self.contains(word) || word.chars().count() < MIN_LEN || word.chars().any(|c| c.is_numeric()) {
+            return None;
+        }
+        // Candidates: the word is a known word with one character deleted (the patron left
+        // one out), a known word is the word with one deleted (one extra), or both share a
+        // one-deleted form (one substituted or two swapped).
+        let mut candidates: Vec<&str> = Vec::new();
+        if let Some(ids) = self.deletes.get(word) {
+            candidates.extend(ids.iter().map(|&i| self.list[i as usize].as_str()));
+        }
+        for d in one_deleted(word) {
+            if let Some((known, _)) = self.words.get_key_value(&d) {
+                candidates.push(known.as_str());
+            }
+            if let Some(ids) = self.deletes.get(&d) {
+                candidates.extend(ids.iter().map(|&i| self.list[i as usize].as_str()));
+            }
+        }
+        candidates
+            .into_iter()
+            .max_by(|a, b| self.words[*a].cmp(&self.words[*b]).then_with(|| b.cmp(a)))
+    }
+}
+
+
+fn one_deleted(word: &str) -> impl Iterator<Item = String> + '_ {
+    let chars: Vec<char> = word.chars().collect();
+    (0..chars.len()).map(move |skip| {
+        chars
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != skip)
+            .map(|(_, c)| *c)
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn corrector() -> Corrector {
+        Corrector::new([("renew", 3), ("return", 5), ("library", 9), ("wifi", 2), ("printing", 1)])
+    }
+
+    #[test]
+    fn corrects_one_edit() {
+        let c = corrector();
+        assert_eq!(c.correct("renw"), Some("renew")); // deletion
+        assert_eq!(c.correct("reneww"), Some("renew")); // insertion
+        assert_eq!(c.correct("librory"), Some("library")); // substitution
+        assert_eq!(c.correct("wfii"), Some("wifi")); // swap
+        assert_eq!(c.correct("pritning"), Some("printing"));
+    }
+
+    #[test]
+    fn leaves_known_short_far_and_numeric_words_alone() {
+        let c = corrector();
+        assert_eq!(c.correct("renew"), None);
+        assert_eq!(c.correct("rnw"), None);
+        assert_eq!(c.correct("mongolia"), None);
+        assert_eq!(c.correct("2024"), None);
+    }
+
+    #[test]
+    fn prefers_the_more_common_word() {
+        let c = Corrector::new([("cart", 1), ("card", 7)]);
+        assert_eq!(c.correct("carx"), Some("card"));
+    }
+}
