@@ -34,7 +34,11 @@ pub fn synthetic_faq(base: &FaqSet, n: usize) -> FaqSet {
     let words: Vec<&str> = base
         .entries
         .iter()
-        .flat_map(|e| e.question.split_whitespace().chain(e.answer.split_whitespace()))
+        .flat_map(|e| {
+            e.question
+                .split_whitespace()
+                .chain(e.answer.split_whitespace())
+        })
         .collect();
     let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
     let mut sentence = |len: usize| -> String {

@@ -13,7 +13,11 @@ use crate::config::Settings;
 use crate::faq::{FaqSet, load_dir};
 
 #[derive(Parser)]
-#[command(name = "refdesk", version, about = "A library's reference desk in every chat a patron uses")]
+#[command(
+    name = "refdesk",
+    version,
+    about = "A library's reference desk in every chat a patron uses"
+)]
 struct Cli {
     /// Settings file (default: ./refdesk.toml if it exists, else built-in defaults).
     #[arg(long, global = true, value_name = "FILE")]
@@ -109,9 +113,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Eval(args) => run_eval(&settings, args),
         Command::Faq {
             command: FaqCommand::Check { dir },
-        } => Ok(faq_check(dir.as_deref().unwrap_or(&settings.faq.dir), &settings.faq.default_language)),
+        } => Ok(faq_check(
+            dir.as_deref().unwrap_or(&settings.faq.dir),
+            &settings.faq.default_language,
+        )),
         Command::Bench {
-            command: BenchCommand::Answer { faq, entries, rounds },
+            command:
+                BenchCommand::Answer {
+                    faq,
+                    entries,
+                    rounds,
+                },
         } => bench_answer(&settings, faq.as_deref(), entries, rounds),
     }
 }
@@ -120,7 +132,11 @@ fn load_faq(settings: &Settings, dir: Option<&Path>) -> anyhow::Result<FaqSet> {
     let dir = dir.unwrap_or(&settings.faq.dir);
     load_dir(dir, &settings.faq.default_language).map_err(|errors| {
         let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        anyhow::anyhow!("the FAQ in {} has problems:\n{}", dir.display(), lines.join("\n"))
+        anyhow::anyhow!(
+            "the FAQ in {} has problems:\n{}",
+            dir.display(),
+            lines.join("\n")
+        )
     })
 }
 
@@ -198,8 +214,12 @@ fn ask(settings: &Settings, args: AskArgs) -> anyhow::Result<ExitCode> {
 
 fn run_eval(settings: &Settings, args: EvalArgs) -> anyhow::Result<ExitCode> {
     let engine = engine(settings, args.faq.as_deref())?;
-    let file = std::fs::File::open(&args.cases).with_context(|| format!("cannot open {}", args.cases.display()))?;
-    let cases = eval::read_cases(std::io::BufReader::new(file), &args.cases.display().to_string())?;
+    let file = std::fs::File::open(&args.cases)
+        .with_context(|| format!("cannot open {}", args.cases.display()))?;
+    let cases = eval::read_cases(
+        std::io::BufReader::new(file),
+        &args.cases.display().to_string(),
+    )?;
     let report = eval::evaluate(&engine, &cases);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -209,14 +229,28 @@ fn run_eval(settings: &Settings, args: EvalArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn bench_answer(settings: &Settings, dir: Option<&Path>, entries: usize, rounds: usize) -> anyhow::Result<ExitCode> {
+fn bench_answer(
+    settings: &Settings,
+    dir: Option<&Path>,
+    entries: usize,
+    rounds: usize,
+) -> anyhow::Result<ExitCode> {
     let base = load_faq(settings, dir)?;
     let small = AnswerEngine::new(base.clone(), settings.answer.clone())?;
     let build = std::time::Instant::now();
-    let large = AnswerEngine::new(crate::bench::synthetic_faq(&base, entries), settings.answer.clone())?;
+    let large = AnswerEngine::new(
+        crate::bench::synthetic_faq(&base, entries),
+        settings.answer.clone(),
+    )?;
     let build = build.elapsed();
-    println!("answer() latency, {} queries x {rounds} rounds", crate::bench::QUERIES.len());
-    for (name, engine) in [(format!("{} entries", small.faq().entries.len()), &small), (format!("{entries} entries (generated)"), &large)] {
+    println!(
+        "answer() latency, {} queries x {rounds} rounds",
+        crate::bench::QUERIES.len()
+    );
+    for (name, engine) in [
+        (format!("{} entries", small.faq().entries.len()), &small),
+        (format!("{entries} entries (generated)"), &large),
+    ] {
         let l = crate::bench::measure(engine, rounds);
         println!(
             "{name:<28} p50 {:>8.1} µs   p99 {:>8.1} µs   max {:>8.1} µs   ({} calls)",
@@ -226,6 +260,9 @@ fn bench_answer(settings: &Settings, dir: Option<&Path>, entries: usize, rounds:
             l.calls
         );
     }
-    println!("index build for {entries} entries: {:.2} s", build.as_secs_f64());
+    println!(
+        "index build for {entries} entries: {:.2} s",
+        build.as_secs_f64()
+    );
     Ok(ExitCode::SUCCESS)
 }

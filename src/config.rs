@@ -74,10 +74,14 @@ impl Settings {
             None => Some(PathBuf::from(DEFAULT_FILE)).filter(|p| p.exists()),
         };
         let text = match &path {
-            Some(p) => std::fs::read_to_string(p).with_context(|| format!("cannot read config file {}", p.display()))?,
+            Some(p) => std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read config file {}", p.display()))?,
             None => String::new(),
         };
-        let source = path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "built-in defaults".into());
+        let source = path
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "built-in defaults".into());
         Self::from_sources(&text, &source, std::env::vars())
     }
 
@@ -87,18 +91,22 @@ impl Settings {
         source: &str,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> anyhow::Result<Self> {
-        let mut table: toml::Table = toml::from_str(toml_text).with_context(|| format!("{source}: invalid TOML"))?;
+        let mut table: toml::Table =
+            toml::from_str(toml_text).with_context(|| format!("{source}: invalid TOML"))?;
         for (name, value) in env {
-            let Some(path) = name.strip_prefix(ENV_PREFIX) else { continue };
+            let Some(path) = name.strip_prefix(ENV_PREFIX) else {
+                continue;
+            };
             let keys: Vec<String> = path.split("__").map(str::to_lowercase).collect();
             if keys.len() < 2 || keys.iter().any(String::is_empty) {
                 bail!("{name}: expected {ENV_PREFIX}SECTION__KEY");
             }
-            set_path(&mut table, &keys, parse_env_value(&value)).with_context(|| format!("environment variable {name}"))?;
+            set_path(&mut table, &keys, parse_env_value(&value))
+                .with_context(|| format!("environment variable {name}"))?;
         }
-        toml::Value::Table(table)
-            .try_into()
-            .with_context(|| format!("invalid settings (from {source} and {ENV_PREFIX}* variables)"))
+        toml::Value::Table(table).try_into().with_context(|| {
+            format!("invalid settings (from {source} and {ENV_PREFIX}* variables)")
+        })
     }
 }
 
@@ -115,7 +123,9 @@ fn set_path(table: &mut toml::Table, keys: &[String], value: toml::Value) -> any
     let (last, parents) = keys.split_last().expect("at least two keys");
     let mut current = table;
     for key in parents {
-        let entry = current.entry(key.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        let entry = current
+            .entry(key.clone())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
         current = match entry {
             toml::Value::Table(t) => t,
             _ => bail!("`{key}` is not a section"),
@@ -130,7 +140,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     #[test]
@@ -161,16 +174,20 @@ mod tests {
 
     #[test]
     fn unknown_keys_and_bad_values_are_errors() {
-        let err = Settings::from_sources("[answer]\nthreshhold = 0.7\n", "x.toml", env(&[])).unwrap_err();
+        let err =
+            Settings::from_sources("[answer]\nthreshhold = 0.7\n", "x.toml", env(&[])).unwrap_err();
         assert!(format!("{err:#}").contains("threshhold"), "{err:#}");
-        let err = Settings::from_sources("", "x", env(&[("REFDESK__ANSWER__THRESHOLD", "high")])).unwrap_err();
+        let err = Settings::from_sources("", "x", env(&[("REFDESK__ANSWER__THRESHOLD", "high")]))
+            .unwrap_err();
         assert!(format!("{err:#}").contains("threshold"), "{err:#}");
         assert!(Settings::from_sources("", "x", env(&[("REFDESK__ANSWER", "1")])).is_err());
     }
 
     #[test]
     fn example_config_is_the_default() {
-        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.toml")).unwrap();
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.toml"))
+                .unwrap();
         let s = Settings::from_sources(&text, "config.example.toml", env(&[])).unwrap();
         assert_eq!(s, Settings::default());
     }

@@ -11,7 +11,10 @@
 pub const ANSWER_ONLY_CREDIT: f32 = 0.4;
 /// A word matched only after typo correction is less certain than one typed right.
 pub const CORRECTED_CREDIT: f32 = 0.8;
-/// The share of a candidate's rank taken from its BM25 score relative to the best one.
+/// The shares of a candidate's rank: coverage of the question, match with the entry's
+/// closest phrasing, BM25 relative to the best hit.
+const COVERAGE_SHARE: f32 = 0.55;
+const PHRASE_SHARE: f32 = 0.30;
 const BM25_SHARE: f32 = 0.15;
 /// A lead of this much (in rank) over the runner-up counts as a clear winner.
 const CLEAR_LEAD: f32 = 0.25;
@@ -35,11 +38,18 @@ pub fn coverage(words: &[WordMatch]) -> f32 {
     (words.iter().map(|w| w.weight * w.credit).sum::<f32>() / total).clamp(0.0, 1.0)
 }
 
-/// A candidate's rank in [0, 1]: mostly coverage, with BM25 (relative to the best hit)
-/// breaking ties between entries that cover the same words.
-pub fn rank(coverage: f32, bm25: f32, best_bm25: f32) -> f32 {
-    let relative = if best_bm25 > 0.0 { (bm25 / best_bm25).clamp(0.0, 1.0) } else { 0.0 };
-    (1.0 - BM25_SHARE) * coverage + BM25_SHARE * relative
+/// A candidate's rank in [0, 1]: mostly how much of the question the entry covers, then how
+/// much of the entry's closest phrasing the question covers (the match seen from the other
+/// side), with BM25 relative to the best hit breaking what remains of ties.
+pub fn rank(coverage: f32, phrase: f32, bm25: f32, best_bm25: f32) -> f32 {
+    let relative = if best_bm25 > 0.0 {
+        (bm25 / best_bm25).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    COVERAGE_SHARE * coverage.clamp(0.0, 1.0)
+        + PHRASE_SHARE * phrase.clamp(0.0, 1.0)
+        + BM25_SHARE * relative
 }
 
 /// Confidence in the best candidate, in [0, 1]: its rank, discounted when the runner-up is
@@ -75,10 +85,11 @@ mod tests {
 
     #[test]
     fn rank_is_normalised() {
-        assert_eq!(rank(1.0, 10.0, 10.0), 1.0);
-        assert_eq!(rank(0.0, 0.0, 10.0), 0.0);
-        assert!(rank(1.0, 5.0, 10.0) < 1.0);
-        assert_eq!(rank(0.5, 1.0, 0.0), 0.85 * 0.5);
+        assert!((rank(1.0, 1.0, 10.0, 10.0) - 1.0).abs() < 1e-6);
+        assert_eq!(rank(0.0, 0.0, 0.0, 10.0), 0.0);
+        assert!(rank(1.0, 1.0, 5.0, 10.0) < 1.0);
+        assert!(rank(1.0, 0.5, 10.0, 10.0) < rank(1.0, 1.0, 10.0, 10.0));
+        assert_eq!(rank(0.5, 0.0, 1.0, 0.0), COVERAGE_SHARE * 0.5);
     }
 
     #[test]

@@ -23,7 +23,8 @@ pub fn read_cases(reader: impl BufRead, source: &str) -> anyhow::Result<Vec<Case
         if line.trim().is_empty() {
             continue;
         }
-        let case: Case = serde_json::from_str(&line).with_context(|| format!("{source}:{}: not a case", i + 1))?;
+        let case: Case = serde_json::from_str(&line)
+            .with_context(|| format!("{source}:{}: not a case", i + 1))?;
         if case.expect.is_empty() {
             bail!("{source}:{}: `expect` is empty", i + 1);
         }
@@ -42,7 +43,11 @@ pub struct Share {
 
 impl Share {
     fn of(hits: usize, total: usize) -> Self {
-        let value = if total == 0 { 0.0 } else { hits as f64 / total as f64 };
+        let value = if total == 0 {
+            0.0
+        } else {
+            hits as f64 / total as f64
+        };
         Self { value, hits, total }
     }
 }
@@ -91,7 +96,11 @@ pub fn evaluate(engine: &AnswerEngine, cases: &[Case]) -> Report {
         let answer = engine.answer(&case.q, case.lang.as_deref());
         let got = got(&answer);
         let right = case.expect.contains(&got);
-        let expected_ids: Vec<&str> = case.expect.iter().filter_map(|e| e.strip_prefix("faq:")).collect();
+        let expected_ids: Vec<&str> = case
+            .expect
+            .iter()
+            .filter_map(|e| e.strip_prefix("faq:"))
+            .collect();
         if answer.outcome == Outcome::Faq {
             answered += 1;
             answered_right += usize::from(right);
@@ -99,7 +108,11 @@ pub fn evaluate(engine: &AnswerEngine, cases: &[Case]) -> Report {
         if !expected_ids.is_empty() {
             answerable += 1;
             covered += usize::from(right && answer.outcome == Outcome::Faq);
-            if let Some(pos) = answer.candidates.iter().position(|c| expected_ids.contains(&c.id.as_str())) {
+            if let Some(pos) = answer
+                .candidates
+                .iter()
+                .position(|c| expected_ids.contains(&c.id.as_str()))
+            {
                 reciprocal_ranks += 1.0 / (pos + 1) as f64;
                 first_right += usize::from(pos == 0);
             }
@@ -133,14 +146,20 @@ pub fn evaluate(engine: &AnswerEngine, cases: &[Case]) -> Report {
         smalltalk_accuracy: Share::of(st_right, st),
         handoff_accuracy: Share::of(ho_right, ho),
         p_at_1: Share::of(first_right, answerable),
-        mrr: if answerable == 0 { 0.0 } else { reciprocal_ranks / answerable as f64 },
+        mrr: if answerable == 0 {
+            0.0
+        } else {
+            reciprocal_ranks / answerable as f64
+        },
         misses,
     }
 }
 
 impl Report {
     pub fn to_text(&self, show_misses: bool) -> String {
-        let line = |name: &str, s: &Share| format!("{name:<26} {:>6.3}  ({}/{})\n", s.value, s.hits, s.total);
+        let line = |name: &str, s: &Share| {
+            format!("{name:<26} {:>6.3}  ({}/{})\n", s.value, s.hits, s.total)
+        };
         let mut out = format!("cases                      {}\n", self.cases);
         out += &line("precision (auto answers)", &self.precision);
         out += &line("coverage (answerable)", &self.coverage);
@@ -152,7 +171,13 @@ impl Report {
         if show_misses && !self.misses.is_empty() {
             out += "\nmisses:\n";
             for m in &self.misses {
-                out += &format!("  {:?}: expected {} got {} ({:.2})\n", m.q, m.expect.join("|"), m.got, m.confidence);
+                out += &format!(
+                    "  {:?}: expected {} got {} ({:.2})\n",
+                    m.q,
+                    m.expect.join("|"),
+                    m.got,
+                    m.confidence
+                );
             }
         }
         out
@@ -165,7 +190,11 @@ mod tests {
 
     #[test]
     fn reads_cases_and_names_bad_lines() {
-        let ok = read_cases("{\"q\":\"hi\",\"expect\":[\"smalltalk\"]}\n\n".as_bytes(), "x.jsonl").unwrap();
+        let ok = read_cases(
+            "{\"q\":\"hi\",\"expect\":[\"smalltalk\"]}\n\n".as_bytes(),
+            "x.jsonl",
+        )
+        .unwrap();
         assert_eq!(ok.len(), 1);
         let err = read_cases("{\"q\":\"hi\"}\n".as_bytes(), "x.jsonl").unwrap_err();
         assert!(format!("{err:#}").contains("x.jsonl:1"), "{err:#}");

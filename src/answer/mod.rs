@@ -95,12 +95,22 @@ impl AnswerEngine {
     pub fn new(faq: FaqSet, settings: AnswerSettings) -> anyhow::Result<Self> {
         let mut indexes = Vec::new();
         for lang in faq.languages() {
-            let entries: Vec<usize> = (0..faq.entries.len()).filter(|&i| faq.entries[i].lang == lang).collect();
+            let entries: Vec<usize> = (0..faq.entries.len())
+                .filter(|&i| faq.entries[i].lang == lang)
+                .collect();
             let refs: Vec<&FaqEntry> = entries.iter().map(|&i| &faq.entries[i]).collect();
             let index = FaqIndex::build(&lang, &refs, settings.boosts)?;
-            indexes.push(LangIndex { lang, index, entries });
+            indexes.push(LangIndex {
+                lang,
+                index,
+                entries,
+            });
         }
-        Ok(Self { faq, indexes, settings })
+        Ok(Self {
+            faq,
+            indexes,
+            settings,
+        })
     }
 
     pub fn faq(&self) -> &FaqSet {
@@ -115,7 +125,9 @@ impl AnswerEngine {
     /// reports for the patron, if any.
     pub fn answer(&self, text: &str, lang_hint: Option<&str>) -> Answer {
         let li = self.pick_language(text, lang_hint);
-        let lang = li.map(|l| l.lang.clone()).unwrap_or_else(|| self.faq.default_lang.clone());
+        let lang = li
+            .map(|l| l.lang.clone())
+            .unwrap_or_else(|| self.faq.default_lang.clone());
         let (candidates, confidence) = match li {
             Some(li) => self.rank(li, text),
             None => (Vec::new(), 0.0),
@@ -123,13 +135,21 @@ impl AnswerEngine {
         let (outcome, faq_id, reply) = if asks_for_person(text) {
             (Outcome::Handoff, None, replies::handoff(&lang).to_string())
         } else if let Some(kind) = small_talk(text) {
-            (Outcome::Smalltalk, None, replies::small_talk(kind, &lang).to_string())
+            (
+                Outcome::Smalltalk,
+                None,
+                replies::small_talk(kind, &lang).to_string(),
+            )
         } else if confidence >= self.settings.threshold && !candidates.is_empty() {
             let id = candidates[0].id.clone();
             let reply = self.answer_text(&id, &lang).to_string();
             (Outcome::Faq, Some(id), reply)
         } else {
-            (Outcome::Escalate, None, replies::escalated(&lang).to_string())
+            (
+                Outcome::Escalate,
+                None,
+                replies::escalated(&lang).to_string(),
+            )
         };
         Answer {
             outcome,
@@ -160,10 +180,10 @@ impl AnswerEngine {
             'a'..='z' | 'A'..='Z' => (c, l + 1),
             _ => (c, l),
         });
-        if cyrillic > latin {
-            if let Some(li) = by_code("ru").or_else(|| by_code("uk")) {
-                return Some(li);
-            }
+        if cyrillic > latin
+            && let Some(li) = by_code("ru").or_else(|| by_code("uk"))
+        {
+            return Some(li);
         }
         let default = self.indexes.first()?;
         let default_hits = default.index.analyzer().stopword_hits(text);
@@ -192,6 +212,11 @@ impl AnswerEngine {
             return (Vec::new(), 0.0);
         };
         let weights: Vec<f32> = terms.iter().map(|t| li.index.idf(&t.stem)).collect();
+        let stems: Vec<&str> = terms
+            .iter()
+            .filter(|t| t.known)
+            .map(|t| t.stem.as_str())
+            .collect();
         let mut ranked: Vec<(usize, f32)> = hits
             .iter()
             .map(|hit| {
@@ -204,7 +229,8 @@ impl AnswerEngine {
                     })
                     .collect();
                 let cov = confidence::coverage(&words);
-                (hit.doc, confidence::rank(cov, hit.bm25, best_bm25))
+                let phrase = li.index.phrase_match(hit.doc, &stems);
+                (hit.doc, confidence::rank(cov, phrase, hit.bm25, best_bm25))
             })
             .collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
@@ -232,5 +258,9 @@ fn credit(index: &FaqIndex, doc: usize, term: &QueryTerm) -> f32 {
     } else {
         0.0
     };
-    if term.corrected { base * CORRECTED_CREDIT } else { base }
+    if term.corrected {
+        base * CORRECTED_CREDIT
+    } else {
+        base
+    }
 }

@@ -29,7 +29,10 @@ impl FaqSet {
 
     /// Distinct entry ids (an entry and its translations count once).
     pub fn ids(&self) -> Vec<&str> {
-        let mut ids: Vec<&str> = self.entries_in(&self.default_lang).map(|e| e.id.as_str()).collect();
+        let mut ids: Vec<&str> = self
+            .entries_in(&self.default_lang)
+            .map(|e| e.id.as_str())
+            .collect();
         ids.sort_unstable();
         ids
     }
@@ -40,7 +43,11 @@ impl FaqSet {
 pub fn load_dir(dir: &Path, default_lang: &str) -> Result<FaqSet, Vec<FaqError>> {
     let mut paths = Vec::new();
     if let Err(e) = collect_markdown(dir, &mut paths) {
-        return Err(vec![FaqError::new(dir, 0, format!("cannot read the FAQ directory: {e}"))]);
+        return Err(vec![FaqError::new(
+            dir,
+            0,
+            format!("cannot read the FAQ directory: {e}"),
+        )]);
     }
     paths.sort();
 
@@ -77,7 +84,12 @@ fn check_set(entries: &[FaqEntry], default_lang: &str) -> Vec<FaqError> {
             errors.push(FaqError::new(
                 &e.path,
                 1,
-                format!("duplicate id `{}` ({}): already defined in {}", e.id, e.lang, first.display()),
+                format!(
+                    "duplicate id `{}` ({}): already defined in {}",
+                    e.id,
+                    e.lang,
+                    first.display()
+                ),
             ));
         }
     }
@@ -99,7 +111,10 @@ fn check_set(entries: &[FaqEntry], default_lang: &str) -> Vec<FaqError> {
 fn collect_markdown(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for item in fs::read_dir(dir)? {
         let path = item?.path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         if name.starts_with('.') {
             continue; // editor swap files, .git
         }
@@ -145,7 +160,11 @@ mod tests {
         write(dir.path(), "more/hours.md", &entry("B?"));
         let errors = load_dir(dir.path(), "en").unwrap_err();
         assert_eq!(errors.len(), 1, "{errors:?}");
-        assert!(errors[0].message.contains("duplicate id `hours`"), "{}", errors[0]);
+        assert!(
+            errors[0].message.contains("duplicate id `hours`"),
+            "{}",
+            errors[0]
+        );
     }
 
     #[test]
@@ -164,7 +183,13 @@ mod tests {
         write(dir.path(), "wifi.ru.md", &entry("Б?"));
         let errors = load_dir(dir.path(), "en").unwrap_err();
         assert_eq!(errors.len(), 1);
-        assert!(errors[0].to_string().contains("wifi.ru.md:1: translation with no original"), "{}", errors[0]);
+        assert!(
+            errors[0]
+                .to_string()
+                .contains("wifi.ru.md:1: translation with no original"),
+            "{}",
+            errors[0]
+        );
     }
 
     #[test]

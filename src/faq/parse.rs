@@ -81,14 +81,19 @@ fn is_valid_id(id: &str) -> bool {
 /// Every problem found is returned, each with the line it is on.
 pub fn parse_entry(path: &Path, text: &str, default_lang: &str) -> Result<FaqEntry, Vec<FaqError>> {
     let err = |line: usize, msg: String| vec![FaqError::new(path, line, msg)];
-    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let file_name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
     let Some((id, lang)) = split_file_name(file_name) else {
         return Err(err(1, "not a Markdown file (expected a .md name)".into()));
     };
     if !is_valid_id(id) {
         return Err(err(
             1,
-            format!("invalid entry id `{id}`: use lowercase letters, digits and '-' in the file name"),
+            format!(
+                "invalid entry id `{id}`: use lowercase letters, digits and '-' in the file name"
+            ),
         ));
     }
     let lang = lang.unwrap_or(default_lang).to_string();
@@ -96,10 +101,21 @@ pub fn parse_entry(path: &Path, text: &str, default_lang: &str) -> Result<FaqEnt
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let lines: Vec<&str> = text.split('\n').collect();
     if lines.first().map(|l| l.trim_end()) != Some(FENCE) {
-        return Err(err(1, format!("missing front matter: the file must start with a `{FENCE}` line")));
+        return Err(err(
+            1,
+            format!("missing front matter: the file must start with a `{FENCE}` line"),
+        ));
     }
-    let Some(close) = lines.iter().skip(1).position(|l| l.trim_end() == FENCE).map(|i| i + 1) else {
-        return Err(err(1, format!("front matter is not closed: no second `{FENCE}` line")));
+    let Some(close) = lines
+        .iter()
+        .skip(1)
+        .position(|l| l.trim_end() == FENCE)
+        .map(|i| i + 1)
+    else {
+        return Err(err(
+            1,
+            format!("front matter is not closed: no second `{FENCE}` line"),
+        ));
     };
     let front = lines[1..close].join("\n");
     let answer = lines[close + 1..].join("\n").trim().to_string();
@@ -124,18 +140,38 @@ pub fn parse_entry(path: &Path, text: &str, default_lang: &str) -> Result<FaqEnt
     };
     let question = meta.question.as_deref().map(str::trim).unwrap_or_default();
     if meta.question.is_none() {
-        errors.push(FaqError::new(path, 1, "missing `question` in the front matter"));
+        errors.push(FaqError::new(
+            path,
+            1,
+            "missing `question` in the front matter",
+        ));
     } else if question.is_empty() {
-        errors.push(FaqError::new(path, key_line("question"), "`question` is empty"));
+        errors.push(FaqError::new(
+            path,
+            key_line("question"),
+            "`question` is empty",
+        ));
     }
     if meta.alternates.iter().any(|a| a.trim().is_empty()) {
-        errors.push(FaqError::new(path, key_line("alternates"), "`alternates` contains an empty string"));
+        errors.push(FaqError::new(
+            path,
+            key_line("alternates"),
+            "`alternates` contains an empty string",
+        ));
     }
     if meta.tags.iter().any(|t| t.trim().is_empty()) {
-        errors.push(FaqError::new(path, key_line("tags"), "`tags` contains an empty string"));
+        errors.push(FaqError::new(
+            path,
+            key_line("tags"),
+            "`tags` contains an empty string",
+        ));
     }
     if answer.is_empty() {
-        errors.push(FaqError::new(path, close + 2, "empty answer: write the answer below the front matter"));
+        errors.push(FaqError::new(
+            path,
+            close + 2,
+            "empty answer: write the answer below the front matter",
+        ));
     }
     if !errors.is_empty() {
         return Err(errors);
@@ -144,8 +180,16 @@ pub fn parse_entry(path: &Path, text: &str, default_lang: &str) -> Result<FaqEnt
         id: id.to_string(),
         lang,
         question: question.to_string(),
-        alternates: meta.alternates.into_iter().map(|a| a.trim().to_string()).collect(),
-        tags: meta.tags.into_iter().map(|t| t.trim().to_string()).collect(),
+        alternates: meta
+            .alternates
+            .into_iter()
+            .map(|a| a.trim().to_string())
+            .collect(),
+        tags: meta
+            .tags
+            .into_iter()
+            .map(|t| t.trim().to_string())
+            .collect(),
         answer,
         path: path.to_path_buf(),
     })
@@ -226,7 +270,10 @@ mod tests {
 
     #[test]
     fn bad_toml_names_the_line() {
-        let e = only_error("faq/x.md", "+++\nquestion = \"Q?\"\ntags = [\"a\",\n+++\nA.\n");
+        let e = only_error(
+            "faq/x.md",
+            "+++\nquestion = \"Q?\"\ntags = [\"a\",\n+++\nA.\n",
+        );
         assert!(e.message.starts_with("bad TOML"), "{e}");
         assert!(e.line >= 3, "{e}");
         let e = only_error("faq/x.md", "+++\nquestion = \"unterminated\n+++\nA.\n");
@@ -235,7 +282,10 @@ mod tests {
 
     #[test]
     fn wrong_type_is_bad_toml() {
-        let e = only_error("faq/x.md", "+++\nquestion = \"Q\"\ntags = \"loans\"\n+++\nA.\n");
+        let e = only_error(
+            "faq/x.md",
+            "+++\nquestion = \"Q\"\ntags = \"loans\"\n+++\nA.\n",
+        );
         assert_eq!(e.line, 3, "{e}");
     }
 
@@ -251,7 +301,10 @@ mod tests {
     fn invalid_id_and_empty_list_items() {
         let e = only_error("faq/Bad Name.md", GOOD);
         assert!(e.message.contains("invalid entry id"), "{e}");
-        let e = only_error("faq/x.md", "+++\nquestion = \"Q\"\nalternates = [\"\"]\n+++\nA.\n");
+        let e = only_error(
+            "faq/x.md",
+            "+++\nquestion = \"Q\"\nalternates = [\"\"]\n+++\nA.\n",
+        );
         assert_eq!(e.line, 3);
     }
 

@@ -28,10 +28,10 @@ pub fn spawn_watcher(
 ) -> anyhow::Result<FaqWatcher> {
     let (tx, rx) = mpsc::channel::<()>();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        if let Ok(event) = event {
-            if !event.kind.is_access() {
-                let _ = tx.send(());
-            }
+        if let Ok(event) = event
+            && !event.kind.is_access()
+        {
+            let _ = tx.send(());
         }
     })
     .context("cannot start the FAQ file watcher")?;
@@ -48,10 +48,15 @@ pub fn spawn_watcher(
                 while rx.recv_timeout(SETTLE).is_ok() {}
                 match reload(&dir, &default_lang, &settings) {
                     Ok(new) => {
-                        tracing::info!(entries = new.faq().entries.len(), "FAQ changed: index rebuilt");
+                        tracing::info!(
+                            entries = new.faq().entries.len(),
+                            "FAQ changed: index rebuilt"
+                        );
                         engine.store(Arc::new(new));
                     }
-                    Err(e) => tracing::error!("FAQ changed but not reloaded, still serving the last good index: {e:#}"),
+                    Err(e) => tracing::error!(
+                        "FAQ changed but not reloaded, still serving the last good index: {e:#}"
+                    ),
                 }
             }
         })
@@ -59,7 +64,11 @@ pub fn spawn_watcher(
     Ok(FaqWatcher { _watcher: watcher })
 }
 
-fn reload(dir: &Path, default_lang: &str, settings: &AnswerSettings) -> anyhow::Result<AnswerEngine> {
+fn reload(
+    dir: &Path,
+    default_lang: &str,
+    settings: &AnswerSettings,
+) -> anyhow::Result<AnswerEngine> {
     let faq = super::load_dir(dir, default_lang).map_err(|errors| {
         let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
         anyhow::anyhow!("{}", lines.join("\n"))
@@ -87,17 +96,33 @@ mod tests {
     fn reloads_on_change_and_keeps_the_last_good_index() {
         let dir = tempfile::tempdir().unwrap();
         let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
-        write("wifi.md", "+++\nquestion = \"How do I connect to the wifi?\"\n+++\nUse eduroam.\n");
+        write(
+            "wifi.md",
+            "+++\nquestion = \"How do I connect to the wifi?\"\n+++\nUse eduroam.\n",
+        );
         let faq = super::super::load_dir(dir.path(), "en").unwrap();
-        let engine = Arc::new(ArcSwap::from_pointee(AnswerEngine::new(faq, AnswerSettings::default()).unwrap()));
-        let _w = spawn_watcher(dir.path(), "en", AnswerSettings::default(), engine.clone()).unwrap();
+        let engine = Arc::new(ArcSwap::from_pointee(
+            AnswerEngine::new(faq, AnswerSettings::default()).unwrap(),
+        ));
+        let _w =
+            spawn_watcher(dir.path(), "en", AnswerSettings::default(), engine.clone()).unwrap();
 
-        write("parking.md", "+++\nquestion = \"Where can I park my car?\"\n+++\nLot E.\n");
-        assert!(wait_for(|| engine.load().faq().entries.len() == 2), "new entry not picked up");
+        write(
+            "parking.md",
+            "+++\nquestion = \"Where can I park my car?\"\n+++\nLot E.\n",
+        );
+        assert!(
+            wait_for(|| engine.load().faq().entries.len() == 2),
+            "new entry not picked up"
+        );
 
         write("broken.md", "+++\nquestion = \n+++\n");
         std::thread::sleep(SETTLE * 4);
-        assert_eq!(engine.load().faq().entries.len(), 2, "a broken file must not replace the index");
+        assert_eq!(
+            engine.load().faq().entries.len(),
+            2,
+            "a broken file must not replace the index"
+        );
         let answer = engine.load().answer("where can i park my car", None);
         assert_eq!(answer.faq_id.as_deref(), Some("parking"));
     }

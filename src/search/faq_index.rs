@@ -53,6 +53,9 @@ struct Doc {
     /// Stems of the question, alternates and tags: what the entry says it is about.
     topic_terms: HashSet<String>,
     answer_terms: HashSet<String>,
+    /// The question and each alternate as stems with their weights: the phrasings staff
+    /// wrote, to see how much of the closest one a patron's question matches.
+    phrases: Vec<Vec<(String, f32)>>,
 }
 
 /// One analysed word of a patron's question.
@@ -106,7 +109,10 @@ impl FaqIndex {
             for tag in &entry.tags {
                 doc.add_pre_tokenized_text(fields.tags, pre_tokenize(&analyzer, tag));
             }
-            doc.add_pre_tokenized_text(fields.answer, pre_tokenize(&analyzer, &plain_text(&entry.answer)));
+            doc.add_pre_tokenized_text(
+                fields.answer,
+                pre_tokenize(&analyzer, &plain_text(&entry.answer)),
+            );
             writer.add_document(doc)?;
 
             let topic_text = std::iter::once(entry.question.as_str())
@@ -121,7 +127,12 @@ impl FaqIndex {
                 .chain(entry.alternates.iter().map(String::as_str))
                 .chain(entry.tags.iter().map(String::as_str))
             {
-                entry_words.extend(analyzer.words(text).into_iter().filter(|w| !analyzer.is_stopword(w)));
+                entry_words.extend(
+                    analyzer
+                        .words(text)
+                        .into_iter()
+                        .filter(|w| !analyzer.is_stopword(w)),
+                );
             }
             for w in entry_words {
                 *surface.entry(w).or_default() += 1;
@@ -129,14 +140,31 @@ impl FaqIndex {
             for t in topic_terms.union(&answer_terms) {
                 *doc_freq.entry(t.clone()).or_default() += 1;
             }
+            let phrases = std::iter::once(&entry.question)
+                .chain(&entry.alternates)
+                .map(|p| analyzer.terms(p).into_iter().map(|t| (t, 0.0)).collect())
+                .collect();
             docs.push(Doc {
                 entry: ord,
                 topic_terms,
                 answer_terms,
+                phrases,
             });
         }
         writer.commit()?;
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        // Phrase term weights need the document frequencies of the whole set.
+        let n = docs.len() as f32;
+        for doc in &mut docs {
+            for phrase in &mut doc.phrases {
+                for (term, weight) in phrase.iter_mut() {
+                    *weight = idf(n, doc_freq.get(term).copied().unwrap_or(0));
+                }
+            }
+        }
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
 
         let searcher = reader.searcher();
         let mut doc_map = Vec::with_capacity(searcher.segment_readers().len());
@@ -187,13 +215,25 @@ impl FaqIndex {
             }
             let stem = self.analyzer.stem(&word);
             let term = if self.doc_freq.contains_key(&stem) {
-                QueryTerm { stem, corrected: false, known: true }
+                QueryTerm {
+                    stem,
+                    corrected: false,
+                    known: true,
+                }
             } else if let Some(fixed) = self.corrector.correct(&word) {
                 let stem = self.analyzer.stem(fixed);
                 let known = self.doc_freq.contains_key(&stem);
-                QueryTerm { stem, corrected: true, known }
+                QueryTerm {
+                    stem,
+                    corrected: true,
+                    known,
+                }
             } else {
-                QueryTerm { stem, corrected: false, known: false }
+                QueryTerm {
+                    stem,
+                    corrected: false,
+                    known: false,
+                }
             };
             if !terms.iter().any(|t| t.stem == term.stem) {
                 terms.push(term);
@@ -214,7 +254,10 @@ impl FaqIndex {
                 (f.tags, b.tags),
                 (f.answer, b.answer),
             ] {
-                let q = TermQuery::new(Term::from_field_text(field, &t.stem), IndexRecordOption::WithFreqs);
+                let q = TermQuery::new(
+                    Term::from_field_text(field, &t.stem),
+                    IndexRecordOption::WithFreqs,
+                );
                 clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost))));
             }
         }
@@ -222,7 +265,10 @@ impl FaqIndex {
             return Ok(Vec::new());
         }
         let searcher = self.reader.searcher();
-        let top = searcher.search(&BooleanQuery::new(clauses), &TopDocs::with_limit(limit).order_by_score())?;
+        let top = searcher.search(
+            &BooleanQuery::new(clauses),
+            &TopDocs::with_limit(limit).order_by_score(),
+        )?;
         Ok(top
             .into_iter()
             .map(|(score, addr)| Hit {
@@ -234,9 +280,29 @@ impl FaqIndex {
 
     /// Inverse document frequency of a stem among the entries; unknown stems count as rare.
     pub fn idf(&self, stem: &str) -> f32 {
-        let n = self.docs.len() as f32;
-        let df = self.doc_freq.get(stem).copied().unwrap_or(0) as f32;
-        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+        idf(
+            self.docs.len() as f32,
+            self.doc_freq.get(stem).copied().unwrap_or(0),
+        )
+    }
+
+    /// How much of the entry's closest phrasing (its question or an alternate) the query's
+    /// stems cover, weighted by idf, in [0, 1]. "How do I get a library card?" matches the
+    /// library-card question whole, and only part of "I lost my library card".
+    pub fn phrase_match(&self, doc: usize, stems: &[&str]) -> f32 {
+        self.docs[doc]
+            .phrases
+            .iter()
+            .map(|phrase| {
+                let total: f32 = phrase.iter().map(|(_, w)| w).sum();
+                let hit: f32 = phrase
+                    .iter()
+                    .filter(|(t, _)| stems.contains(&t.as_str()))
+                    .map(|(_, w)| w)
+                    .sum();
+                if total > 0.0 { hit / total } else { 0.0 }
+            })
+            .fold(0.0, f32::max)
     }
 
     /// Whether the entry's question, alternates or tags contain the stem.
@@ -247,6 +313,11 @@ impl FaqIndex {
     pub fn in_answer(&self, doc: usize, stem: &str) -> bool {
         self.docs[doc].answer_terms.contains(stem)
     }
+}
+
+fn idf(n: f32, df: u32) -> f32 {
+    let df = df as f32;
+    (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
 }
 
 fn schema() -> (Schema, Fields) {
@@ -324,8 +395,18 @@ mod tests {
 
     #[test]
     fn finds_by_stem_and_typo() {
-        let a = entry("renewals", "How do I renew my loans?", &["extend due date"], "Log in to renew.");
-        let b = entry("wifi", "How do I connect to the wifi?", &["wireless internet"], "Use eduroam.");
+        let a = entry(
+            "renewals",
+            "How do I renew my loans?",
+            &["extend due date"],
+            "Log in to renew.",
+        );
+        let b = entry(
+            "wifi",
+            "How do I connect to the wifi?",
+            &["wireless internet"],
+            "Use eduroam.",
+        );
         let idx = FaqIndex::build("en", &[&a, &b], Boosts::default()).unwrap();
         let terms = idx.analyse("renewing loan");
         assert!(terms.iter().all(|t| t.known && !t.corrected), "{terms:?}");
@@ -342,7 +423,9 @@ mod tests {
     #[test]
     fn plain_text_drops_link_targets_and_addresses() {
         assert_eq!(
-            plain_text("See [My Account](https://x.example.edu/a) or mail ask@x.example.edu today."),
+            plain_text(
+                "See [My Account](https://x.example.edu/a) or mail ask@x.example.edu today."
+            ),
             "See [My Account or mail today."
         );
     }

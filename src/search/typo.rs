@@ -45,31 +45,43 @@ impl Corrector {
 
     /// The known word one edit away from `word`, if `word` itself is unknown. Among several,
     /// the most widely used wins, then the alphabetically first, so the result is stable.
-    pub fn correct(&self, word: &str) -> Option<&str> {
-        if self.contains(word) || word.chars().count() < MIN_LEN || word.chars().any(|c| c.is_numeric()) {
+    pub fn correct<'a>(&'a self, word: &str) -> Option<&'a str> {
+        if self.contains(word)
+            || word.chars().count() < MIN_LEN
+            || word.chars().any(|c| c.is_numeric())
+        {
             return None;
         }
-        // Candidates: the word is a known word with one character deleted (the patron left
-        // one out), a known word is the word with one deleted (one extra), or both share a
-        // one-deleted form (one substituted or two swapped).
-        let mut candidates: Vec<&str> = Vec::new();
-        if let Some(ids) = self.deletes.get(word) {
-            candidates.extend(ids.iter().map(|&i| self.list[i as usize].as_str()));
-        }
-        for d in one_deleted(word) {
-            if let Some((known, _)) = self.words.get_key_value(&d) {
-                candidates.push(known.as_str());
-            }
-            if let Some(ids) = self.deletes.get(&d) {
-                candidates.extend(ids.iter().map(|&i| self.list[i as usize].as_str()));
-            }
-        }
+        // Candidates by kind of slip, likeliest first: a letter left out (a known word minus
+        // one letter is the word), a letter too many (the word minus one letter is known),
+        // then a letter wrong or two swapped (both share a one-letter-deleted form).
+        let by_index = |ids: &'a [u32]| ids.iter().map(|&i| self.list[i as usize].as_str());
+        let left_out: Vec<&str> = self
+            .deletes
+            .get(word)
+            .map(|ids| by_index(ids).collect())
+            .unwrap_or_default();
+        let deleted: Vec<String> = one_deleted(word).collect();
+        let extra: Vec<&str> = deleted
+            .iter()
+            .filter_map(|d| self.words.get_key_value(d).map(|(k, _)| k.as_str()))
+            .collect();
+        let swapped: Vec<&str> = deleted
+            .iter()
+            .filter_map(|d| self.deletes.get(d))
+            .flat_map(|ids| by_index(ids))
+            .collect();
+        [left_out, extra, swapped]
+            .into_iter()
+            .find_map(|kind| self.most_common(kind))
+    }
+
+    fn most_common<'a>(&self, candidates: Vec<&'a str>) -> Option<&'a str> {
         candidates
             .into_iter()
             .max_by(|a, b| self.words[*a].cmp(&self.words[*b]).then_with(|| b.cmp(a)))
     }
 }
-
 
 fn one_deleted(word: &str) -> impl Iterator<Item = String> + '_ {
     let chars: Vec<char> = word.chars().collect();
@@ -88,7 +100,13 @@ mod tests {
     use super::*;
 
     fn corrector() -> Corrector {
-        Corrector::new([("renew", 3), ("return", 5), ("library", 9), ("wifi", 2), ("printing", 1)])
+        Corrector::new([
+            ("renew", 3),
+            ("return", 5),
+            ("library", 9),
+            ("wifi", 2),
+            ("printing", 1),
+        ])
     }
 
     #[test]

@@ -1,0 +1,165 @@
+//! The answer engine on the sample FAQ: outcomes, languages, typos and the sample FAQ itself.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use refdesk::answer::{AnswerEngine, AnswerSettings, Outcome};
+use refdesk::faq::load_dir;
+
+fn engine() -> &'static AnswerEngine {
+    static ENGINE: OnceLock<AnswerEngine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        let faq = load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("faq"), "en").unwrap();
+        AnswerEngine::new(faq, AnswerSettings::default()).unwrap()
+    })
+}
+
+fn faq_id(text: &str) -> Option<String> {
+    let a = engine().answer(text, None);
+    assert!((0.0..=1.0).contains(&a.confidence));
+    (a.outcome == Outcome::Faq).then(|| a.faq_id.unwrap())
+}
+
+#[test]
+fn the_sample_faq_has_exactly_the_forty_entries() {
+    let expected = [
+        "accessibility",
+        "account-login",
+        "borrowing-limits",
+        "catalogue-search-help",
+        "citation-help",
+        "computers",
+        "contact",
+        "course-reserves",
+        "databases",
+        "donations",
+        "e-books",
+        "events",
+        "food-drink",
+        "holds",
+        "holiday-hours",
+        "hours",
+        "interlibrary-loan",
+        "laptop-loans",
+        "library-card",
+        "location",
+        "lockers",
+        "lost-and-found",
+        "lost-card",
+        "lost-damaged-items",
+        "overdue-fines",
+        "parking",
+        "printing",
+        "privacy",
+        "purchase-suggestion",
+        "quiet-zones",
+        "remote-access",
+        "renewals",
+        "research-consultation",
+        "returns",
+        "social-media",
+        "study-rooms",
+        "thesis",
+        "tours",
+        "visitors",
+        "wifi",
+    ];
+    assert_eq!(engine().faq().ids(), expected);
+}
+
+#[test]
+fn answers_paraphrases_with_the_right_entry() {
+    for (q, id) in [
+        ("how do I renew a book", "renewals"),
+        ("when do you close tonight", "hours"),
+        ("how much does it cost to print in colour", "printing"),
+        ("can i bring coffee in", "food-drink"),
+        ("someone stole my library card", "lost-card"),
+    ] {
+        assert_eq!(faq_id(q).as_deref(), Some(id), "{q}");
+    }
+}
+
+#[test]
+fn tolerates_typos() {
+    assert_eq!(
+        faq_id("how do i renw my bookss").as_deref(),
+        Some("renewals")
+    );
+    assert_eq!(faq_id("wifi pasword").as_deref(), Some("wifi"));
+}
+
+#[test]
+fn escalates_out_of_scope_questions() {
+    for q in [
+        "what is the capital of mongolia",
+        "The printer on the second floor is jammed and smoking",
+        "Can you recommend a good mystery novel for my book club?",
+        "why was I charged 12 dollars on my account last tuesday",
+        "",
+        "???",
+    ] {
+        let a = engine().answer(q, None);
+        assert_eq!(a.outcome, Outcome::Escalate, "{q}: {a:?}");
+        assert!(a.reply.contains("librarian"));
+    }
+}
+
+#[test]
+fn small_talk_and_handoff_win_over_faq_matches() {
+    assert_eq!(engine().answer("thanks!", None).outcome, Outcome::Smalltalk);
+    let a = engine().answer("can I speak to a librarian about renewing my books", None);
+    assert_eq!(a.outcome, Outcome::Handoff);
+    assert!(
+        !a.candidates.is_empty(),
+        "candidates are listed whatever the outcome"
+    );
+    assert!(
+        a.candidates.iter().take(3).any(|c| c.id == "renewals"),
+        "{a:?}"
+    );
+}
+
+#[test]
+fn a_greeting_before_a_question_does_not_hide_it() {
+    assert_eq!(
+        faq_id("hi! how do I renew my books?").as_deref(),
+        Some("renewals")
+    );
+}
+
+#[test]
+fn answers_in_the_patrons_language() {
+    let a = engine().answer("Как продлить книги?", None);
+    assert_eq!(a.lang, "ru");
+    assert_eq!(a.outcome, Outcome::Faq, "{a:?}");
+    assert_eq!(a.faq_id.as_deref(), Some("renewals"));
+    assert!(
+        a.reply.chars().any(|c| ('а'..='я').contains(&c)),
+        "{}",
+        a.reply
+    );
+    let a = engine().answer("hola", Some("es"));
+    assert_eq!((a.outcome, a.lang.as_str()), (Outcome::Smalltalk, "es"));
+    // An entry without a translation falls back to the default language's text.
+    assert!(engine().answer_text("parking", "ru").contains("Lot E"));
+}
+
+#[test]
+fn threshold_decides_between_answer_and_escalation() {
+    let faq = engine().faq().clone();
+    let strict = AnswerEngine::new(
+        faq,
+        AnswerSettings {
+            threshold: 1.01,
+            ..AnswerSettings::default()
+        },
+    )
+    .unwrap();
+    let a = strict.answer("how do I renew a book", None);
+    assert_eq!(a.outcome, Outcome::Escalate);
+    assert!(
+        a.candidates.iter().take(3).any(|c| c.id == "renewals"),
+        "{a:?}"
+    );
+}

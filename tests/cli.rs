@@ -1,0 +1,139 @@
+//! The `refdesk` binary as staff use it.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn refdesk() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_refdesk"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd.env_remove("RUST_LOG");
+    cmd
+}
+
+#[test]
+fn faq_check_passes_on_the_sample_faq() {
+    let out = refdesk().args(["faq", "check", "faq"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("40 entries"));
+}
+
+#[test]
+fn faq_check_reports_path_and_line_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("good.md"),
+        "+++\nquestion = \"Q?\"\n+++\nA.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("bad.md"),
+        "+++\nquestion = \"Q?\"\ncolour = \"red\"\n+++\nA.\n",
+    )
+    .unwrap();
+    let out = refdesk()
+        .args(["faq", "check"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let expected = format!(
+        "{}:3: unknown field `colour`",
+        dir.path().join("bad.md").display()
+    );
+    assert!(stdout.contains(&expected), "{stdout}");
+}
+
+#[test]
+fn ask_json_reads_stdin_line_by_line() {
+    let mut child = refdesk()
+        .args(["ask", "--json", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"How do I renew my books?\nhello\n\nwhat is the capital of mongolia\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["q"], "How do I renew my books?");
+    assert_eq!(lines[0]["outcome"], "faq");
+    assert_eq!(lines[0]["faq_id"], "renewals");
+    assert_eq!(lines[1]["outcome"], "smalltalk");
+    assert_eq!(lines[1]["faq_id"], serde_json::Value::Null);
+    assert_eq!(lines[2]["outcome"], "escalate");
+    for line in &lines {
+        let c = line["confidence"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&c));
+        assert!(line["candidates"].as_array().unwrap().len() <= 5);
+    }
+}
+
+#[test]
+fn ask_prints_the_answer_text() {
+    let out = refdesk().args(["ask", "wifi password"]).output().unwrap();
+    let expected =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/faq/wifi.md")).unwrap();
+    let answer = expected.split("+++").nth(2).unwrap().trim();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), answer);
+}
+
+#[test]
+fn eval_reports_the_metrics_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = dir.path().join("cases.jsonl");
+    std::fs::write(
+        &cases,
+        "{\"q\": \"how do i renew my loans\", \"expect\": [\"faq:renewals\"]}\n\
+         {\"q\": \"how do i renew my loans\", \"expect\": [\"faq:wifi\"]}\n\
+         {\"q\": \"thanks!\", \"expect\": [\"smalltalk\"]}\n\
+         {\"q\": \"what is the capital of mongolia\", \"expect\": [\"escalate\"]}\n",
+    )
+    .unwrap();
+    let out = refdesk()
+        .args(["eval", "--json", "--cases"])
+        .arg(&cases)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["cases"], 4);
+    assert_eq!(report["precision"]["value"], 0.5);
+    assert_eq!(report["coverage"]["hits"], 1);
+    assert_eq!(report["coverage"]["total"], 2);
+    assert_eq!(report["out_of_scope_answered"]["value"], 0.0);
+    assert_eq!(report["smalltalk_accuracy"]["value"], 1.0);
+    assert_eq!(report["misses"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_broken_config_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("refdesk.toml");
+    std::fs::write(&config, "[answer]\nthreshold = \"high\"\n").unwrap();
+    let out = refdesk()
+        .arg("--config")
+        .arg(&config)
+        .args(["ask", "hi"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("threshold"));
+}
