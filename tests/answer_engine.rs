@@ -163,3 +163,33 @@ fn threshold_decides_between_answer_and_escalation() {
         "{a:?}"
     );
 }
+
+fn evaluate(path: &Path) -> refdesk::answer::eval::Report {
+    let file = std::fs::File::open(path).unwrap();
+    let cases = refdesk::answer::eval::read_cases(std::io::BufReader::new(file), "cases").unwrap();
+    refdesk::answer::eval::evaluate(engine(), &cases)
+}
+
+/// Quality must not regress: the held-out set ships with the repository.
+#[test]
+fn held_out_quality_stays_above_the_bar() {
+    let r = evaluate(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/eval/holdout.jsonl"));
+    assert!(r.precision.value >= 0.95, "{}", r.to_text(true));
+    assert!(r.coverage.value >= 0.80, "{}", r.to_text(true));
+    assert!(r.out_of_scope_answered.value <= 0.10, "{}", r.to_text(true));
+    assert_eq!(r.handoff_accuracy.value, 1.0, "{}", r.to_text(true));
+}
+
+/// The project's development set lives beside the repository (`../shared/eval`).
+#[test]
+fn dev_set_meets_the_acceptance_figures() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/eval/dev.jsonl");
+    if !path.exists() {
+        eprintln!("skipped: {} is not here", path.display());
+        return;
+    }
+    let r = evaluate(&path);
+    assert!(r.precision.value >= 0.95, "{}", r.to_text(true));
+    assert!(r.coverage.value >= 0.85, "{}", r.to_text(true));
+    assert_eq!(r.out_of_scope_answered.hits, 0, "{}", r.to_text(true));
+}

@@ -35,6 +35,8 @@ const FILLER: &[&str] = &[
     "have",
     "help",
     "helpful",
+    "helped",
+    "helps",
     "lot",
     "much",
     "nice",

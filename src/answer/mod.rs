@@ -28,7 +28,7 @@ pub struct AnswerSettings {
 impl Default for AnswerSettings {
     fn default() -> Self {
         Self {
-            threshold: 0.6,
+            threshold: 0.65,
             candidates: 5,
             boosts: Boosts::default(),
         }

@@ -77,7 +77,11 @@ pub struct Hit {
 
 pub struct FaqIndex {
     analyzer: Analyzer,
+    /// Corrects patrons' words against the FAQ's words...
     corrector: Corrector,
+    /// ...and, failing that, their stems against the FAQ's stems ("exibition" -> "exibit"
+    /// is one edit from "exhibit", though two from "exhibitions").
+    stem_corrector: Corrector,
     reader: IndexReader,
     fields: Fields,
     boosts: Boosts,
@@ -176,9 +180,11 @@ impl FaqIndex {
             doc_map.push(map);
         }
         let corrector = Corrector::new(surface.iter().map(|(w, c)| (w.as_str(), *c)));
+        let stem_corrector = Corrector::new(doc_freq.iter().map(|(w, c)| (w.as_str(), *c)));
         Ok(Self {
             analyzer,
             corrector,
+            stem_corrector,
             reader,
             fields,
             boosts,
@@ -227,6 +233,12 @@ impl FaqIndex {
                     stem,
                     corrected: true,
                     known,
+                }
+            } else if let Some(fixed) = self.stem_corrector.correct(&stem) {
+                QueryTerm {
+                    stem: fixed.to_string(),
+                    corrected: true,
+                    known: true,
                 }
             } else {
                 QueryTerm {
