@@ -28,6 +28,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the service: web chat, connectors, outbox (until SIGINT/SIGTERM).
+    Serve,
     /// Print the reply a patron would get.
     Ask(AskArgs),
     /// Measure answer quality on a JSONL file of {"q": ..., "expect": [...]} cases.
@@ -92,6 +94,16 @@ enum BenchCommand {
         #[arg(long, default_value_t = 2_000)]
         rounds: usize,
     },
+    /// Messages per second through the web chat socket and the p50/p99 time to the reply.
+    Chat {
+        /// Database to use (default: a fresh SQLite file in a temporary directory).
+        #[arg(long, value_name = "URL")]
+        database_url: Option<String>,
+        #[arg(long, default_value_t = 32)]
+        clients: usize,
+        #[arg(long, default_value_t = 500)]
+        messages_per_client: usize,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -109,6 +121,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let settings = Settings::load(cli.config.as_deref())?;
     crate::telemetry::init(&settings.log);
     match cli.command {
+        Command::Serve => {
+            let runtime =
+                tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+            runtime.block_on(crate::app::serve(settings))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Ask(args) => ask(&settings, args),
         Command::Eval(args) => run_eval(&settings, args),
         Command::Faq {
@@ -125,6 +143,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     rounds,
                 },
         } => bench_answer(&settings, faq.as_deref(), entries, rounds),
+        Command::Bench {
+            command:
+                BenchCommand::Chat {
+                    database_url,
+                    clients,
+                    messages_per_client,
+                },
+        } => bench_chat(settings, database_url, clients, messages_per_client),
     }
 }
 
@@ -268,4 +294,40 @@ fn bench_answer(
         build.as_secs_f64()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+fn bench_chat(
+    mut settings: Settings,
+    database_url: Option<String>,
+    clients: usize,
+    per_client: usize,
+) -> anyhow::Result<ExitCode> {
+    let tmp = tempfile_dir()?;
+    settings.database.url =
+        database_url.unwrap_or_else(|| format!("sqlite://{}/bench.db", tmp.display()));
+    let backend = settings
+        .database
+        .url
+        .split(':')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let runtime = tokio::runtime::Runtime::new()?;
+    let r = runtime.block_on(crate::bench_chat::run(settings, clients, per_client))?;
+    let _ = std::fs::remove_dir_all(&tmp);
+    println!(
+        "{backend}: {} messages from {clients} patrons in {:.2} s = {:.0} messages/s; reply time p50 {:.2} ms, p99 {:.2} ms",
+        r.messages,
+        r.elapsed.as_secs_f64(),
+        r.messages as f64 / r.elapsed.as_secs_f64(),
+        r.p50.as_secs_f64() * 1e3,
+        r.p99.as_secs_f64() * 1e3
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn tempfile_dir() -> anyhow::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("refdesk-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
 }

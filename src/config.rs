@@ -8,13 +8,38 @@ use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::answer::AnswerSettings;
+use crate::store::DatabaseSettings;
+use crate::workers::outbox::OutboxSettings;
+use crate::workers::retention::PrivacySettings;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
     pub faq: FaqSettings,
     pub answer: AnswerSettings,
+    pub outbox: OutboxSettings,
+    pub privacy: PrivacySettings,
     pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Address and port the HTTP server listens on.
+    pub listen: String,
+    /// The address patrons and librarians use to reach refdesk (behind a proxy: the proxy's).
+    pub public_url: String,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,9 +1,18 @@
 //! refdesk: a library's reference desk in every chat a patron uses.
 
 pub mod answer;
+pub mod app;
 pub mod bench;
+pub mod bench_chat;
 pub mod cli;
 pub mod config;
+pub mod connectors;
+pub mod conversation;
+pub mod domain;
 pub mod faq;
+pub mod metrics;
 pub mod search;
+pub mod store;
 pub mod telemetry;
+pub mod web;
+pub mod workers;

@@ -10,4 +10,4 @@ mod watch;
 
 pub use load::{FaqSet, load_dir};
 pub use parse::{FaqEntry, FaqError, parse_entry};
-pub use watch::spawn_watcher;
+pub use watch::{FaqWatcher, spawn_watcher};

@@ -1,0 +1,165 @@
+//! Builds the running service: store, answer engine (with the FAQ watcher), connectors,
+//! outbox and retention workers, and the HTTP server; shuts them down in order.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use arc_swap::ArcSwap;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::answer::AnswerEngine;
+use crate::config::Settings;
+use crate::connectors::webchat::WebChat;
+use crate::connectors::{Connector, Connectors};
+use crate::conversation::ConversationService;
+use crate::faq::{FaqWatcher, load_dir, spawn_watcher};
+use crate::metrics::Metrics;
+use crate::store::Store;
+use crate::web::{AppState, router};
+use crate::workers::outbox::OutboxWorker;
+
+pub struct RunningApp {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub engine: Arc<ArcSwap<AnswerEngine>>,
+    stop: CancellationToken,
+    server: JoinHandle<std::io::Result<()>>,
+    workers: Vec<JoinHandle<()>>,
+    _watcher: Option<FaqWatcher>,
+}
+
+/// Starts everything; `extra` connectors are added to the built-in ones (tests use this to
+/// put a connector for another channel behind the outbox).
+pub async fn start(
+    settings: &Settings,
+    extra: Vec<Arc<dyn Connector>>,
+) -> anyhow::Result<RunningApp> {
+    let faq = load_dir(&settings.faq.dir, &settings.faq.default_language).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!(
+            "the FAQ in {} has problems:\n{}",
+            settings.faq.dir.display(),
+            lines.join("\n")
+        )
+    })?;
+    let engine = Arc::new(ArcSwap::from_pointee(AnswerEngine::new(
+        faq,
+        settings.answer.clone(),
+    )?));
+    let watcher = if settings.faq.watch {
+        Some(spawn_watcher(
+            &settings.faq.dir,
+            &settings.faq.default_language,
+            settings.answer.clone(),
+            engine.clone(),
+        )?)
+    } else {
+        None
+    };
+
+    let store = Store::connect(&settings.database).await?;
+    if store.backend() == crate::store::Backend::Sqlite {
+        let released = store.release_outbox_leases().await?;
+        if released > 0 {
+            tracing::info!(
+                rows = released,
+                "resuming deliveries interrupted by the last stop"
+            );
+        }
+    }
+    let metrics = Arc::new(Metrics::default());
+    let wake = Arc::new(Notify::new());
+    let service =
+        ConversationService::new(store.clone(), engine.clone(), metrics.clone(), wake.clone());
+    let webchat = Arc::new(WebChat::default());
+    let mut connectors = Connectors::default();
+    connectors.add(webchat.clone());
+    for c in extra {
+        connectors.add(c);
+    }
+
+    let stop = CancellationToken::new();
+    let outbox = OutboxWorker {
+        store: store.clone(),
+        connectors,
+        settings: settings.outbox.clone(),
+        wake,
+        metrics: metrics.clone(),
+    };
+    let workers = vec![
+        tokio::spawn(outbox.run(stop.clone())),
+        tokio::spawn(crate::workers::retention::run(
+            store.clone(),
+            settings.privacy.clone(),
+            stop.clone(),
+        )),
+    ];
+
+    let state = AppState {
+        store,
+        service,
+        webchat,
+        metrics,
+    };
+    let listener = tokio::net::TcpListener::bind(&settings.server.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.server.listen))?;
+    let addr = listener.local_addr()?;
+    let app = router(state.clone());
+    let shutdown = stop.clone();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown.cancelled_owned())
+            .await
+    });
+    tracing::info!(%addr, "refdesk is listening: web chat at /chat");
+    Ok(RunningApp {
+        addr,
+        state,
+        engine,
+        stop,
+        server,
+        workers,
+        _watcher: watcher,
+    })
+}
+
+impl RunningApp {
+    /// Stops accepting requests, lets the workers finish what they hold, closes the pool.
+    pub async fn shutdown(self) {
+        self.stop.cancel();
+        let _ = self.server.await;
+        for w in self.workers {
+            let _ = w.await;
+        }
+        self.state.store.close().await;
+    }
+}
+
+/// `refdesk serve`: runs until SIGINT or SIGTERM.
+pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let app = start(&settings, Vec::new()).await?;
+    println!("refdesk is running: web chat at http://{}/chat", app.addr);
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    app.shutdown().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

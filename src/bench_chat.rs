@@ -1,0 +1,89 @@
+//! `refdesk bench chat`: sustained messages per second through the web chat socket, with
+//! every reply delivered, and the time from a patron's message to the bot's reply.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::config::Settings;
+
+const QUESTIONS: [&str; 6] = [
+    "How do I renew my books?",
+    "wifi password",
+    "hello",
+    "can I print in colour",
+    "what is the capital of mongolia",
+    "thanks!",
+];
+
+pub struct ChatBenchResult {
+    pub messages: usize,
+    pub elapsed: Duration,
+    pub p50: Duration,
+    pub p99: Duration,
+}
+
+/// Starts refdesk in-process on `settings` (port 0) and drives it with `clients` patrons,
+/// each sending `per_client` messages and waiting for each reply before the next.
+pub async fn run(
+    mut settings: Settings,
+    clients: usize,
+    per_client: usize,
+) -> anyhow::Result<ChatBenchResult> {
+    settings.server.listen = "127.0.0.1:0".into();
+    settings.faq.watch = false;
+    let app = crate::app::start(&settings, Vec::new()).await?;
+    let url = format!("ws://{}/chat/ws", app.addr);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let url = url.clone();
+        tasks.push(tokio::spawn(
+            async move { patron(&url, c, per_client).await },
+        ));
+    }
+    let mut latencies = Vec::with_capacity(clients * per_client);
+    for t in tasks {
+        latencies.extend(t.await.context("bench client panicked")??);
+    }
+    let elapsed = started.elapsed();
+    app.shutdown().await;
+    latencies.sort_unstable();
+    let at = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    Ok(ChatBenchResult {
+        messages: latencies.len(),
+        elapsed,
+        p50: at(0.5),
+        p99: at(0.99),
+    })
+}
+
+async fn patron(url: &str, client: usize, count: usize) -> anyhow::Result<Vec<Duration>> {
+    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .context("connect")?;
+    ws.next().await.context("no session message")??;
+    let mut out = Vec::with_capacity(count);
+    for i in 0..count {
+        // Small talk and FAQ questions: replies come from the bot, no tickets pile up.
+        let text = QUESTIONS[(client + i) % QUESTIONS.len()];
+        let msg = serde_json::json!({"type": "message", "text": text, "client_id": format!("{client}-{i}")});
+        let sent = Instant::now();
+        ws.send(Message::Text(msg.to_string().into())).await?;
+        loop {
+            let frame = tokio::time::timeout(Duration::from_secs(30), ws.next())
+                .await
+                .context("no reply within 30 s")?
+                .context("socket closed")??;
+            if let Message::Text(t) = frame
+                && t.contains("\"type\":\"message\"")
+            {
+                out.push(sent.elapsed());
+                break;
+            }
+        }
+    }
+    Ok(out)
+}

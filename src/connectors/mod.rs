@@ -1,0 +1,51 @@
+//! The seam between refdesk and the chat platforms. A connector turns platform events into
+//! `Inbound` messages (and hands them to the conversation service) and delivers outbox rows.
+
+pub mod webchat;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::domain::Channel;
+use crate::store::OutboxRow;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// Worth retrying later (timeouts, 5xx).
+    #[error("temporary failure: {0:#}")]
+    Transient(anyhow::Error),
+    /// The platform asked us to wait.
+    #[error("rate limited for {retry_after:?}")]
+    RateLimited { retry_after: Duration },
+    /// Retrying will not help (bad recipient, message refused).
+    #[error("refused: {0:#}")]
+    Permanent(anyhow::Error),
+    /// The platform's rules forbid sending now (e.g. outside a messaging window).
+    #[error("undeliverable: {0}")]
+    Undeliverable(String),
+}
+
+#[async_trait]
+pub trait Connector: Send + Sync + 'static {
+    fn channel(&self) -> Channel;
+    /// Delivers one outbox row. `row.idempotency_key` is passed to platforms that accept
+    /// one, so a retry after a crash between send and mark does not show twice.
+    async fn send(&self, row: &OutboxRow) -> Result<(), SendError>;
+}
+
+/// The enabled connectors by channel.
+#[derive(Clone, Default)]
+pub struct Connectors(HashMap<Channel, Arc<dyn Connector>>);
+
+impl Connectors {
+    pub fn add(&mut self, connector: Arc<dyn Connector>) {
+        self.0.insert(connector.channel(), connector);
+    }
+
+    pub fn get(&self, channel: Channel) -> Option<&Arc<dyn Connector>> {
+        self.0.get(&channel)
+    }
+}

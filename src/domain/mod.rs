@@ -1,0 +1,124 @@
+//! Plain types shared by the store, the conversation service and the connectors.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    Webchat,
+    Telegram,
+    Matrix,
+    Messenger,
+    Instagram,
+    Whatsapp,
+    Vk,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 7] = [
+        Channel::Webchat,
+        Channel::Telegram,
+        Channel::Matrix,
+        Channel::Messenger,
+        Channel::Instagram,
+        Channel::Whatsapp,
+        Channel::Vk,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Webchat => "webchat",
+            Channel::Telegram => "telegram",
+            Channel::Matrix => "matrix",
+            Channel::Messenger => "messenger",
+            Channel::Instagram => "instagram",
+            Channel::Whatsapp => "whatsapp",
+            Channel::Vk => "vk",
+        }
+    }
+}
+
+impl fmt::Display for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Channel {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Channel::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| format!("unknown channel `{s}`"))
+    }
+}
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sender {
+    Patron,
+    Bot,
+    Librarian,
+    System,
+}
+
+impl Sender {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sender::Patron => "patron",
+            Sender::Bot => "bot",
+            Sender::Librarian => "librarian",
+            Sender::System => "system",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Sender::Patron,
+            Sender::Bot,
+            Sender::Librarian,
+            Sender::System,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
+}
+
+/// A patron's message as a connector hands it over.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inbound {
+    pub channel: Channel,
+    /// The platform's id for the message: the dedupe key within the channel.
+    pub platform_message_id: String,
+    /// The channel-scoped id of the patron (chat id, Matrix user id, session hash ...).
+    pub patron: String,
+    pub text: String,
+    /// The language the platform reports for the patron, if any.
+    pub language: Option<String>,
+}
+
+/// Milliseconds since the Unix epoch: the one time representation in the database.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channel_names_round_trip() {
+        for c in Channel::ALL {
+            assert_eq!(c.as_str().parse::<Channel>(), Ok(c));
+        }
+        assert!("fax".parse::<Channel>().is_err());
+    }
+}

@@ -1,0 +1,369 @@
+//! Patrons, conversations, messages, tickets and the inbox dedupe key.
+
+use anyhow::Context;
+use serde::Serialize;
+use sqlx::{Any, Row, Transaction};
+
+use super::Store;
+use crate::domain::{Channel, Inbound, Sender};
+
+/// Where an accepted inbound message was stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InboundRecord {
+    pub patron_id: i64,
+    pub conversation_id: i64,
+    pub message_id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MessageRow {
+    pub id: i64,
+    pub sender: String,
+    pub text: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TicketRow {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub status: String,
+    pub assignee: Option<String>,
+    pub opened_at: i64,
+}
+
+type Tx = Transaction<'static, Any>;
+
+impl Store {
+    /// Stores a patron's message unless the platform delivered it before. Returns `None` for a
+    /// redelivery (already stored: acknowledge it and do nothing else).
+    pub async fn record_inbound(
+        &self,
+        tx: &mut Tx,
+        msg: &Inbound,
+        now: i64,
+    ) -> anyhow::Result<Option<InboundRecord>> {
+        let channel = msg.channel.as_str();
+        let fresh = sqlx::query(
+            "INSERT INTO inbox (channel, platform_message_id, message_id, received_at) VALUES ($1, $2, NULL, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(channel)
+        .bind(&msg.platform_message_id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .context("inbox insert")?
+        .rows_affected();
+        if fresh == 0 {
+            return Ok(None);
+        }
+        let patron_id = self
+            .patron_id(tx, msg.channel, &msg.patron, msg.language.as_deref(), now)
+            .await?;
+        let conversation_id = self.open_conversation(tx, patron_id, now).await?;
+        let message_id = insert_message(
+            tx,
+            conversation_id,
+            "in",
+            Sender::Patron,
+            &msg.text,
+            None,
+            None,
+            now,
+        )
+        .await?;
+        sqlx::query(
+            "UPDATE inbox SET message_id = $1 WHERE channel = $2 AND platform_message_id = $3",
+        )
+        .bind(message_id)
+        .bind(channel)
+        .bind(&msg.platform_message_id)
+        .execute(&mut **tx)
+        .await?;
+        Ok(Some(InboundRecord {
+            patron_id,
+            conversation_id,
+            message_id,
+        }))
+    }
+
+    async fn patron_id(
+        &self,
+        tx: &mut Tx,
+        channel: Channel,
+        user: &str,
+        lang: Option<&str>,
+        now: i64,
+    ) -> anyhow::Result<i64> {
+        sqlx::query("INSERT INTO patrons (channel, channel_user_id, language, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+            .bind(channel.as_str())
+            .bind(user)
+            .bind(lang)
+            .bind(now)
+            .execute(&mut **tx)
+            .await
+            .context("patron insert")?;
+        let row = sqlx::query("SELECT id FROM patrons WHERE channel = $1 AND channel_user_id = $2")
+            .bind(channel.as_str())
+            .bind(user)
+            .fetch_one(&mut **tx)
+            .await?;
+        Ok(row.try_get(0)?)
+    }
+
+    /// The patron's open conversation, or a new one.
+    async fn open_conversation(
+        &self,
+        tx: &mut Tx,
+        patron_id: i64,
+        now: i64,
+    ) -> anyhow::Result<i64> {
+        let existing = sqlx::query("SELECT id FROM conversations WHERE patron_id = $1 AND closed_at IS NULL ORDER BY id DESC LIMIT 1")
+            .bind(patron_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+        let id = match existing {
+            Some(row) => {
+                let id: i64 = row.try_get(0)?;
+                sqlx::query("UPDATE conversations SET last_activity_at = $1 WHERE id = $2")
+                    .bind(now)
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await?;
+                id
+            }
+            None => sqlx::query("INSERT INTO conversations (patron_id, created_at, last_activity_at) VALUES ($1, $2, $3) RETURNING id")
+                .bind(patron_id)
+                .bind(now)
+                .bind(now)
+                .fetch_one(&mut **tx)
+                .await?
+                .try_get(0)?,
+        };
+        Ok(id)
+    }
+
+    /// The conversation's open or claimed ticket, if any.
+    pub async fn active_ticket(
+        &self,
+        tx: &mut Tx,
+        conversation_id: i64,
+    ) -> anyhow::Result<Option<TicketRow>> {
+        let row = sqlx::query(
+            "SELECT id, conversation_id, status, assignee, opened_at FROM tickets WHERE conversation_id = $1 AND status <> 'resolved' ORDER BY id DESC LIMIT 1",
+        )
+        .bind(conversation_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        row.map(|r| ticket_from_row(&r)).transpose()
+    }
+
+    pub async fn open_ticket(
+        &self,
+        tx: &mut Tx,
+        conversation_id: i64,
+        reason: &str,
+        now: i64,
+    ) -> anyhow::Result<i64> {
+        Ok(sqlx::query("INSERT INTO tickets (conversation_id, status, reason, opened_at) VALUES ($1, 'open', $2, $3) RETURNING id")
+            .bind(conversation_id)
+            .bind(reason)
+            .bind(now)
+            .fetch_one(&mut **tx)
+            .await
+            .context("ticket insert")?
+            .try_get(0)?)
+    }
+
+    /// Writes an outgoing message and its outbox row in the caller's transaction.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn add_outbound(
+        &self,
+        tx: &mut Tx,
+        conversation_id: i64,
+        sender: Sender,
+        text: &str,
+        outcome: Option<&str>,
+        faq_id: Option<&str>,
+        channel: Channel,
+        recipient: &str,
+        now: i64,
+    ) -> anyhow::Result<i64> {
+        let message_id = insert_message(
+            tx,
+            conversation_id,
+            "out",
+            sender,
+            text,
+            outcome,
+            faq_id,
+            now,
+        )
+        .await?;
+        sqlx::query(
+            "INSERT INTO outbox (message_id, channel, recipient, text, status, attempts, next_attempt_at, idempotency_key, created_at) \
+             VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6, $7)",
+        )
+        .bind(message_id)
+        .bind(channel.as_str())
+        .bind(recipient)
+        .bind(text)
+        .bind(now)
+        .bind(format!("refdesk-{message_id}"))
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .context("outbox insert")?;
+        Ok(message_id)
+    }
+
+    /// Notes the outcome of a patron's message on it, and in the anonymous daily counts.
+    pub async fn record_outcome(
+        &self,
+        tx: &mut Tx,
+        message_id: i64,
+        channel: Channel,
+        outcome: &str,
+        faq_id: Option<&str>,
+        now: i64,
+    ) -> anyhow::Result<()> {
+        sqlx::query("UPDATE messages SET outcome = $1, faq_id = $2 WHERE id = $3")
+            .bind(outcome)
+            .bind(faq_id)
+            .bind(message_id)
+            .execute(&mut **tx)
+            .await?;
+        let day = day_of(now);
+        sqlx::query(
+            "INSERT INTO daily_counts (day, channel, outcome, count) VALUES ($1, $2, $3, 1) \
+             ON CONFLICT (day, channel, outcome) DO UPDATE SET count = daily_counts.count + 1",
+        )
+        .bind(day)
+        .bind(channel.as_str())
+        .bind(outcome)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Outgoing messages to a patron newer than `after`, oldest first, at most the last 200
+    /// (web chat replay).
+    pub async fn outbound_after(
+        &self,
+        channel: Channel,
+        user: &str,
+        after: i64,
+    ) -> anyhow::Result<Vec<MessageRow>> {
+        let rows = sqlx::query(
+            "SELECT m.id, m.sender, m.text, m.created_at FROM messages m \
+             JOIN conversations c ON c.id = m.conversation_id JOIN patrons p ON p.id = c.patron_id \
+             WHERE p.channel = $1 AND p.channel_user_id = $2 AND m.direction = 'out' AND m.id > $3 ORDER BY m.id DESC LIMIT 200",
+        )
+        .bind(channel.as_str())
+        .bind(user)
+        .bind(after)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().rev().map(message_from_row).collect()
+    }
+
+    pub async fn tickets_with_status(&self, status: &str) -> anyhow::Result<Vec<TicketRow>> {
+        let rows = sqlx::query("SELECT id, conversation_id, status, assignee, opened_at FROM tickets WHERE status = $1 ORDER BY opened_at, id")
+            .bind(status)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(ticket_from_row).collect()
+    }
+
+    pub async fn conversation_messages(
+        &self,
+        conversation_id: i64,
+    ) -> anyhow::Result<Vec<MessageRow>> {
+        let rows = sqlx::query("SELECT id, sender, text, created_at FROM messages WHERE conversation_id = $1 ORDER BY id")
+            .bind(conversation_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(message_from_row).collect()
+    }
+
+    /// How many inbound messages are stored for a channel (tests and metrics).
+    pub async fn inbound_count(&self, channel: Channel) -> anyhow::Result<i64> {
+        Ok(sqlx::query("SELECT COUNT(*) FROM inbox WHERE channel = $1")
+            .bind(channel.as_str())
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_message(
+    tx: &mut Tx,
+    conversation_id: i64,
+    direction: &str,
+    sender: Sender,
+    text: &str,
+    outcome: Option<&str>,
+    faq_id: Option<&str>,
+    now: i64,
+) -> anyhow::Result<i64> {
+    Ok(sqlx::query(
+        "INSERT INTO messages (conversation_id, direction, sender, text, outcome, faq_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(conversation_id)
+    .bind(direction)
+    .bind(sender.as_str())
+    .bind(text)
+    .bind(outcome)
+    .bind(faq_id)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
+    .context("message insert")?
+    .try_get(0)?)
+}
+
+fn ticket_from_row(r: &sqlx::any::AnyRow) -> anyhow::Result<TicketRow> {
+    Ok(TicketRow {
+        id: r.try_get(0)?,
+        conversation_id: r.try_get(1)?,
+        status: r.try_get(2)?,
+        assignee: r.try_get(3)?,
+        opened_at: r.try_get(4)?,
+    })
+}
+
+fn message_from_row(r: &sqlx::any::AnyRow) -> anyhow::Result<MessageRow> {
+    Ok(MessageRow {
+        id: r.try_get(0)?,
+        sender: r.try_get(1)?,
+        text: r.try_get(2)?,
+        created_at: r.try_get(3)?,
+    })
+}
+
+/// `YYYY-MM-DD` (UTC) of a millisecond timestamp.
+pub(crate) fn day_of(ms: i64) -> String {
+    // Civil-from-days (Howard Hinnant's algorithm), to avoid a date crate for one format.
+    let days = ms.div_euclid(86_400_000);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn days_are_utc_dates() {
+        assert_eq!(super::day_of(0), "1970-01-01");
+        assert_eq!(super::day_of(1_795_478_400_000), "2026-11-23");
+        assert_eq!(super::day_of(951_782_400_000), "2000-02-29");
+    }
+}

@@ -1,0 +1,196 @@
+//! The outbox: every outgoing message waits here until a connector has delivered it.
+
+use anyhow::Context;
+use sqlx::Row;
+
+use super::{Backend, Store};
+use crate::domain::Channel;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxStatus {
+    Pending,
+    Sent,
+    Failed,
+    Undeliverable,
+}
+
+impl OutboxStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxStatus::Pending => "pending",
+            OutboxStatus::Sent => "sent",
+            OutboxStatus::Failed => "failed",
+            OutboxStatus::Undeliverable => "undeliverable",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub message_id: i64,
+    pub channel: String,
+    pub recipient: String,
+    pub text: String,
+    pub attempts: i64,
+    /// Sent with the delivery so a platform that supports it can drop a repeat.
+    pub idempotency_key: String,
+    /// The sender of the message (bot, librarian, system).
+    pub sender: String,
+}
+
+impl Store {
+    /// Takes up to `limit` due rows for delivery, oldest first, and leases them for
+    /// `lease_ms` so another worker (another instance on PostgreSQL) leaves them alone. A
+    /// worker that dies mid-send lets the lease run out and the row is tried again.
+    pub async fn claim_due_outbox(
+        &self,
+        now: i64,
+        lease_ms: i64,
+        limit: i64,
+    ) -> anyhow::Result<Vec<OutboxRow>> {
+        const CLAIM_SQLITE: &str = "UPDATE outbox SET leased_until = $1 WHERE id IN \
+             (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $2 \
+              AND (leased_until IS NULL OR leased_until <= $2) ORDER BY id LIMIT $3) \
+             RETURNING id, message_id, channel, recipient, text, attempts, idempotency_key";
+        const CLAIM_POSTGRES: &str = "UPDATE outbox SET leased_until = $1 WHERE id IN \
+             (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $2 \
+              AND (leased_until IS NULL OR leased_until <= $2) ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
+             RETURNING id, message_id, channel, recipient, text, attempts, idempotency_key";
+        let sql = match self.backend {
+            Backend::Sqlite => CLAIM_SQLITE,
+            Backend::Postgres => CLAIM_POSTGRES,
+        };
+        let mut w = self.begin_write().await?;
+        let rows = sqlx::query(sql)
+            .bind(now + lease_ms)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&mut *w.tx)
+            .await
+            .context("outbox claim")?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let message_id: i64 = r.try_get(1)?;
+            let sender: String = sqlx::query("SELECT sender FROM messages WHERE id = $1")
+                .bind(message_id)
+                .fetch_one(&mut *w.tx)
+                .await?
+                .try_get(0)?;
+            out.push(OutboxRow {
+                id: r.try_get(0)?,
+                message_id,
+                channel: r.try_get(2)?,
+                recipient: r.try_get(3)?,
+                text: r.try_get::<Option<String>, _>(4)?.unwrap_or_default(),
+                attempts: r.try_get(5)?,
+                idempotency_key: r.try_get(6)?,
+                sender,
+            });
+        }
+        w.commit().await?;
+        out.sort_by_key(|r| r.id);
+        Ok(out)
+    }
+
+    pub async fn mark_outbox_sent(&self, id: i64, now: i64) -> anyhow::Result<()> {
+        let mut w = self.begin_write().await?;
+        sqlx::query("UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, leased_until = NULL WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *w.tx)
+            .await?;
+        w.commit().await
+    }
+
+    /// Tries again at `next_attempt_at`; `count_attempt` is false for a rate limit, which is
+    /// the platform asking us to wait rather than a failure.
+    pub async fn retry_outbox(
+        &self,
+        id: i64,
+        next_attempt_at: i64,
+        error: &str,
+        count_attempt: bool,
+    ) -> anyhow::Result<()> {
+        let mut w = self.begin_write().await?;
+        sqlx::query("UPDATE outbox SET next_attempt_at = $1, last_error = $2, attempts = attempts + $3, leased_until = NULL WHERE id = $4")
+            .bind(next_attempt_at)
+            .bind(error)
+            .bind(i64::from(count_attempt))
+            .bind(id)
+            .execute(&mut *w.tx)
+            .await?;
+        w.commit().await
+    }
+
+    /// Gives up on a row; it stays visible to librarians with the reason.
+    pub async fn fail_outbox(
+        &self,
+        id: i64,
+        status: OutboxStatus,
+        error: &str,
+    ) -> anyhow::Result<()> {
+        let mut w = self.begin_write().await?;
+        sqlx::query("UPDATE outbox SET status = $1, last_error = $2, attempts = attempts + 1, leased_until = NULL WHERE id = $3")
+            .bind(status.as_str())
+            .bind(error)
+            .bind(id)
+            .execute(&mut *w.tx)
+            .await?;
+        w.commit().await
+    }
+
+    /// Rows not yet delivered (pending), for the metrics.
+    pub async fn outbox_backlog(&self) -> anyhow::Result<i64> {
+        Ok(
+            sqlx::query("SELECT COUNT(*) FROM outbox WHERE status = 'pending'")
+                .fetch_one(&self.pool)
+                .await?
+                .try_get(0)?,
+        )
+    }
+
+    /// `(status, attempts, last_error)` of a message's outbox row.
+    pub async fn outbox_state(
+        &self,
+        message_id: i64,
+    ) -> anyhow::Result<Option<(String, i64, Option<String>)>> {
+        let row =
+            sqlx::query("SELECT status, attempts, last_error FROM outbox WHERE message_id = $1")
+                .bind(message_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+            .transpose()
+    }
+
+    /// Frees the leases of a previous run. Only for a single instance (SQLite): there, no
+    /// other worker can hold a lease, so rows a crash left leased are sent at once.
+    pub async fn release_outbox_leases(&self) -> anyhow::Result<u64> {
+        let mut w = self.begin_write().await?;
+        let n = sqlx::query("UPDATE outbox SET leased_until = NULL WHERE status = 'pending' AND leased_until IS NOT NULL")
+            .execute(&mut *w.tx)
+            .await?
+            .rows_affected();
+        w.commit().await?;
+        Ok(n)
+    }
+
+    /// The earliest time a pending row is due, so the worker can sleep until then.
+    pub async fn next_outbox_due(&self) -> anyhow::Result<Option<i64>> {
+        Ok(sqlx::query("SELECT MIN(CASE WHEN leased_until IS NOT NULL AND leased_until > next_attempt_at THEN leased_until ELSE next_attempt_at END) FROM outbox WHERE status = 'pending'")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?)
+    }
+
+    pub async fn outbox_rows_for(&self, channel: Channel) -> anyhow::Result<i64> {
+        Ok(
+            sqlx::query("SELECT COUNT(*) FROM outbox WHERE channel = $1")
+                .bind(channel.as_str())
+                .fetch_one(&self.pool)
+                .await?
+                .try_get(0)?,
+        )
+    }
+}

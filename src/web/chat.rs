@@ -1,0 +1,144 @@
+//! The web chat socket (`GET /chat/ws`): one task per connection.
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::response::Response;
+use futures_util::{SinkExt, StreamExt};
+use serde::Deserialize;
+use tokio::sync::mpsc;
+
+use super::AppState;
+use crate::connectors::webchat::{
+    ClientMsg, ServerMsg, is_valid_token, new_session_token, patron_key,
+};
+use crate::conversation::Handled;
+use crate::domain::{Channel, Inbound};
+
+/// Longest patron message accepted, in characters.
+const MAX_TEXT_CHARS: usize = 4_000;
+const MAX_CLIENT_ID: usize = 100;
+
+#[derive(Deserialize)]
+pub struct Params {
+    session: Option<String>,
+    /// The newest message id the page has; everything after it is replayed.
+    after: Option<i64>,
+}
+
+pub async fn socket(
+    ws: WebSocketUpgrade,
+    Query(params): Query<Params>,
+    State(state): State<AppState>,
+) -> Response {
+    ws.max_message_size(64 * 1024)
+        .on_upgrade(move |socket| session(socket, state, params))
+}
+
+async fn session(socket: WebSocket, state: AppState, params: Params) {
+    let resumed = params.session.filter(|t| is_valid_token(t));
+    let token = resumed.clone().unwrap_or_else(new_session_token);
+    let patron = patron_key(&token);
+    let (mut sink, mut stream) = socket.split();
+    let (tx, mut rx) = mpsc::unbounded_channel::<ServerMsg>();
+
+    let writer = tokio::spawn(async move {
+        while let Some(msg) = rx.recv().await {
+            let Ok(text) = serde_json::to_string(&msg) else {
+                continue;
+            };
+            if sink.send(Message::Text(text.into())).await.is_err() {
+                break;
+            }
+        }
+    });
+
+    let _ = tx.send(ServerMsg::Session { session: token });
+    let socket_id = state.webchat.register(&patron, tx.clone());
+    if resumed.is_some() {
+        replay_missed(&state, &patron, params.after.unwrap_or(0), &tx).await;
+    }
+
+    while let Some(Ok(frame)) = stream.next().await {
+        let text = match frame {
+            Message::Text(t) => t,
+            Message::Close(_) => break,
+            _ => continue,
+        };
+        let reply = match serde_json::from_str::<ClientMsg>(&text) {
+            Ok(ClientMsg::Message { text, client_id }) => {
+                accept(&state, &patron, text, client_id).await
+            }
+            Err(_) => ServerMsg::Error {
+                message: "expected {\"type\":\"message\",\"text\":...,\"client_id\":...}".into(),
+            },
+        };
+        let _ = tx.send(reply);
+    }
+    state.webchat.unregister(&patron, socket_id);
+    drop(tx);
+    let _ = writer.await;
+}
+
+/// Replies the page may not have: everything after the newest id it reports (the page
+/// drops ids it already shows, so a generous replay is harmless).
+async fn replay_missed(
+    state: &AppState,
+    patron: &str,
+    after: i64,
+    tx: &mpsc::UnboundedSender<ServerMsg>,
+) {
+    match state
+        .store
+        .outbound_after(Channel::Webchat, patron, after)
+        .await
+    {
+        Ok(rows) => {
+            for r in rows {
+                let _ = tx.send(ServerMsg::Message {
+                    id: r.id.to_string(),
+                    from: r.sender,
+                    text: r.text.unwrap_or_default(),
+                });
+            }
+        }
+        Err(e) => tracing::warn!(error = %format!("{e:#}"), "cannot replay web chat messages"),
+    }
+}
+
+async fn accept(state: &AppState, patron: &str, text: String, client_id: String) -> ServerMsg {
+    let text = text.trim().to_string();
+    if text.is_empty() || text.chars().count() > MAX_TEXT_CHARS {
+        return ServerMsg::Error {
+            message: format!("a message must have 1 to {MAX_TEXT_CHARS} characters"),
+        };
+    }
+    if client_id.is_empty() || client_id.len() > MAX_CLIENT_ID {
+        return ServerMsg::Error {
+            message: "client_id must be 1 to 100 characters".into(),
+        };
+    }
+    let inbound = Inbound {
+        channel: Channel::Webchat,
+        // Scoped to the session, so one session's ids cannot collide with another's.
+        platform_message_id: format!("{patron}:{client_id}"),
+        patron: patron.to_string(),
+        text,
+        language: None,
+    };
+    match state.service.handle(inbound).await {
+        Ok(Handled::Stored { message_id, .. }) => ServerMsg::Ack {
+            client_id,
+            id: message_id.to_string(),
+        },
+        Ok(Handled::Duplicate) => ServerMsg::Ack {
+            client_id,
+            id: String::new(),
+        },
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "web chat message not stored");
+            ServerMsg::Error {
+                message: "your message could not be saved, please send it again".into(),
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! HTTP routes: the web chat page, widget and socket, health and metrics.
+
+mod chat;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use crate::connectors::webchat::WebChat;
+use crate::conversation::ConversationService;
+use crate::metrics::Metrics;
+use crate::store::Store;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub service: ConversationService,
+    pub webchat: Arc<WebChat>,
+    pub metrics: Arc<Metrics>,
+}
+
+/// A strict policy: only our own scripts and styles, sockets back to us.
+const CSP: &str = "default-src 'self'; connect-src 'self' ws: wss:; style-src 'self'; script-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/chat", get(chat_page))
+        .route("/chat.css", get(chat_css))
+        .route("/widget.js", get(widget_js))
+        .route("/chat/ws", get(chat::socket))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .with_state(state)
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(CSP),
+            ),
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
+            (
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn chat_page() -> Response {
+    asset("text/html; charset=utf-8", include_str!("assets/chat.html"))
+}
+
+async fn chat_css() -> Response {
+    asset("text/css; charset=utf-8", include_str!("assets/chat.css"))
+}
+
+async fn widget_js() -> Response {
+    asset(
+        "text/javascript; charset=utf-8",
+        include_str!("assets/widget.js"),
+    )
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    match sqlx::query("SELECT 1").execute(state.store.pool()).await {
+        Ok(_) => (StatusCode::OK, "ok\n").into_response(),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response(),
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    let backlog = state.store.outbox_backlog().await.unwrap_or(-1);
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(backlog),
+    )
+        .into_response()
+}

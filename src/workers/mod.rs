@@ -1,0 +1,4 @@
+//! Background work: outbox delivery and the privacy retention purge.
+
+pub mod outbox;
+pub mod retention;

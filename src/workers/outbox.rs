@@ -1,0 +1,184 @@
+//! Delivers outbox rows through their channel's connector: in order, with retries and
+//! backoff for transient failures, waiting out rate limits, and giving up after
+//! `outbox.max_attempts`, when the row is marked failed where librarians can see it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::connectors::{Connectors, SendError};
+use crate::domain::{Channel, now_ms};
+use crate::metrics::Metrics;
+use crate::store::{OutboxRow, OutboxStatus, Store};
+
+/// `[outbox]` settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutboxSettings {
+    /// Attempts before a row is marked failed.
+    pub max_attempts: u32,
+    /// The first retry waits this long; each further one twice as long.
+    pub retry_base_ms: u64,
+    /// The longest wait between retries.
+    pub retry_max_ms: u64,
+    /// How long a claimed row is reserved for one worker before another may retry it.
+    pub lease_ms: u64,
+}
+
+impl Default for OutboxSettings {
+    fn default() -> Self {
+        Self {
+            max_attempts: 8,
+            retry_base_ms: 1_000,
+            retry_max_ms: 300_000,
+            lease_ms: 30_000,
+        }
+    }
+}
+
+impl OutboxSettings {
+    /// The wait before attempt `attempts + 1`.
+    pub fn backoff(&self, attempts: i64) -> Duration {
+        let factor = 1u64 << attempts.clamp(0, 20);
+        Duration::from_millis(
+            self.retry_base_ms
+                .saturating_mul(factor)
+                .min(self.retry_max_ms),
+        )
+    }
+}
+
+const BATCH: i64 = 64;
+
+pub struct OutboxWorker {
+    pub store: Store,
+    pub connectors: Connectors,
+    pub settings: OutboxSettings,
+    pub wake: Arc<Notify>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl OutboxWorker {
+    /// Runs until `stop`; a batch already claimed is finished first.
+    pub async fn run(self, stop: CancellationToken) {
+        loop {
+            if stop.is_cancelled() {
+                break;
+            }
+            let rows = match self
+                .store
+                .claim_due_outbox(now_ms(), self.settings.lease_ms as i64, BATCH)
+                .await
+            {
+                Ok(rows) => rows,
+                Err(e) => {
+                    tracing::warn!(error = %format!("{e:#}"), "outbox claim failed");
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                        _ = stop.cancelled() => break,
+                    }
+                    continue;
+                }
+            };
+            if rows.is_empty() {
+                let wait = match self.store.next_outbox_due().await {
+                    Ok(Some(due)) => Duration::from_millis((due - now_ms()).clamp(1, 1_000) as u64),
+                    _ => Duration::from_secs(1),
+                };
+                tokio::select! {
+                    _ = self.wake.notified() => {}
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = stop.cancelled() => break,
+                }
+                continue;
+            }
+            for row in rows {
+                if let Err(e) = self.deliver(&row).await {
+                    tracing::warn!(outbox_id = row.id, error = %format!("{e:#}"), "outbox bookkeeping failed");
+                }
+            }
+        }
+    }
+
+    async fn deliver(&self, row: &OutboxRow) -> anyhow::Result<()> {
+        let Some(connector) = row
+            .channel
+            .parse::<Channel>()
+            .ok()
+            .and_then(|c| self.connectors.get(c))
+        else {
+            return self
+                .store
+                .fail_outbox(
+                    row.id,
+                    OutboxStatus::Undeliverable,
+                    "no connector enabled for this channel",
+                )
+                .await;
+        };
+        match connector.send(row).await {
+            Ok(()) => {
+                self.store.mark_outbox_sent(row.id, now_ms()).await?;
+                self.metrics.message_out(connector.channel());
+            }
+            Err(SendError::RateLimited { retry_after }) => {
+                tracing::info!(
+                    outbox_id = row.id,
+                    retry_after_ms = retry_after.as_millis() as u64,
+                    "rate limited"
+                );
+                let at = now_ms() + retry_after.as_millis() as i64;
+                self.store
+                    .retry_outbox(row.id, at, "rate limited", false)
+                    .await?;
+            }
+            Err(SendError::Transient(e))
+                if (row.attempts + 1) < i64::from(self.settings.max_attempts) =>
+            {
+                let wait = self.settings.backoff(row.attempts);
+                tracing::info!(
+                    outbox_id = row.id,
+                    attempt = row.attempts + 1,
+                    wait_ms = wait.as_millis() as u64,
+                    "delivery failed, will retry"
+                );
+                self.store
+                    .retry_outbox(
+                        row.id,
+                        now_ms() + wait.as_millis() as i64,
+                        &format!("{e:#}"),
+                        true,
+                    )
+                    .await?;
+            }
+            Err(SendError::Transient(e)) | Err(SendError::Permanent(e)) => {
+                tracing::warn!(outbox_id = row.id, "delivery failed for good");
+                self.store
+                    .fail_outbox(row.id, OutboxStatus::Failed, &format!("{e:#}"))
+                    .await?;
+            }
+            Err(SendError::Undeliverable(reason)) => {
+                self.store
+                    .fail_outbox(row.id, OutboxStatus::Undeliverable, &reason)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        let s = OutboxSettings::default();
+        assert_eq!(s.backoff(0), Duration::from_secs(1));
+        assert_eq!(s.backoff(3), Duration::from_secs(8));
+        assert_eq!(s.backoff(30), Duration::from_secs(300));
+    }
+}

@@ -1,0 +1,302 @@
+//! The web chat end to end, on SQLite and on PostgreSQL: answers, escalation, tickets,
+//! dedupe, reconnect, outbox retries, and a crash with messages in flight.
+
+mod support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use refdesk::connectors::{Connector, SendError};
+use refdesk::domain::{Channel, Inbound};
+use refdesk::store::OutboxRow;
+use support::*;
+
+async fn answers_a_faq_question(db: Db) {
+    let t = spawn_app(db).await;
+    let mut c = ChatClient::connect(&t.ws_url()).await;
+    c.send("How do I renew my books?", "m1").await;
+    let reply = c.next_message(WAIT).await.expect("a reply");
+    assert_eq!(reply["from"], "bot");
+    assert_eq!(reply["text"], faq_answer("renewals"));
+    assert!(reply["id"].as_str().unwrap().parse::<i64>().is_ok());
+    t.app.shutdown().await;
+}
+
+async fn escalation_opens_one_ticket_and_follow_ups_join_it(db: Db) {
+    let t = spawn_app(db).await;
+    let store = t.app.state.store.clone();
+    let mut c = ChatClient::connect(&t.ws_url()).await;
+    c.send(
+        "My professor says an article from 1987 exists but I cannot find it anywhere",
+        "m1",
+    )
+    .await;
+    let notice = c.next_message(WAIT).await.expect("an escalation notice");
+    assert_eq!(notice["from"], "system");
+    assert!(notice["text"].as_str().unwrap().contains("librarian"));
+    let open = store.tickets_with_status("open").await.unwrap();
+    assert_eq!(open.len(), 1);
+
+    // A follow-up, even one the FAQ could answer, joins the ticket; the bot stays silent.
+    c.send("also, how do I renew my books?", "m2").await;
+    assert!(
+        c.next_message(Duration::from_millis(500)).await.is_none(),
+        "the bot must stay silent"
+    );
+    let open = store.tickets_with_status("open").await.unwrap();
+    assert_eq!(open.len(), 1, "no second ticket");
+    let messages = store
+        .conversation_messages(open[0].conversation_id)
+        .await
+        .unwrap();
+    let senders: Vec<&str> = messages.iter().map(|m| m.sender.as_str()).collect();
+    assert_eq!(senders, vec!["patron", "system", "patron"]);
+    t.app.shutdown().await;
+}
+
+async fn a_repeated_client_id_is_one_message(db: Db) {
+    let t = spawn_app(db).await;
+    let mut c = ChatClient::connect(&t.ws_url()).await;
+    c.send("wifi password", "same-id").await;
+    c.send("wifi password", "same-id").await;
+    let first = c.next_message(WAIT).await.expect("one reply");
+    assert_eq!(first["from"], "bot");
+    assert!(
+        c.next_message(Duration::from_millis(500)).await.is_none(),
+        "no second reply"
+    );
+    assert_eq!(
+        t.app
+            .state
+            .store
+            .inbound_count(Channel::Webchat)
+            .await
+            .unwrap(),
+        1
+    );
+    t.app.shutdown().await;
+}
+
+async fn reconnecting_with_the_session_receives_missed_messages(db: Db) {
+    let t = spawn_app(db).await;
+    let store = t.app.state.store.clone();
+    let mut c = ChatClient::connect(&t.ws_url()).await;
+    c.send("where can I park my car", "m1").await;
+    let session = c.session.clone();
+    c.close().await; // gone before the reply
+    assert!(eventually(|| async { store.outbox_backlog().await.unwrap() == 0 }).await);
+
+    let mut again = ChatClient::resume(&t.ws_url(), &session, None).await;
+    let missed = again.next_message(WAIT).await.expect("the missed reply");
+    assert_eq!(missed["text"], faq_answer("parking"));
+    let seen = missed["id"].as_str().unwrap().to_string();
+
+    // With `after`, only newer messages come back.
+    let mut third = ChatClient::resume(&t.ws_url(), &session, Some(&seen)).await;
+    assert!(
+        third
+            .next_message(Duration::from_millis(300))
+            .await
+            .is_none()
+    );
+    // Another session cannot see this conversation.
+    let mut stranger = ChatClient::connect(&t.ws_url()).await;
+    assert_ne!(stranger.session, session);
+    assert!(
+        stranger
+            .next_message(Duration::from_millis(300))
+            .await
+            .is_none()
+    );
+    t.app.shutdown().await;
+}
+
+/// Fails the first `failures` sends, then succeeds.
+struct Flaky {
+    failures: usize,
+    calls: AtomicUsize,
+    delivered: AtomicUsize,
+}
+
+#[async_trait]
+impl Connector for Flaky {
+    fn channel(&self) -> Channel {
+        Channel::Telegram
+    }
+    async fn send(&self, _row: &OutboxRow) -> Result<(), SendError> {
+        if self.calls.fetch_add(1, Ordering::SeqCst) < self.failures {
+            return Err(SendError::Transient(anyhow::anyhow!("connection reset")));
+        }
+        self.delivered.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+async fn the_outbox_retries_a_failing_send(db: Db) {
+    let flaky = Arc::new(Flaky {
+        failures: 2,
+        calls: AtomicUsize::new(0),
+        delivered: AtomicUsize::new(0),
+    });
+    let t = spawn_app_with(db, |_| {}, vec![flaky.clone()]).await;
+    let inbound = |id: &str| Inbound {
+        channel: Channel::Telegram,
+        platform_message_id: id.into(),
+        patron: "4242".into(),
+        text: "how do I renew my books".into(),
+        language: None,
+    };
+    let handled = t.app.state.service.handle(inbound("u1")).await.unwrap();
+    let refdesk::conversation::Handled::Stored { message_id, .. } = handled else {
+        panic!("stored")
+    };
+    let store = t.app.state.store.clone();
+    let reply_id = message_id + 1;
+    assert!(
+        eventually(|| async { store.outbox_state(reply_id).await.unwrap().unwrap().0 == "sent" })
+            .await
+    );
+    assert_eq!(flaky.delivered.load(Ordering::SeqCst), 1);
+    let state = store.outbox_state(reply_id).await.unwrap().unwrap();
+    assert_eq!(state.0, "sent");
+    assert_eq!(state.1, 3, "two failures and a success");
+    assert_eq!(flaky.calls.load(Ordering::SeqCst), 3);
+    t.app.shutdown().await;
+}
+
+async fn the_outbox_gives_up_and_marks_the_row_failed(db: Db) {
+    let flaky = Arc::new(Flaky {
+        failures: usize::MAX,
+        calls: AtomicUsize::new(0),
+        delivered: AtomicUsize::new(0),
+    });
+    let t = spawn_app_with(db, |s| s.outbox.max_attempts = 3, vec![flaky.clone()]).await;
+    let handled = t
+        .app
+        .state
+        .service
+        .handle(Inbound {
+            channel: Channel::Telegram,
+            platform_message_id: "u1".into(),
+            patron: "4242".into(),
+            text: "wifi password".into(),
+            language: None,
+        })
+        .await
+        .unwrap();
+    let refdesk::conversation::Handled::Stored { message_id, .. } = handled else {
+        panic!("stored")
+    };
+    let store = t.app.state.store.clone();
+    assert!(
+        eventually(|| async {
+            store.outbox_state(message_id + 1).await.unwrap().unwrap().0 == "failed"
+        })
+        .await
+    );
+    let (_, attempts, error) = store.outbox_state(message_id + 1).await.unwrap().unwrap();
+    assert_eq!(attempts, 3);
+    assert!(error.unwrap().contains("connection reset"));
+    assert_eq!(flaky.calls.load(Ordering::SeqCst), 3);
+    t.app.shutdown().await;
+}
+
+async fn bad_frames_get_an_error_and_the_socket_stays_usable(db: Db) {
+    let t = spawn_app(db).await;
+    let mut c = ChatClient::connect(&t.ws_url()).await;
+    c.send_raw("not json").await;
+    assert_eq!(c.next_frame(WAIT).await.unwrap()["type"], "error");
+    c.send(&"x".repeat(5000), "long").await;
+    assert_eq!(c.next_frame(WAIT).await.unwrap()["type"], "error");
+    c.send("hello", "ok").await;
+    assert_eq!(c.next_message(WAIT).await.unwrap()["from"], "bot");
+    t.app.shutdown().await;
+}
+
+async fn health_metrics_and_pages(db: Db) {
+    let t = spawn_app(db).await;
+    let mut c = ChatClient::connect(&t.ws_url()).await;
+    c.send("hello", "m1").await;
+    c.next_message(WAIT).await.unwrap();
+    let get = |path: &str| {
+        let url = t.http_url(path);
+        async move { http_get(&url).await }
+    };
+    let (status, _, body) = get("/healthz").await;
+    assert_eq!((status, body.trim()), (200, "ok"));
+    let (_, _, metrics) = get("/metrics").await;
+    assert!(
+        metrics.contains("refdesk_messages_in_total{channel=\"webchat\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("refdesk_outcomes_total{outcome=\"smalltalk\"} 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("refdesk_outbox_backlog"), "{metrics}");
+    assert!(
+        metrics.contains("refdesk_answer_seconds_count 1"),
+        "{metrics}"
+    );
+    let (status, headers, page) = get("/chat").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("/widget.js"));
+    assert!(
+        headers
+            .to_lowercase()
+            .contains("content-security-policy: default-src 'self'"),
+        "{headers}"
+    );
+    let (status, headers, _) = get("/widget.js").await;
+    assert_eq!(status, 200);
+    assert!(headers.to_lowercase().contains("text/javascript"));
+    t.app.shutdown().await;
+}
+
+/// A minimal HTTP/1.1 GET: status, raw headers, body.
+async fn http_get(url: &str) -> (u16, String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest
+        .split_once('/')
+        .map(|(h, p)| (h, format!("/{p}")))
+        .unwrap();
+    let mut s = tokio::net::TcpStream::connect(host).await.unwrap();
+    s.write_all(
+        format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).await.unwrap();
+    let text = String::from_utf8_lossy(&buf).to_string();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (status, head.to_string(), body.to_string())
+}
+
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            use super::*;
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(Db::Sqlite).await } )*
+        }
+        mod postgres {
+            use super::*;
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(Db::Postgres).await } )*
+        }
+    };
+}
+
+on_both_databases!(
+    answers_a_faq_question,
+    escalation_opens_one_ticket_and_follow_ups_join_it,
+    a_repeated_client_id_is_one_message,
+    reconnecting_with_the_session_receives_missed_messages,
+    the_outbox_retries_a_failing_send,
+    the_outbox_gives_up_and_marks_the_row_failed,
+    bad_frames_get_an_error_and_the_socket_stays_usable,
+    health_metrics_and_pages,
+);

@@ -1,0 +1,175 @@
+//! Shared test helpers: start refdesk on port 0 against SQLite or a throwaway PostgreSQL,
+//! and a web chat client speaking the socket protocol.
+#![allow(dead_code)]
+
+pub mod pg;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use refdesk::app::{RunningApp, start};
+use refdesk::config::Settings;
+use refdesk::connectors::Connector;
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+pub fn repo_path(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// Settings for a test instance: port 0, the sample FAQ, fast retries, a fresh database.
+pub fn test_settings(db: Db, dir: &Path) -> Settings {
+    let mut s = Settings::default();
+    s.server.listen = "127.0.0.1:0".into();
+    s.faq.dir = repo_path("faq");
+    s.faq.watch = false;
+    s.outbox.retry_base_ms = 20;
+    s.outbox.retry_max_ms = 200;
+    s.database.url = match db {
+        Db::Sqlite => format!("sqlite://{}", dir.join("refdesk.db").display()),
+        Db::Postgres => pg::TestPostgres::shared().fresh_database(),
+    };
+    s
+}
+
+pub struct TestApp {
+    pub app: RunningApp,
+    pub dir: tempfile::TempDir,
+    pub settings: Settings,
+}
+
+impl TestApp {
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/chat/ws", self.app.addr)
+    }
+
+    pub fn http_url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.app.addr)
+    }
+}
+
+pub async fn spawn_app(db: Db) -> TestApp {
+    spawn_app_with(db, |_| {}, Vec::new()).await
+}
+
+pub async fn spawn_app_with(
+    db: Db,
+    tweak: impl FnOnce(&mut Settings),
+    extra: Vec<Arc<dyn Connector>>,
+) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = test_settings(db, dir.path());
+    tweak(&mut settings);
+    let app = start(&settings, extra).await.expect("refdesk starts");
+    TestApp { app, dir, settings }
+}
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A patron's browser, minus the browser.
+pub struct ChatClient {
+    ws: Ws,
+    pub session: String,
+}
+
+pub const WAIT: Duration = Duration::from_secs(10);
+
+impl ChatClient {
+    pub async fn connect(url: &str) -> Self {
+        let (ws, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("socket connects");
+        let mut client = Self {
+            ws,
+            session: String::new(),
+        };
+        let first = client
+            .next_frame(WAIT)
+            .await
+            .expect("a session message first");
+        assert_eq!(first["type"], "session", "{first}");
+        client.session = first["session"].as_str().unwrap().to_string();
+        client
+    }
+
+    pub async fn resume(base: &str, session: &str, after: Option<&str>) -> Self {
+        let mut url = format!("{base}?session={session}");
+        if let Some(a) = after {
+            url.push_str(&format!("&after={a}"));
+        }
+        let c = Self::connect(&url).await;
+        assert_eq!(c.session, session, "the same session continues");
+        c
+    }
+
+    pub async fn send(&mut self, text: &str, client_id: &str) {
+        let msg = json!({"type": "message", "text": text, "client_id": client_id}).to_string();
+        self.ws.send(Message::Text(msg.into())).await.unwrap();
+    }
+
+    pub async fn send_raw(&mut self, raw: &str) {
+        self.ws
+            .send(Message::Text(raw.to_string().into()))
+            .await
+            .unwrap();
+    }
+
+    /// The next frame of any type, or `None` after `wait`.
+    pub async fn next_frame(&mut self, wait: Duration) -> Option<Value> {
+        loop {
+            let frame = tokio::time::timeout(wait, self.ws.next())
+                .await
+                .ok()??
+                .ok()?;
+            if let Message::Text(t) = frame {
+                return Some(serde_json::from_str(&t).unwrap());
+            }
+        }
+    }
+
+    /// The next `{"type":"message"}` frame, skipping acks.
+    pub async fn next_message(&mut self, wait: Duration) -> Option<Value> {
+        loop {
+            let f = self.next_frame(wait).await?;
+            if f["type"] == "message" {
+                return Some(f);
+            }
+        }
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.ws.close(None).await;
+    }
+}
+
+/// Polls `cond` until it holds or `WAIT` passes.
+pub async fn eventually<F, Fut>(mut cond: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = std::time::Instant::now();
+    while start.elapsed() < WAIT {
+        if cond().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    false
+}
+
+/// The answer text of a sample FAQ entry.
+pub fn faq_answer(id: &str) -> String {
+    let text = std::fs::read_to_string(repo_path(&format!("faq/{id}.md"))).unwrap();
+    text.splitn(3, "+++").nth(2).unwrap().trim().to_string()
+}
