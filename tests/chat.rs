@@ -255,6 +255,48 @@ async fn health_metrics_and_pages(db: Db) {
     t.app.shutdown().await;
 }
 
+async fn retention_blanks_old_text_and_keeps_counts(db: Db) {
+    let t = spawn_app(db).await;
+    let store = t.app.state.store.clone();
+    let mut c = ChatClient::connect(&t.ws_url()).await;
+    c.send("wifi password", "m1").await;
+    let reply = c.next_message(WAIT).await.unwrap();
+    // A conversation with an open ticket keeps its text whatever its age.
+    let mut other = ChatClient::connect(&t.ws_url()).await;
+    other.send("what is the capital of mongolia", "m1").await;
+    other.next_message(WAIT).await.unwrap();
+    assert!(eventually(|| async { store.outbox_backlog().await.unwrap() == 0 }).await);
+
+    let purged = store
+        .purge_text_before(refdesk::domain::now_ms() + 60_000)
+        .await
+        .unwrap();
+    assert_eq!(purged, 2, "the answered conversation's question and reply");
+    let open = store.tickets_with_status("open").await.unwrap();
+    let kept = store
+        .conversation_messages(open[0].conversation_id)
+        .await
+        .unwrap();
+    assert!(
+        kept.iter().all(|m| m.text.is_some()),
+        "an open ticket's conversation is kept"
+    );
+    let reply_id: i64 = reply["id"].as_str().unwrap().parse().unwrap();
+    let all = store
+        .conversation_messages(open[0].conversation_id - 1)
+        .await
+        .unwrap();
+    assert!(all.iter().any(|m| m.id == reply_id));
+    assert!(all.iter().all(|m| m.text.is_none()), "{all:?}");
+    assert_eq!(
+        store.counted("faq").await.unwrap(),
+        1,
+        "anonymous counts stay"
+    );
+    assert_eq!(store.counted("escalate").await.unwrap(), 1);
+    t.app.shutdown().await;
+}
+
 /// A minimal HTTP/1.1 GET: status, raw headers, body.
 async fn http_get(url: &str) -> (u16, String, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -299,4 +341,5 @@ on_both_databases!(
     the_outbox_gives_up_and_marks_the_row_failed,
     bad_frames_get_an_error_and_the_socket_stays_usable,
     health_metrics_and_pages,
+    retention_blanks_old_text_and_keeps_counts,
 );

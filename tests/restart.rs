@@ -150,3 +150,45 @@ async fn sqlite_kill_and_restart() {
 async fn postgres_kill_and_restart() {
     kill_and_restart_loses_and_repeats_nothing(Db::Postgres).await;
 }
+
+/// SIGTERM stops the server cleanly (exit code 0) after finishing what it holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_shuts_down_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = test_settings(Db::Sqlite, dir.path());
+    let port = free_port();
+    let config = dir.path().join("refdesk.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[server]\nlisten = \"127.0.0.1:{port}\"\n[database]\nurl = \"{}\"\n[faq]\ndir = \"{}\"\n",
+            settings.database.url,
+            settings.faq.dir.display()
+        ),
+    )
+    .unwrap();
+    let mut server = start_server(&config);
+    wait_until_up(port).await;
+    let mut client = ChatClient::connect(&format!("ws://127.0.0.1:{port}/chat/ws")).await;
+    client.send("hello", "m1").await;
+    assert!(client.next_message(WAIT).await.is_some());
+    drop(client);
+    let status = Command::new("kill")
+        .arg("-TERM")
+        .arg(server.id().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(code) = server.try_wait().unwrap() {
+            assert!(code.success(), "exit status {code}");
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "did not stop after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -31,11 +31,12 @@ impl Store {
 
     /// Sum of the anonymous counts for an outcome (all days, all channels).
     pub async fn counted(&self, outcome: &str) -> anyhow::Result<i64> {
-        let row =
-            sqlx::query("SELECT COALESCE(SUM(count), 0) FROM daily_counts WHERE outcome = $1")
-                .bind(outcome)
-                .fetch_one(&self.pool)
-                .await?;
+        let row = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(count), 0) AS BIGINT) FROM daily_counts WHERE outcome = $1",
+        )
+        .bind(outcome)
+        .fetch_one(&self.pool)
+        .await?;
         Ok(row
             .try_get::<i64, _>(0)
             .or_else(|_| row.try_get::<f64, _>(0).map(|f| f as i64))?)
