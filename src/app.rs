@@ -108,6 +108,12 @@ pub async fn start(
         .await
         .with_context(|| format!("cannot listen on {}", settings.server.listen))?;
     let addr = listener.local_addr()?;
+    // Chat frames are small; without TCP_NODELAY they wait out delayed ACKs (~40 ms each).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+        }
+    });
     let app = router(state.clone());
     let shutdown = stop.clone();
     let server = tokio::spawn(async move {

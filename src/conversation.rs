@@ -63,67 +63,79 @@ impl ConversationService {
         self.metrics.answer_latency(started.elapsed());
 
         let now = now_ms();
-        let mut w = self.store.begin_write().await?;
-        let Some(rec) = self.store.record_inbound(&mut w.tx, &msg, now).await? else {
-            return Ok(Handled::Duplicate);
-        };
-        if let Some(ticket) = self
-            .store
-            .active_ticket(&mut w.tx, rec.conversation_id)
-            .await?
-        {
-            self.store
-                .record_outcome(&mut w.tx, rec.message_id, msg.channel, "ticket", None, now)
+        let store = &self.store;
+        let mut w = store.begin_write().await?;
+        let patron_id = store
+            .upsert_patron(
+                &mut w.tx,
+                msg.channel,
+                &msg.patron,
+                msg.language.as_deref(),
+                now,
+            )
+            .await?;
+        let conversation_id = store.touch_conversation(&mut w.tx, patron_id, now).await?;
+
+        // A librarian holds the conversation: the message joins the ticket, the bot is silent.
+        if let Some(ticket) = store.active_ticket(&mut w.tx, conversation_id).await? {
+            let Some(message_id) = store
+                .insert_inbound(&mut w.tx, conversation_id, &msg, "ticket", None, now)
+                .await?
+            else {
+                return Ok(Handled::Duplicate); // dropping the transaction rolls it back
+            };
+            store
+                .count_outcome(&mut w.tx, msg.channel, "ticket", now)
                 .await?;
             w.commit().await?;
             self.metrics.message_in(msg.channel);
             self.metrics.outcome("ticket");
             return Ok(Handled::Stored {
-                message_id: rec.message_id,
+                message_id,
                 outcome: None,
                 ticket_id: Some(ticket.id),
             });
         }
+
+        let outcome = answer.outcome.as_str();
+        let faq_id = answer.faq_id.as_deref();
+        let Some(message_id) = store
+            .insert_inbound(&mut w.tx, conversation_id, &msg, outcome, faq_id, now)
+            .await?
+        else {
+            return Ok(Handled::Duplicate);
+        };
         let (sender, ticket_id) = match answer.outcome {
             Outcome::Faq | Outcome::Smalltalk => (Sender::Bot, None),
             Outcome::Escalate | Outcome::Handoff => {
-                let id = self
-                    .store
-                    .open_ticket(&mut w.tx, rec.conversation_id, answer.outcome.as_str(), now)
+                let id = store
+                    .open_ticket(&mut w.tx, conversation_id, outcome, now)
                     .await?;
                 (Sender::System, Some(id))
             }
         };
-        let outcome = answer.outcome.as_str();
-        self.store
+        store
             .add_outbound(
                 &mut w.tx,
-                rec.conversation_id,
+                conversation_id,
                 sender,
                 &answer.reply,
                 Some(outcome),
-                answer.faq_id.as_deref(),
+                faq_id,
                 msg.channel,
                 &msg.patron,
                 now,
             )
             .await?;
-        self.store
-            .record_outcome(
-                &mut w.tx,
-                rec.message_id,
-                msg.channel,
-                outcome,
-                answer.faq_id.as_deref(),
-                now,
-            )
+        store
+            .count_outcome(&mut w.tx, msg.channel, outcome, now)
             .await?;
         w.commit().await?;
         self.metrics.message_in(msg.channel);
         self.metrics.outcome(outcome);
         self.outbox_wake.notify_one();
         Ok(Handled::Stored {
-            message_id: rec.message_id,
+            message_id,
             outcome: Some(answer.outcome),
             ticket_id,
         })

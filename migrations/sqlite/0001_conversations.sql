@@ -59,6 +59,7 @@ CREATE TABLE outbox (
     message_id BIGINT NOT NULL REFERENCES messages(id),
     channel TEXT NOT NULL,
     recipient TEXT NOT NULL,
+    sender TEXT NOT NULL,
     text TEXT,
     status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed', 'undeliverable')),
     attempts BIGINT NOT NULL DEFAULT 0,

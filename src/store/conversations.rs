@@ -7,14 +7,6 @@ use sqlx::{Any, Row, Transaction};
 use super::Store;
 use crate::domain::{Channel, Inbound, Sender};
 
-/// Where an accepted inbound message was stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct InboundRecord {
-    pub patron_id: i64,
-    pub conversation_id: i64,
-    pub message_id: i64,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MessageRow {
     pub id: i64,
@@ -35,59 +27,8 @@ pub struct TicketRow {
 type Tx = Transaction<'static, Any>;
 
 impl Store {
-    /// Stores a patron's message unless the platform delivered it before. Returns `None` for a
-    /// redelivery (already stored: acknowledge it and do nothing else).
-    pub async fn record_inbound(
-        &self,
-        tx: &mut Tx,
-        msg: &Inbound,
-        now: i64,
-    ) -> anyhow::Result<Option<InboundRecord>> {
-        let channel = msg.channel.as_str();
-        let fresh = sqlx::query(
-            "INSERT INTO inbox (channel, platform_message_id, message_id, received_at) VALUES ($1, $2, NULL, $3) ON CONFLICT DO NOTHING",
-        )
-        .bind(channel)
-        .bind(&msg.platform_message_id)
-        .bind(now)
-        .execute(&mut **tx)
-        .await
-        .context("inbox insert")?
-        .rows_affected();
-        if fresh == 0 {
-            return Ok(None);
-        }
-        let patron_id = self
-            .patron_id(tx, msg.channel, &msg.patron, msg.language.as_deref(), now)
-            .await?;
-        let conversation_id = self.open_conversation(tx, patron_id, now).await?;
-        let message_id = insert_message(
-            tx,
-            conversation_id,
-            "in",
-            Sender::Patron,
-            &msg.text,
-            None,
-            None,
-            now,
-        )
-        .await?;
-        sqlx::query(
-            "UPDATE inbox SET message_id = $1 WHERE channel = $2 AND platform_message_id = $3",
-        )
-        .bind(message_id)
-        .bind(channel)
-        .bind(&msg.platform_message_id)
-        .execute(&mut **tx)
-        .await?;
-        Ok(Some(InboundRecord {
-            patron_id,
-            conversation_id,
-            message_id,
-        }))
-    }
-
-    async fn patron_id(
+    /// The patron's id, creating the patron on first contact.
+    pub async fn upsert_patron(
         &self,
         tx: &mut Tx,
         channel: Channel,
@@ -95,52 +36,84 @@ impl Store {
         lang: Option<&str>,
         now: i64,
     ) -> anyhow::Result<i64> {
-        sqlx::query("INSERT INTO patrons (channel, channel_user_id, language, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
-            .bind(channel.as_str())
-            .bind(user)
-            .bind(lang)
-            .bind(now)
-            .execute(&mut **tx)
-            .await
-            .context("patron insert")?;
-        let row = sqlx::query("SELECT id FROM patrons WHERE channel = $1 AND channel_user_id = $2")
-            .bind(channel.as_str())
-            .bind(user)
-            .fetch_one(&mut **tx)
-            .await?;
-        Ok(row.try_get(0)?)
+        Ok(sqlx::query(
+            "INSERT INTO patrons (channel, channel_user_id, language, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (channel, channel_user_id) DO UPDATE SET language = COALESCE(excluded.language, patrons.language) \
+             RETURNING id",
+        )
+        .bind(channel.as_str())
+        .bind(user)
+        .bind(lang)
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await
+        .context("patron upsert")?
+        .try_get(0)?)
     }
 
-    /// The patron's open conversation, or a new one.
-    async fn open_conversation(
+    /// The patron's open conversation (its activity time moved to `now`), or a new one.
+    pub async fn touch_conversation(
         &self,
         tx: &mut Tx,
         patron_id: i64,
         now: i64,
     ) -> anyhow::Result<i64> {
-        let existing = sqlx::query("SELECT id FROM conversations WHERE patron_id = $1 AND closed_at IS NULL ORDER BY id DESC LIMIT 1")
+        let existing = sqlx::query(
+            "UPDATE conversations SET last_activity_at = $1 WHERE id = \
+             (SELECT id FROM conversations WHERE patron_id = $2 AND closed_at IS NULL ORDER BY id DESC LIMIT 1) RETURNING id",
+        )
+        .bind(now)
+        .bind(patron_id)
+        .fetch_optional(&mut **tx)
+        .await
+        .context("conversation update")?;
+        if let Some(row) = existing {
+            return Ok(row.try_get(0)?);
+        }
+        Ok(sqlx::query("INSERT INTO conversations (patron_id, created_at, last_activity_at) VALUES ($1, $2, $3) RETURNING id")
             .bind(patron_id)
-            .fetch_optional(&mut **tx)
-            .await?;
-        let id = match existing {
-            Some(row) => {
-                let id: i64 = row.try_get(0)?;
-                sqlx::query("UPDATE conversations SET last_activity_at = $1 WHERE id = $2")
-                    .bind(now)
-                    .bind(id)
-                    .execute(&mut **tx)
-                    .await?;
-                id
-            }
-            None => sqlx::query("INSERT INTO conversations (patron_id, created_at, last_activity_at) VALUES ($1, $2, $3) RETURNING id")
-                .bind(patron_id)
-                .bind(now)
-                .bind(now)
-                .fetch_one(&mut **tx)
-                .await?
-                .try_get(0)?,
-        };
-        Ok(id)
+            .bind(now)
+            .bind(now)
+            .fetch_one(&mut **tx)
+            .await
+            .context("conversation insert")?
+            .try_get(0)?)
+    }
+
+    /// Stores a patron's message with what became of it, unless the platform delivered it
+    /// before: then `None`, and the caller rolls the transaction back (acknowledge, do nothing).
+    pub async fn insert_inbound(
+        &self,
+        tx: &mut Tx,
+        conversation_id: i64,
+        msg: &Inbound,
+        outcome: &str,
+        faq_id: Option<&str>,
+        now: i64,
+    ) -> anyhow::Result<Option<i64>> {
+        let message_id = insert_message(
+            tx,
+            conversation_id,
+            "in",
+            Sender::Patron,
+            &msg.text,
+            Some(outcome),
+            faq_id,
+            now,
+        )
+        .await?;
+        let fresh = sqlx::query(
+            "INSERT INTO inbox (channel, platform_message_id, message_id, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(msg.channel.as_str())
+        .bind(&msg.platform_message_id)
+        .bind(message_id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .context("inbox insert")?
+        .rows_affected();
+        Ok((fresh == 1).then_some(message_id))
     }
 
     /// The conversation's open or claimed ticket, if any.
@@ -201,12 +174,13 @@ impl Store {
         )
         .await?;
         sqlx::query(
-            "INSERT INTO outbox (message_id, channel, recipient, text, status, attempts, next_attempt_at, idempotency_key, created_at) \
-             VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6, $7)",
+            "INSERT INTO outbox (message_id, channel, recipient, sender, text, status, attempts, next_attempt_at, idempotency_key, created_at) \
+             VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $7, $8)",
         )
         .bind(message_id)
         .bind(channel.as_str())
         .bind(recipient)
+        .bind(sender.as_str())
         .bind(text)
         .bind(now)
         .bind(format!("refdesk-{message_id}"))
@@ -217,32 +191,24 @@ impl Store {
         Ok(message_id)
     }
 
-    /// Notes the outcome of a patron's message on it, and in the anonymous daily counts.
-    pub async fn record_outcome(
+    /// Adds one to the anonymous daily count of an outcome.
+    pub async fn count_outcome(
         &self,
         tx: &mut Tx,
-        message_id: i64,
         channel: Channel,
         outcome: &str,
-        faq_id: Option<&str>,
         now: i64,
     ) -> anyhow::Result<()> {
-        sqlx::query("UPDATE messages SET outcome = $1, faq_id = $2 WHERE id = $3")
-            .bind(outcome)
-            .bind(faq_id)
-            .bind(message_id)
-            .execute(&mut **tx)
-            .await?;
-        let day = day_of(now);
         sqlx::query(
             "INSERT INTO daily_counts (day, channel, outcome, count) VALUES ($1, $2, $3, 1) \
              ON CONFLICT (day, channel, outcome) DO UPDATE SET count = daily_counts.count + 1",
         )
-        .bind(day)
+        .bind(day_of(now))
         .bind(channel.as_str())
         .bind(outcome)
         .execute(&mut **tx)
-        .await?;
+        .await
+        .context("daily count")?;
         Ok(())
     }
 

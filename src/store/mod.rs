@@ -15,7 +15,7 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Transaction};
 use tokio::sync::{Mutex, MutexGuard};
 
-pub use conversations::{InboundRecord, MessageRow, TicketRow};
+pub use conversations::{MessageRow, TicketRow};
 pub use outbox::{OutboxRow, OutboxStatus};
 
 /// `[database]` settings.

@@ -52,11 +52,11 @@ impl Store {
         const CLAIM_SQLITE: &str = "UPDATE outbox SET leased_until = $1 WHERE id IN \
              (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $2 \
               AND (leased_until IS NULL OR leased_until <= $2) ORDER BY id LIMIT $3) \
-             RETURNING id, message_id, channel, recipient, text, attempts, idempotency_key";
+             RETURNING id, message_id, channel, recipient, text, attempts, idempotency_key, sender";
         const CLAIM_POSTGRES: &str = "UPDATE outbox SET leased_until = $1 WHERE id IN \
              (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $2 \
               AND (leased_until IS NULL OR leased_until <= $2) ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
-             RETURNING id, message_id, channel, recipient, text, attempts, idempotency_key";
+             RETURNING id, message_id, channel, recipient, text, attempts, idempotency_key, sender";
         let sql = match self.backend {
             Backend::Sqlite => CLAIM_SQLITE,
             Backend::Postgres => CLAIM_POSTGRES,
@@ -71,21 +71,15 @@ impl Store {
             .context("outbox claim")?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
-            let message_id: i64 = r.try_get(1)?;
-            let sender: String = sqlx::query("SELECT sender FROM messages WHERE id = $1")
-                .bind(message_id)
-                .fetch_one(&mut *w.tx)
-                .await?
-                .try_get(0)?;
             out.push(OutboxRow {
                 id: r.try_get(0)?,
-                message_id,
+                message_id: r.try_get(1)?,
                 channel: r.try_get(2)?,
                 recipient: r.try_get(3)?,
                 text: r.try_get::<Option<String>, _>(4)?.unwrap_or_default(),
                 attempts: r.try_get(5)?,
                 idempotency_key: r.try_get(6)?,
-                sender,
+                sender: r.try_get(7)?,
             });
         }
         w.commit().await?;
@@ -93,13 +87,19 @@ impl Store {
         Ok(out)
     }
 
-    pub async fn mark_outbox_sent(&self, id: i64, now: i64) -> anyhow::Result<()> {
+    /// Marks delivered rows sent, all in one transaction.
+    pub async fn mark_outbox_sent(&self, ids: &[i64], now: i64) -> anyhow::Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
         let mut w = self.begin_write().await?;
-        sqlx::query("UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, leased_until = NULL WHERE id = $2")
-            .bind(now)
-            .bind(id)
-            .execute(&mut *w.tx)
-            .await?;
+        for id in ids {
+            sqlx::query("UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, leased_until = NULL WHERE id = $2")
+                .bind(now)
+                .bind(id)
+                .execute(&mut *w.tx)
+                .await?;
+        }
         w.commit().await
     }
 

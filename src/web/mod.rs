@@ -30,6 +30,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/chat", get(chat_page))
         .route("/chat.css", get(chat_css))
+        .route("/chat-component.css", get(chat_component_css))
         .route("/widget.js", get(widget_js))
         .route("/chat/ws", get(chat::socket))
         .route("/healthz", get(healthz))
@@ -65,6 +66,19 @@ async fn chat_page() -> Response {
 
 async fn chat_css() -> Response {
     asset("text/css; charset=utf-8", include_str!("assets/chat.css"))
+}
+
+/// Fetched cross-origin by the widget on a library's own site, hence the CORS header.
+async fn chat_component_css() -> Response {
+    let mut response = asset(
+        "text/css; charset=utf-8",
+        include_str!("assets/chat-component.css"),
+    );
+    response.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    response
 }
 
 async fn widget_js() -> Response {

@@ -2,6 +2,7 @@
 //! backoff for transient failures, waiting out rate limits, and giving up after
 //! `outbox.max_attempts`, when the row is marked failed where librarians can see it.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -95,34 +96,54 @@ impl OutboxWorker {
                 }
                 continue;
             }
+            let mut sent = Vec::with_capacity(rows.len());
+            // A recipient whose message could not go out gets nothing newer in this batch,
+            // so their messages arrive in order.
+            let mut held_back: HashSet<(String, String)> = HashSet::new();
             for row in rows {
-                if let Err(e) = self.deliver(&row).await {
-                    tracing::warn!(outbox_id = row.id, error = %format!("{e:#}"), "outbox bookkeeping failed");
+                let key = (row.channel.clone(), row.recipient.clone());
+                if held_back.contains(&key) {
+                    continue; // its lease runs out and it is claimed again after the earlier one
                 }
+                match self.deliver(&row).await {
+                    Ok(true) => sent.push(row.id),
+                    Ok(false) => {
+                        held_back.insert(key);
+                    }
+                    Err(e) => {
+                        held_back.insert(key);
+                        tracing::warn!(outbox_id = row.id, error = %format!("{e:#}"), "outbox bookkeeping failed");
+                    }
+                }
+            }
+            if let Err(e) = self.store.mark_outbox_sent(&sent, now_ms()).await {
+                // Delivered but not marked: they go out again with the same idempotency key.
+                tracing::warn!(rows = sent.len(), error = %format!("{e:#}"), "cannot mark outbox rows sent");
             }
         }
     }
 
-    async fn deliver(&self, row: &OutboxRow) -> anyhow::Result<()> {
+    /// Sends one row; `Ok(true)` when it went out (the caller marks it sent).
+    async fn deliver(&self, row: &OutboxRow) -> anyhow::Result<bool> {
         let Some(connector) = row
             .channel
             .parse::<Channel>()
             .ok()
             .and_then(|c| self.connectors.get(c))
         else {
-            return self
-                .store
+            self.store
                 .fail_outbox(
                     row.id,
                     OutboxStatus::Undeliverable,
                     "no connector enabled for this channel",
                 )
-                .await;
+                .await?;
+            return Ok(false);
         };
         match connector.send(row).await {
             Ok(()) => {
-                self.store.mark_outbox_sent(row.id, now_ms()).await?;
                 self.metrics.message_out(connector.channel());
+                return Ok(true);
             }
             Err(SendError::RateLimited { retry_after }) => {
                 tracing::info!(
@@ -166,7 +187,7 @@ impl OutboxWorker {
                     .await?;
             }
         }
-        Ok(())
+        Ok(false)
     }
 }
 
