@@ -329,7 +329,7 @@ mod tests {
     #[test]
     fn days_are_utc_dates() {
         assert_eq!(super::day_of(0), "1970-01-01");
-        assert_eq!(super::day_of(1_795_478_400_000), "2026-11-23");
+        assert_eq!(super::day_of(1_795_392_000_000), "2026-11-23");
         assert_eq!(super::day_of(951_782_400_000), "2000-02-29");
     }
 }
