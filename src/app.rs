@@ -72,8 +72,15 @@ pub async fn start(
     }
     let metrics = Arc::new(Metrics::default());
     let wake = Arc::new(Notify::new());
-    let service =
-        ConversationService::new(store.clone(), engine.clone(), metrics.clone(), wake.clone());
+    let events = crate::desk::desk_events();
+    let service = ConversationService::new(
+        store.clone(),
+        engine.clone(),
+        metrics.clone(),
+        wake.clone(),
+        events.clone(),
+    );
+    let desk = crate::desk::Desk::new(store.clone(), events, wake.clone());
     let webchat = Arc::new(WebChat::default());
     let mut connectors = Connectors::default();
     connectors.add(webchat.clone());
@@ -98,16 +105,27 @@ pub async fn start(
         )),
     ];
 
+    let listener = tokio::net::TcpListener::bind(&settings.server.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.server.listen))?;
+    let addr = listener.local_addr()?;
+    let public_url = match settings.server.public_url.trim_end_matches('/') {
+        "" => format!("http://{addr}"),
+        url => url.to_string(),
+    };
     let state = AppState {
         store,
         service,
         webchat,
         metrics,
+        desk,
+        engine: engine.clone(),
+        public_url: public_url.into(),
+        desk_settings: Arc::new(settings.desk.clone()),
+        throttle: Arc::new(crate::auth::LoginThrottle::default()),
+        templates: Arc::new(crate::web::pages::templates()),
+        shutdown: stop.clone(),
     };
-    let listener = tokio::net::TcpListener::bind(&settings.server.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", settings.server.listen))?;
-    let addr = listener.local_addr()?;
     // Chat frames are small; without TCP_NODELAY they wait out delayed ACKs (~40 ms each).
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
         if let Err(e) = tcp.set_nodelay(true) {
@@ -148,7 +166,23 @@ impl RunningApp {
 /// `refdesk serve`: runs until SIGINT or SIGTERM.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let app = start(&settings, Vec::new()).await?;
-    println!("refdesk is running: web chat at http://{}/chat", app.addr);
+    println!(
+        "refdesk is running: web chat at http://{}/chat, librarian desk at http://{}/desk",
+        app.addr, app.addr
+    );
+    if app.state.store.librarian_count().await? == 0 {
+        // Printed, never logged: the link is a one-time secret for whoever runs the server.
+        let token = crate::auth::new_token();
+        let expires = crate::domain::now_ms() + 24 * 3_600_000;
+        app.state
+            .store
+            .add_setup_token(&crate::auth::token_hash(&token), expires)
+            .await?;
+        println!(
+            "No librarian accounts yet. Create the first admin within 24 hours at:\n  {}/desk/setup?token={token}",
+            app.state.public_url
+        );
+    }
     shutdown_signal().await;
     tracing::info!("shutting down");
     app.shutdown().await;

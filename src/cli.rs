@@ -39,6 +39,11 @@ enum Command {
         #[command(subcommand)]
         command: FaqCommand,
     },
+    /// Manage librarian accounts.
+    Librarian {
+        #[command(subcommand)]
+        command: LibrarianCommand,
+    },
     /// Measure performance.
     Bench {
         #[command(subcommand)]
@@ -80,6 +85,20 @@ enum FaqCommand {
     Check {
         /// FAQ directory (default: `faq.dir` from the settings).
         dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum LibrarianCommand {
+    /// Create an account; the password is read from stdin (one line).
+    Add {
+        name: String,
+        /// An admin can add and disable librarians.
+        #[arg(long)]
+        admin: bool,
+        /// Read the password from standard input (required: passwords never go in arguments).
+        #[arg(long, required = true)]
+        password_stdin: bool,
     },
 }
 
@@ -128,6 +147,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Ask(args) => ask(&settings, args),
+        Command::Librarian {
+            command: LibrarianCommand::Add { name, admin, .. },
+        } => add_librarian(&settings, &name, admin),
         Command::Eval(args) => run_eval(&settings, args),
         Command::Faq {
             command: FaqCommand::Check { dir },
@@ -330,4 +352,30 @@ fn tempfile_dir() -> anyhow::Result<PathBuf> {
     let dir = std::env::temp_dir().join(format!("refdesk-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
+}
+
+fn add_librarian(settings: &Settings, name: &str, admin: bool) -> anyhow::Result<ExitCode> {
+    crate::auth::check_username(name).map_err(anyhow::Error::msg)?;
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .context("cannot read the password from stdin")?;
+    let password = password.trim_end_matches(['\n', '\r']);
+    crate::auth::check_new_password(password).map_err(anyhow::Error::msg)?;
+    let hash = crate::auth::hash_password(password)?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    let created = runtime.block_on(async {
+        let store = crate::store::Store::connect(&settings.database).await?;
+        let role = if admin { "admin" } else { "librarian" };
+        let created = store
+            .add_librarian(name, &hash, role, crate::domain::now_ms())
+            .await;
+        store.close().await;
+        created
+    })?;
+    if !created {
+        anyhow::bail!("a librarian called {name} already exists");
+    }
+    println!("{name} can now sign in at /desk");
+    Ok(ExitCode::SUCCESS)
 }

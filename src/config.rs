@@ -21,7 +21,53 @@ pub struct Settings {
     pub answer: AnswerSettings,
     pub outbox: OutboxSettings,
     pub privacy: PrivacySettings,
+    pub desk: DeskSettings,
     pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeskSettings {
+    /// An open ticket nobody has claimed for this long is highlighted in the queue.
+    pub unclaimed_reminder_minutes: u32,
+    /// How long a librarian stays signed in.
+    pub session_hours: u32,
+    /// Ready-made replies offered on the ticket page.
+    pub canned_replies: Vec<CannedReply>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CannedReply {
+    pub label: String,
+    pub text: String,
+}
+
+impl Default for DeskSettings {
+    fn default() -> Self {
+        let canned = |label: &str, text: &str| CannedReply {
+            label: label.into(),
+            text: text.into(),
+        };
+        Self {
+            unclaimed_reminder_minutes: 10,
+            session_hours: 12,
+            canned_replies: vec![
+                canned(
+                    "Looking into it",
+                    "Thanks for your patience: I'm looking into this now and will reply here shortly.",
+                ),
+                canned(
+                    "Anything else?",
+                    "Is there anything else I can help you with?",
+                ),
+                canned(
+                    "Visit the desk",
+                    "This is easiest to sort out in person: please visit the service desk on the ground floor of the Aldine Library, and mention this chat.",
+                ),
+            ],
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -30,6 +76,8 @@ pub struct ServerSettings {
     /// Address and port the HTTP server listens on.
     pub listen: String,
     /// The address patrons and librarians use to reach refdesk (behind a proxy: the proxy's).
+    /// Librarians' state-changing requests must come from this origin. Empty: the address
+    /// the server listens on.
     pub public_url: String,
 }
 

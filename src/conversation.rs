@@ -9,6 +9,7 @@ use arc_swap::ArcSwap;
 use tokio::sync::Notify;
 
 use crate::answer::{AnswerEngine, Outcome};
+use crate::desk::{DeskEvent, DeskEvents};
 use crate::domain::{Inbound, Sender, now_ms};
 use crate::metrics::Metrics;
 use crate::store::Store;
@@ -32,6 +33,7 @@ pub struct ConversationService {
     engine: Arc<ArcSwap<AnswerEngine>>,
     metrics: Arc<Metrics>,
     outbox_wake: Arc<Notify>,
+    events: DeskEvents,
 }
 
 impl ConversationService {
@@ -40,13 +42,24 @@ impl ConversationService {
         engine: Arc<ArcSwap<AnswerEngine>>,
         metrics: Arc<Metrics>,
         outbox_wake: Arc<Notify>,
+        events: DeskEvents,
     ) -> Self {
         Self {
             store,
             engine,
             metrics,
             outbox_wake,
+            events,
         }
+    }
+
+    fn announce(&self, kind: &'static str, ticket_id: i64, status: &'static str) {
+        // No desk open means no receiver, which is fine.
+        let _ = self.events.send(DeskEvent {
+            kind,
+            ticket_id,
+            status,
+        });
     }
 
     pub fn store(&self) -> &Store {
@@ -90,6 +103,12 @@ impl ConversationService {
             w.commit().await?;
             self.metrics.message_in(msg.channel);
             self.metrics.outcome("ticket");
+            let status = if ticket.status == "claimed" {
+                "claimed"
+            } else {
+                "open"
+            };
+            self.announce("patron_message", ticket.id, status);
             return Ok(Handled::Stored {
                 message_id,
                 outcome: None,
@@ -134,6 +153,9 @@ impl ConversationService {
         self.metrics.message_in(msg.channel);
         self.metrics.outcome(outcome);
         self.outbox_wake.notify_one();
+        if let Some(id) = ticket_id {
+            self.announce("new_ticket", id, "open");
+        }
         Ok(Handled::Stored {
             message_id,
             outcome: Some(answer.outcome),

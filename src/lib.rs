@@ -2,12 +2,14 @@
 
 pub mod answer;
 pub mod app;
+pub mod auth;
 pub mod bench;
 pub mod bench_chat;
 pub mod cli;
 pub mod config;
 pub mod connectors;
 pub mod conversation;
+pub mod desk;
 pub mod domain;
 pub mod faq;
 pub mod metrics;

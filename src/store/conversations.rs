@@ -309,7 +309,7 @@ fn message_from_row(r: &sqlx::any::AnyRow) -> anyhow::Result<MessageRow> {
 }
 
 /// `YYYY-MM-DD` (UTC) of a millisecond timestamp.
-pub(crate) fn day_of(ms: i64) -> String {
+pub fn day_of(ms: i64) -> String {
     // Civil-from-days (Howard Hinnant's algorithm), to avoid a date crate for one format.
     let days = ms.div_euclid(86_400_000);
     let z = days + 719_468;

@@ -2,6 +2,7 @@
 //! dialect has its own migrations, and the queries are written in the SQL both accept.
 
 mod conversations;
+mod desk;
 mod outbox;
 mod retention;
 
@@ -15,7 +16,8 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Transaction};
 use tokio::sync::{Mutex, MutexGuard};
 
-pub use conversations::{MessageRow, TicketRow};
+pub use conversations::{MessageRow, TicketRow, day_of};
+pub use desk::{DeskSession, Librarian, TicketRefusal, TicketTarget};
 pub use outbox::{OutboxRow, OutboxStatus};
 
 /// `[database]` settings.

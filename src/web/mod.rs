@@ -1,6 +1,9 @@
 //! HTTP routes: the web chat page, widget and socket, health and metrics.
 
+mod api;
 mod chat;
+mod guard;
+pub mod pages;
 
 use std::sync::Arc;
 
@@ -21,10 +24,19 @@ pub struct AppState {
     pub service: ConversationService,
     pub webchat: Arc<WebChat>,
     pub metrics: Arc<Metrics>,
+    pub desk: crate::desk::Desk,
+    pub engine: Arc<arc_swap::ArcSwap<crate::answer::AnswerEngine>>,
+    /// The origin librarians' requests must come from, without a trailing slash.
+    pub public_url: Arc<str>,
+    pub desk_settings: Arc<crate::config::DeskSettings>,
+    pub throttle: Arc<crate::auth::LoginThrottle>,
+    pub templates: Arc<minijinja::Environment<'static>>,
+    /// Cancelled at shutdown: long-lived responses (event streams) end so the server can stop.
+    pub shutdown: tokio_util::sync::CancellationToken,
 }
 
 /// A strict policy: only our own scripts and styles, sockets back to us.
-const CSP: &str = "default-src 'self'; connect-src 'self' ws: wss:; style-src 'self'; script-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+pub(crate) const CSP: &str = "default-src 'self'; connect-src 'self' ws: wss:; style-src 'self'; script-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -35,6 +47,8 @@ pub fn router(state: AppState) -> Router {
         .route("/chat/ws", get(chat::socket))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
+        .merge(api::routes())
+        .merge(pages::routes())
         .with_state(state)
 }
 

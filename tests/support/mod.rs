@@ -31,6 +31,7 @@ pub fn repo_path(rel: &str) -> PathBuf {
 pub fn test_settings(db: Db, dir: &Path) -> Settings {
     let mut s = Settings::default();
     s.server.listen = "127.0.0.1:0".into();
+    s.server.public_url = String::new(); // the address actually bound
     s.faq.dir = repo_path("faq");
     s.faq.watch = false;
     s.outbox.retry_base_ms = 20;

@@ -1,0 +1,576 @@
+//! The librarian JSON API under `/api/v1` (documented in `openapi.json`).
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use futures_util::Stream;
+use serde::{Deserialize, Serialize};
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::BroadcastStream;
+
+use super::AppState;
+use super::guard::{ApiUser, clear_cookie, json_error, same_origin, session_cookie};
+use crate::auth;
+use crate::domain::now_ms;
+use crate::store::{Librarian, TicketRefusal};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/openapi.json", get(openapi))
+        .route("/api/v1/login", post(login))
+        .route("/api/v1/logout", post(logout))
+        .route("/api/v1/tickets", get(list_tickets))
+        .route("/api/v1/tickets/{id}", get(ticket))
+        .route("/api/v1/tickets/{id}/claim", post(claim))
+        .route("/api/v1/tickets/{id}/reply", post(reply))
+        .route("/api/v1/tickets/{id}/resolve", post(resolve))
+        .route("/api/v1/tickets/{id}/release", post(release))
+        .route("/api/v1/events", get(events))
+        .route(
+            "/api/v1/librarians",
+            get(list_librarians).post(add_librarian),
+        )
+        .route(
+            "/api/v1/librarians/{username}/disable",
+            post(disable_librarian),
+        )
+        .route("/api/v1/password", post(change_password))
+}
+
+async fn openapi() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        include_str!("openapi.json"),
+    )
+        .into_response()
+}
+
+fn internal(e: anyhow::Error) -> Response {
+    tracing::error!(error = %format!("{e:#}"), "desk request failed");
+    json_error(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+}
+
+#[derive(Deserialize)]
+pub struct Credentials {
+    pub username: String,
+    pub password: String,
+}
+
+/// Verifies credentials under the throttle; the librarian on success, else the response.
+pub async fn check_login(
+    state: &AppState,
+    headers: &HeaderMap,
+    creds: &Credentials,
+) -> Result<Librarian, (StatusCode, String)> {
+    let client = headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("direct")
+        .to_string();
+    let user_key = format!("user:{}", creds.username);
+    let client_key = format!("client:{client}");
+    if let Some(wait) = state
+        .throttle
+        .wait_for(&user_key)
+        .or_else(|| state.throttle.wait_for(&client_key))
+    {
+        return Err((
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "too many failed attempts: try again in {} s",
+                wait.as_secs().max(1)
+            ),
+        ));
+    }
+    let found = state
+        .store
+        .librarian_for_login(&creds.username)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %format!("{e:#}"), "login lookup failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error".to_string(),
+            )
+        })?;
+    let (hash, librarian) = match &found {
+        Some((l, h)) => (h.clone(), Some(l.clone())),
+        None => (auth::dummy_hash().to_string(), None),
+    };
+    let password = creds.password.clone();
+    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
+        .await
+        .unwrap_or(false);
+    match librarian {
+        Some(l) if ok && !l.disabled => {
+            state.throttle.succeeded(&user_key);
+            Ok(l)
+        }
+        _ => {
+            state.throttle.failed(&user_key);
+            state.throttle.failed(&client_key);
+            Err((
+                StatusCode::UNAUTHORIZED,
+                "wrong username or password".into(),
+            ))
+        }
+    }
+}
+
+/// Starts a fresh session (a new token at every login) and returns its Set-Cookie value.
+pub async fn open_session(state: &AppState, librarian: &Librarian) -> anyhow::Result<String> {
+    let token = auth::new_token();
+    let hours = u64::from(state.desk_settings.session_hours.max(1));
+    let now = now_ms();
+    state
+        .store
+        .create_session(
+            &auth::token_hash(&token),
+            librarian.id,
+            &auth::new_token(),
+            now,
+            now + hours as i64 * 3_600_000,
+        )
+        .await?;
+    Ok(session_cookie(&token, &state.public_url, hours * 3600))
+}
+
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(creds): Json<Credentials>,
+) -> Response {
+    if !same_origin(&headers, &state.public_url) {
+        return json_error(StatusCode::FORBIDDEN, "cross-origin request refused");
+    }
+    // A session cookie sent along is dropped: login always rotates the session.
+    if let Some(old) = super::guard::session_token(&headers) {
+        let _ = state.store.delete_session(&auth::token_hash(&old)).await;
+    }
+    match check_login(&state, &headers, &creds).await {
+        Ok(librarian) => match open_session(&state, &librarian).await {
+            Ok(cookie) => (
+                [(header::SET_COOKIE, cookie)],
+                Json(serde_json::json!({"username": librarian.username, "role": librarian.role})),
+            )
+                .into_response(),
+            Err(e) => internal(e),
+        },
+        Err((status, message)) => json_error(status, &message),
+    }
+}
+
+async fn logout(State(state): State<AppState>, user: ApiUser) -> Response {
+    match state.store.delete_session(&user.token_hash).await {
+        Ok(()) => (
+            [(header::SET_COOKIE, clear_cookie(&state.public_url))],
+            StatusCode::NO_CONTENT,
+        )
+            .into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+#[derive(Serialize)]
+pub struct TicketSummary {
+    pub id: i64,
+    pub channel: String,
+    pub status: String,
+    pub opened_at: i64,
+    pub assignee: Option<String>,
+    pub last_message: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct StatusFilter {
+    status: Option<String>,
+}
+
+pub async fn ticket_summaries(
+    state: &AppState,
+    status: &str,
+) -> anyhow::Result<Vec<TicketSummary>> {
+    let mut out = Vec::new();
+    for t in state.store.tickets_with_status(status).await? {
+        out.push(TicketSummary {
+            id: t.id,
+            channel: state.store.ticket_channel(t.conversation_id).await?,
+            status: t.status,
+            opened_at: t.opened_at,
+            assignee: t.assignee,
+            last_message: state.store.last_patron_message(t.conversation_id).await?,
+        });
+    }
+    Ok(out)
+}
+
+fn valid_status(s: Option<&str>) -> Option<&'static str> {
+    match s.unwrap_or("open") {
+        "open" => Some("open"),
+        "claimed" => Some("claimed"),
+        "resolved" => Some("resolved"),
+        _ => None,
+    }
+}
+
+async fn list_tickets(
+    State(state): State<AppState>,
+    _user: ApiUser,
+    Query(f): Query<StatusFilter>,
+) -> Response {
+    let Some(status) = valid_status(f.status.as_deref()) else {
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            "status must be open, claimed or resolved",
+        );
+    };
+    match ticket_summaries(&state, status).await {
+        Ok(list) => Json(list).into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+#[derive(Serialize)]
+pub struct MessageView {
+    pub id: i64,
+    pub from: String,
+    pub text: Option<String>,
+    pub created_at: i64,
+    /// For outgoing messages: `pending`, `sent`, `failed` or `undeliverable`, and why.
+    pub delivery: Option<Delivery>,
+}
+
+#[derive(Serialize)]
+pub struct Delivery {
+    pub status: String,
+    pub error: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct Suggestion {
+    pub id: String,
+    pub question: String,
+    pub answer: String,
+    pub score: f32,
+}
+
+#[derive(Serialize)]
+pub struct TicketDetail {
+    pub id: i64,
+    pub channel: String,
+    pub status: String,
+    pub opened_at: i64,
+    pub assignee: Option<String>,
+    pub note: Option<String>,
+    pub messages: Vec<MessageView>,
+    /// The FAQ entries closest to the patron's latest question.
+    pub suggestions: Vec<Suggestion>,
+}
+
+pub async fn ticket_detail(state: &AppState, id: i64) -> anyhow::Result<Option<TicketDetail>> {
+    let Some(target) = state.store.ticket_target(id).await? else {
+        return Ok(None);
+    };
+    let ticket = state
+        .store
+        .tickets_with_status(&target.status)
+        .await?
+        .into_iter()
+        .find(|t| t.id == id)
+        .ok_or_else(|| anyhow::anyhow!("ticket {id} vanished"))?;
+    let deliveries = state.store.deliveries(target.conversation_id).await?;
+    let messages: Vec<MessageView> = state
+        .store
+        .conversation_messages(target.conversation_id)
+        .await?
+        .into_iter()
+        .map(|m| MessageView {
+            delivery: deliveries.iter().find(|d| d.0 == m.id).map(|d| Delivery {
+                status: d.1.clone(),
+                error: d.2.clone(),
+            }),
+            id: m.id,
+            from: m.sender,
+            text: m.text,
+            created_at: m.created_at,
+        })
+        .collect();
+    let question = messages
+        .iter()
+        .rev()
+        .find(|m| m.from == "patron")
+        .and_then(|m| m.text.clone());
+    let suggestions = question.map(|q| suggestions(state, &q)).unwrap_or_default();
+    Ok(Some(TicketDetail {
+        id,
+        channel: target.channel.to_string(),
+        status: target.status,
+        opened_at: ticket.opened_at,
+        assignee: target.assignee,
+        note: state.store.ticket_note(id).await?,
+        messages,
+        suggestions,
+    }))
+}
+
+fn suggestions(state: &AppState, question: &str) -> Vec<Suggestion> {
+    let engine = state.engine.load();
+    let answer = engine.answer(question, None);
+    answer
+        .candidates
+        .iter()
+        .take(3)
+        .filter_map(|c| {
+            let entry = engine
+                .faq()
+                .entries
+                .iter()
+                .find(|e| e.id == c.id && e.lang == answer.lang)?;
+            Some(Suggestion {
+                id: c.id.clone(),
+                question: entry.question.clone(),
+                answer: entry.answer.clone(),
+                score: c.score,
+            })
+        })
+        .collect()
+}
+
+async fn ticket(State(state): State<AppState>, _user: ApiUser, Path(id): Path<i64>) -> Response {
+    match ticket_detail(&state, id).await {
+        Ok(Some(t)) => Json(t).into_response(),
+        Ok(None) => json_error(StatusCode::NOT_FOUND, "no such ticket"),
+        Err(e) => internal(e),
+    }
+}
+
+pub fn refusal(r: TicketRefusal) -> Response {
+    match r {
+        TicketRefusal::NotFound => json_error(StatusCode::NOT_FOUND, "no such ticket"),
+        TicketRefusal::HeldBy(who) => {
+            json_error(StatusCode::CONFLICT, &format!("{who} holds this ticket"))
+        }
+        TicketRefusal::WrongState(why) => json_error(StatusCode::CONFLICT, &why),
+    }
+}
+
+fn ok_or(result: anyhow::Result<Result<(), TicketRefusal>>) -> Response {
+    match result {
+        Ok(Ok(())) => Json(serde_json::json!({"ok": true})).into_response(),
+        Ok(Err(r)) => refusal(r),
+        Err(e) => internal(e),
+    }
+}
+
+async fn claim(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>) -> Response {
+    ok_or(state.desk.claim(id, &user.session.librarian.username).await)
+}
+
+async fn release(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>) -> Response {
+    let l = &user.session.librarian;
+    ok_or(state.desk.release(id, &l.username, l.role == "admin").await)
+}
+
+async fn resolve(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>) -> Response {
+    let l = &user.session.librarian;
+    ok_or(state.desk.resolve(id, &l.username, l.role == "admin").await)
+}
+
+#[derive(Deserialize)]
+pub struct ReplyBody {
+    pub text: String,
+}
+
+/// Longest librarian reply; connectors split long texts per platform.
+pub const MAX_REPLY_CHARS: usize = 10_000;
+
+async fn reply(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    Json(body): Json<ReplyBody>,
+) -> Response {
+    let text = body.text.trim();
+    if text.is_empty() || text.chars().count() > MAX_REPLY_CHARS {
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            "a reply needs 1 to 10000 characters",
+        );
+    }
+    match state
+        .desk
+        .reply(id, &user.session.librarian.username, text)
+        .await
+    {
+        Ok(Ok(message_id)) => (
+            StatusCode::ACCEPTED,
+            Json(serde_json::json!({"message_id": message_id})),
+        )
+            .into_response(),
+        Ok(Err(r)) => refusal(r),
+        Err(e) => internal(e),
+    }
+}
+
+async fn events(
+    State(state): State<AppState>,
+    _user: ApiUser,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let stream = BroadcastStream::new(state.desk.events().subscribe()).filter_map(|e| {
+        // A lagging view misses events; it re-reads the queue on the next one anyway.
+        let e = e.ok()?;
+        Some(Ok(
+            Event::default().data(serde_json::to_string(&e).unwrap_or_default())
+        ))
+    });
+    // The stream ends at shutdown, or graceful shutdown would wait for it forever.
+    let stream =
+        futures_util::StreamExt::take_until(stream, state.shutdown.clone().cancelled_owned());
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+/// The 403 for a non-admin, if the user is not one.
+fn refuse_non_admin(user: &ApiUser) -> Option<Response> {
+    (user.session.librarian.role != "admin")
+        .then(|| json_error(StatusCode::FORBIDDEN, "admins only"))
+}
+
+async fn list_librarians(State(state): State<AppState>, user: ApiUser) -> Response {
+    if let Some(r) = refuse_non_admin(&user) {
+        return r;
+    }
+    match state.store.librarians().await {
+        Ok(l) => Json(l).into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct NewLibrarian {
+    pub username: String,
+    pub password: String,
+    #[serde(default)]
+    pub role: Option<String>,
+}
+
+/// Creates an account after checking its fields; the error is for the person who asked.
+pub async fn create_librarian(
+    state: &AppState,
+    new: &NewLibrarian,
+) -> Result<anyhow::Result<bool>, String> {
+    auth::check_username(&new.username)?;
+    auth::check_new_password(&new.password)?;
+    let role = match new.role.as_deref().unwrap_or("librarian") {
+        "librarian" => "librarian",
+        "admin" => "admin",
+        _ => return Err("role must be librarian or admin".into()),
+    };
+    let password = new.password.clone();
+    let hash = match tokio::task::spawn_blocking(move || auth::hash_password(&password)).await {
+        Ok(Ok(h)) => h,
+        _ => return Ok(Err(anyhow::anyhow!("hashing failed"))),
+    };
+    Ok(state
+        .store
+        .add_librarian(&new.username, &hash, role, now_ms())
+        .await)
+}
+
+async fn add_librarian(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Json(new): Json<NewLibrarian>,
+) -> Response {
+    if let Some(r) = refuse_non_admin(&user) {
+        return r;
+    }
+    match create_librarian(&state, &new).await {
+        Err(message) => json_error(StatusCode::BAD_REQUEST, &message),
+        Ok(Ok(true)) => StatusCode::CREATED.into_response(),
+        Ok(Ok(false)) => json_error(StatusCode::CONFLICT, "that username is taken"),
+        Ok(Err(e)) => internal(e),
+    }
+}
+
+async fn disable_librarian(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(username): Path<String>,
+) -> Response {
+    if let Some(r) = refuse_non_admin(&user) {
+        return r;
+    }
+    match state.store.disable_librarian(&username).await {
+        Ok(true) => StatusCode::NO_CONTENT.into_response(),
+        Ok(false) => json_error(StatusCode::NOT_FOUND, "no such librarian"),
+        Err(e) => internal(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PasswordChange {
+    pub current: String,
+    pub new: String,
+}
+
+/// Checks the current password and sets the new one; every session of the account ends.
+pub async fn change_own_password(
+    state: &AppState,
+    headers: &HeaderMap,
+    username: &str,
+    change: &PasswordChange,
+) -> Result<(), (StatusCode, String)> {
+    auth::check_new_password(&change.new).map_err(|m| (StatusCode::BAD_REQUEST, m))?;
+    let creds = Credentials {
+        username: username.to_string(),
+        password: change.current.clone(),
+    };
+    let librarian = check_login(state, headers, &creds).await?;
+    let new = change.new.clone();
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&new))
+        .await
+        .map_err(|_| {
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "hashing failed".to_string(),
+            )
+        })?
+        .map_err(|_| {
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "hashing failed".to_string(),
+            )
+        })?;
+    state
+        .store
+        .set_password(librarian.id, &hash)
+        .await
+        .map_err(|_| {
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error".to_string(),
+            )
+        })
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: ApiUser,
+    Json(change): Json<PasswordChange>,
+) -> Response {
+    match change_own_password(&state, &headers, &user.session.librarian.username, &change).await {
+        Ok(()) => (
+            [(header::SET_COOKIE, clear_cookie(&state.public_url))],
+            StatusCode::NO_CONTENT,
+        )
+            .into_response(),
+        Err((status, message)) => json_error(status, &message),
+    }
+}

@@ -1,0 +1,583 @@
+//! The librarian desk's web pages: server-rendered (minijinja, HTML autoescape), with
+//! `desk.js` for live updates and shortcuts. Every form carries the session's CSRF token
+//! and must come from our own origin.
+
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use minijinja::{Environment, context};
+use serde::{Deserialize, Serialize};
+
+use super::api::{self, Credentials, NewLibrarian, PasswordChange};
+use super::guard::{PageUser, clear_cookie, same_origin};
+use super::{AppState, CSP};
+use crate::auth;
+use crate::domain::now_ms;
+use crate::store::TicketRefusal;
+
+pub fn templates() -> Environment<'static> {
+    let mut env = Environment::new();
+    // Templates end in .html, which minijinja autoescapes: patron text is always text.
+    for (name, source) in [
+        ("base.html", include_str!("desk/templates/base.html")),
+        ("login.html", include_str!("desk/templates/login.html")),
+        ("setup.html", include_str!("desk/templates/setup.html")),
+        ("queue.html", include_str!("desk/templates/queue.html")),
+        ("ticket.html", include_str!("desk/templates/ticket.html")),
+        (
+            "librarians.html",
+            include_str!("desk/templates/librarians.html"),
+        ),
+    ] {
+        env.add_template(name, source)
+            .expect("desk templates parse");
+    }
+    env
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/desk", get(queue))
+        .route("/desk/static/desk.css", get(desk_css))
+        .route("/desk/static/desk.js", get(desk_js))
+        .route("/desk/login", get(login_page).post(login))
+        .route("/desk/logout", post(logout))
+        .route("/desk/setup", get(setup_page).post(setup))
+        .route("/desk/tickets/{id}", get(ticket_page))
+        .route("/desk/tickets/{id}/{action}", post(ticket_action))
+        .route("/desk/librarians", get(librarians_page).post(add_librarian))
+        .route(
+            "/desk/librarians/{username}/disable",
+            post(disable_librarian),
+        )
+        .route("/desk/password", post(change_password))
+}
+
+fn page(state: &AppState, name: &str, ctx: minijinja::Value) -> Response {
+    match state
+        .templates
+        .get_template(name)
+        .and_then(|t| t.render(ctx))
+    {
+        Ok(html) => (
+            [
+                (
+                    header::CONTENT_SECURITY_POLICY,
+                    HeaderValue::from_static(CSP),
+                ),
+                (
+                    header::X_CONTENT_TYPE_OPTIONS,
+                    HeaderValue::from_static("nosniff"),
+                ),
+                (
+                    header::REFERRER_POLICY,
+                    HeaderValue::from_static("same-origin"),
+                ),
+                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            ],
+            Html(html),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, template = name, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+fn static_asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn desk_css() -> Response {
+    static_asset(
+        "text/css; charset=utf-8",
+        include_str!("desk/static/desk.css"),
+    )
+}
+
+async fn desk_js() -> Response {
+    static_asset(
+        "text/javascript; charset=utf-8",
+        include_str!("desk/static/desk.js"),
+    )
+}
+
+#[derive(Serialize)]
+struct Me<'a> {
+    username: &'a str,
+    role: &'a str,
+}
+
+fn me(user: &PageUser) -> Me<'_> {
+    Me {
+        username: &user.session.librarian.username,
+        role: &user.session.librarian.role,
+    }
+}
+
+fn csrf_ok(user: &PageUser, sent: &str) -> bool {
+    auth::same_secret(&user.session.csrf_token, sent)
+}
+
+fn forbidden() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        "the form expired: reload the page and try again",
+    )
+        .into_response()
+}
+
+/// "12 min", "3 h 5 min", "2 d".
+fn waiting_text(since_ms: i64, now: i64) -> String {
+    let minutes = ((now - since_ms).max(0) / 60_000) as u64;
+    match minutes {
+        0 => "just now".into(),
+        m if m < 60 => format!("{m} min"),
+        m if m < 24 * 60 => format!("{} h {} min", m / 60, m % 60),
+        m => format!("{} d", m / (24 * 60)),
+    }
+}
+
+/// "HH:MM" (UTC) today, else "YYYY-MM-DD HH:MM".
+fn time_text(ms: i64, now: i64) -> String {
+    let day = crate::store::day_of(ms);
+    let minutes = ms.rem_euclid(86_400_000) / 60_000;
+    let hm = format!("{:02}:{:02}", minutes / 60, minutes % 60);
+    if day == crate::store::day_of(now) {
+        hm
+    } else {
+        format!("{day} {hm}")
+    }
+}
+
+#[derive(Deserialize)]
+struct StatusQuery {
+    status: Option<String>,
+}
+
+async fn queue(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(q): Query<StatusQuery>,
+) -> Response {
+    let status = match q.status.as_deref() {
+        Some("claimed") => "claimed",
+        Some("resolved") => "resolved",
+        _ => "open",
+    };
+    let tickets = match api::ticket_summaries(&state, status).await {
+        Ok(t) => t,
+        Err(e) => return internal(e),
+    };
+    let now = now_ms();
+    let reminder = state.desk_settings.unclaimed_reminder_minutes;
+    let rows: Vec<minijinja::Value> = tickets
+        .iter()
+        .map(|t| {
+            context! {
+                id => t.id,
+                channel => t.channel,
+                status => t.status,
+                opened_at => t.opened_at,
+                opened_at_text => time_text(t.opened_at, now),
+                waiting_text => waiting_text(t.opened_at, now),
+                assignee => t.assignee,
+                last_message => t.last_message,
+                overdue => t.status == "open" && now - t.opened_at > i64::from(reminder) * 60_000,
+            }
+        })
+        .collect();
+    page(
+        &state,
+        "queue.html",
+        context! { page => "queue", me => minijinja::Value::from_serialize(me(&user)), csrf => user.session.csrf_token, status, reminder_minutes => reminder, tickets => rows },
+    )
+}
+
+fn internal(e: anyhow::Error) -> Response {
+    tracing::error!(error = %format!("{e:#}"), "desk page failed");
+    (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+}
+
+async fn ticket_page(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+) -> Response {
+    let detail = match api::ticket_detail(&state, id).await {
+        Ok(Some(d)) => d,
+        Ok(None) => return (StatusCode::NOT_FOUND, "no such ticket").into_response(),
+        Err(e) => return internal(e),
+    };
+    let now = now_ms();
+    let username = user.session.librarian.username.as_str();
+    let is_admin = user.session.librarian.role == "admin";
+    let mine = detail.assignee.as_deref() == Some(username);
+    let messages: Vec<minijinja::Value> = detail
+        .messages
+        .iter()
+        .map(|m| {
+            let failed = m.delivery.as_ref().filter(|d| d.status == "failed" || d.status == "undeliverable");
+            context! {
+                id => m.id,
+                sender => m.from,
+                text => m.text,
+                time_text => time_text(m.created_at, now),
+                delivery_error => failed.map(|d| d.error.clone().unwrap_or_else(|| d.status.clone())),
+            }
+        })
+        .collect();
+    let ticket = context! {
+        id => detail.id,
+        channel => detail.channel,
+        status => detail.status,
+        assignee => detail.assignee,
+        opened_at_text => time_text(detail.opened_at, now),
+        waiting_text => waiting_text(detail.opened_at, now),
+        note => detail.note,
+    };
+    page(
+        &state,
+        "ticket.html",
+        context! {
+            page => "ticket",
+            me => minijinja::Value::from_serialize(me(&user)),
+            csrf => user.session.csrf_token,
+            ticket,
+            messages,
+            suggestions => minijinja::Value::from_serialize(&detail.suggestions),
+            canned => minijinja::Value::from_serialize(&state.desk_settings.canned_replies),
+            can_claim => detail.status == "open",
+            can_release => detail.status == "claimed" && (mine || is_admin),
+            can_resolve => detail.status == "open" || (detail.status == "claimed" && (mine || is_admin)),
+            mine,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct ActionForm {
+    csrf: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn ticket_action(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path((id, action)): Path<(i64, String)>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    if !csrf_ok(&user, &form.csrf) {
+        return forbidden();
+    }
+    let l = &user.session.librarian;
+    let is_admin = l.role == "admin";
+    let result = match action.as_str() {
+        "claim" => state.desk.claim(id, &l.username).await,
+        "release" => state.desk.release(id, &l.username, is_admin).await,
+        "resolve" => state.desk.resolve(id, &l.username, is_admin).await,
+        "reply" => {
+            let text = form.text.trim();
+            if text.is_empty() || text.chars().count() > api::MAX_REPLY_CHARS {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    "a reply needs 1 to 10000 characters",
+                )
+                    .into_response();
+            }
+            state
+                .desk
+                .reply(id, &l.username, text)
+                .await
+                .map(|r| r.map(|_| ()))
+        }
+        "note" => state
+            .store
+            .set_ticket_note(id, form.note.trim())
+            .await
+            .map(|found| {
+                if found {
+                    Ok(())
+                } else {
+                    Err(TicketRefusal::NotFound)
+                }
+            }),
+        _ => return (StatusCode::NOT_FOUND, "no such action").into_response(),
+    };
+    match result {
+        Ok(Ok(())) if action == "resolve" => Redirect::to("/desk").into_response(),
+        Ok(Ok(())) => Redirect::to(&format!("/desk/tickets/{id}")).into_response(),
+        Ok(Err(TicketRefusal::HeldBy(who))) => {
+            (StatusCode::CONFLICT, format!("{who} holds this ticket")).into_response()
+        }
+        Ok(Err(TicketRefusal::WrongState(why))) => (StatusCode::CONFLICT, why).into_response(),
+        Ok(Err(TicketRefusal::NotFound)) => {
+            (StatusCode::NOT_FOUND, "no such ticket").into_response()
+        }
+        Err(e) => internal(e),
+    }
+}
+
+async fn login_page(State(state): State<AppState>) -> Response {
+    page(&state, "login.html", context! { page => "login" })
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    if !same_origin(&headers, &state.public_url) {
+        return forbidden();
+    }
+    if let Some(old) = super::guard::session_token(&headers) {
+        let _ = state.store.delete_session(&auth::token_hash(&old)).await;
+    }
+    let creds = Credentials {
+        username: form.username.trim().to_string(),
+        password: form.password,
+    };
+    match api::check_login(&state, &headers, &creds).await {
+        Ok(librarian) => match api::open_session(&state, &librarian).await {
+            Ok(cookie) => ([(header::SET_COOKIE, cookie)], Redirect::to("/desk")).into_response(),
+            Err(e) => internal(e),
+        },
+        Err((status, error)) => {
+            let mut r = page(
+                &state,
+                "login.html",
+                context! { page => "login", error, username => creds.username },
+            );
+            *r.status_mut() = status;
+            r
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    user: PageUser,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if !csrf_ok(&user, &form.csrf) {
+        return forbidden();
+    }
+    let _ = state.store.delete_session(&user.token_hash).await;
+    (
+        [(header::SET_COOKIE, clear_cookie(&state.public_url))],
+        Redirect::to("/desk/login"),
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+struct SetupQuery {
+    token: Option<String>,
+}
+
+async fn setup_page(State(state): State<AppState>, Query(q): Query<SetupQuery>) -> Response {
+    if state.store.librarian_count().await.unwrap_or(1) > 0 {
+        return Redirect::to("/desk/login").into_response();
+    }
+    page(
+        &state,
+        "setup.html",
+        context! { page => "setup", token => q.token.unwrap_or_default() },
+    )
+}
+
+#[derive(Deserialize)]
+struct SetupForm {
+    token: String,
+    username: String,
+    password: String,
+    password_confirm: String,
+}
+
+async fn setup(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<SetupForm>,
+) -> Response {
+    if !same_origin(&headers, &state.public_url) {
+        return forbidden();
+    }
+    let again = |error: String| {
+        let mut r = page(
+            &state,
+            "setup.html",
+            context! { page => "setup", token => form.token.clone(), error },
+        );
+        *r.status_mut() = StatusCode::BAD_REQUEST;
+        r
+    };
+    let username = form.username.trim();
+    if let Err(e) =
+        auth::check_username(username).and_then(|_| auth::check_new_password(&form.password))
+    {
+        return again(e);
+    }
+    if form.password != form.password_confirm {
+        return again("the two passwords differ".into());
+    }
+    let password = form.password.clone();
+    let Ok(Ok(hash)) = tokio::task::spawn_blocking(move || auth::hash_password(&password)).await
+    else {
+        return internal(anyhow::anyhow!("hashing failed"));
+    };
+    match state
+        .store
+        .complete_setup(&auth::token_hash(&form.token), username, &hash, now_ms())
+        .await
+    {
+        Ok(true) => Redirect::to("/desk/login").into_response(),
+        Ok(false) => {
+            again("this setup link is used up or expired: restart refdesk for a new one".into())
+        }
+        Err(e) => internal(e),
+    }
+}
+
+async fn librarians_page(State(state): State<AppState>, user: PageUser) -> Response {
+    librarians_view(&state, &user, None, None).await
+}
+
+async fn librarians_view(
+    state: &AppState,
+    user: &PageUser,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Response {
+    if user.session.librarian.role != "admin" {
+        return (StatusCode::FORBIDDEN, "admins only").into_response();
+    }
+    let now = now_ms();
+    let list: Vec<minijinja::Value> = match state.store.librarians().await {
+        Ok(l) => l
+            .iter()
+            .map(|l| context! { username => l.username, role => l.role, disabled => l.disabled, created_text => time_text(l.created_at, now) })
+            .collect(),
+        Err(e) => return internal(e),
+    };
+    page(
+        state,
+        "librarians.html",
+        context! { page => "librarians", me => minijinja::Value::from_serialize(me(user)), csrf => user.session.csrf_token, librarians => list, error, notice },
+    )
+}
+
+#[derive(Deserialize)]
+struct NewLibrarianForm {
+    csrf: String,
+    username: String,
+    password: String,
+    role: Option<String>,
+}
+
+async fn add_librarian(
+    State(state): State<AppState>,
+    user: PageUser,
+    Form(form): Form<NewLibrarianForm>,
+) -> Response {
+    if !csrf_ok(&user, &form.csrf) {
+        return forbidden();
+    }
+    if user.session.librarian.role != "admin" {
+        return (StatusCode::FORBIDDEN, "admins only").into_response();
+    }
+    let new = NewLibrarian {
+        username: form.username.trim().to_string(),
+        password: form.password,
+        role: form.role,
+    };
+    match api::create_librarian(&state, &new).await {
+        Err(message) => librarians_view(&state, &user, Some(message), None).await,
+        Ok(Ok(true)) => {
+            librarians_view(
+                &state,
+                &user,
+                None,
+                Some(format!("{} can now sign in", new.username)),
+            )
+            .await
+        }
+        Ok(Ok(false)) => {
+            librarians_view(&state, &user, Some("that username is taken".into()), None).await
+        }
+        Ok(Err(e)) => internal(e),
+    }
+}
+
+async fn disable_librarian(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(username): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if !csrf_ok(&user, &form.csrf) {
+        return forbidden();
+    }
+    if user.session.librarian.role != "admin" {
+        return (StatusCode::FORBIDDEN, "admins only").into_response();
+    }
+    match state.store.disable_librarian(&username).await {
+        Ok(_) => Redirect::to("/desk/librarians").into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    csrf: String,
+    current: String,
+    new: String,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: PageUser,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    if !csrf_ok(&user, &form.csrf) {
+        return forbidden();
+    }
+    let change = PasswordChange {
+        current: form.current,
+        new: form.new,
+    };
+    match api::change_own_password(&state, &headers, &user.session.librarian.username, &change)
+        .await
+    {
+        Ok(()) => (
+            [(header::SET_COOKIE, clear_cookie(&state.public_url))],
+            Redirect::to("/desk/login"),
+        )
+            .into_response(),
+        Err((_, message)) => librarians_view(&state, &user, Some(message), None).await,
+    }
+}

@@ -1,0 +1,578 @@
+//! The librarian desk API and pages: logins, roles, tickets, live events, escaping.
+
+mod support;
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use refdesk::domain::now_ms;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use support::*;
+
+const PASSWORD: &str = "a long enough passphrase";
+
+async fn add_librarian(t: &TestApp, name: &str, role: &str) {
+    let hash = refdesk::auth::hash_password(PASSWORD).unwrap();
+    assert!(
+        t.app
+            .state
+            .store
+            .add_librarian(name, &hash, role, now_ms())
+            .await
+            .unwrap()
+    );
+}
+
+/// A librarian's HTTP client: no cookie jar, the session cookie is sent by hand.
+struct Desk {
+    http: reqwest::Client,
+    base: String,
+    cookie: Option<String>,
+}
+
+impl Desk {
+    fn new(t: &TestApp) -> Self {
+        Self {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: t.http_url(""),
+            cookie: None,
+        }
+    }
+
+    async fn login(&mut self, name: &str, password: &str) -> reqwest::Response {
+        // Sends the current cookie along, as a browser would: login must replace that session.
+        let r = self
+            .req(reqwest::Method::POST, "/api/v1/login")
+            .json(&json!({"username": name, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        if let Some(c) = r.headers().get("set-cookie") {
+            self.cookie = Some(c.to_str().unwrap().split(';').next().unwrap().to_string());
+        }
+        r
+    }
+
+    fn req(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let mut b = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header("Origin", &self.base);
+        if let Some(c) = &self.cookie {
+            b = b.header("Cookie", c);
+        }
+        b
+    }
+
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.req(reqwest::Method::GET, path).send().await.unwrap()
+    }
+
+    async fn post(&self, path: &str, body: Value) -> reqwest::Response {
+        self.req(reqwest::Method::POST, path)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// A patron escalates over the web chat; returns the client and the new ticket's id.
+async fn escalate(t: &TestApp, text: &str) -> (ChatClient, i64) {
+    let mut c = ChatClient::connect(&t.ws_url()).await;
+    c.send(text, "q1").await;
+    let notice = c.next_message(WAIT).await.unwrap();
+    assert_eq!(notice["from"], "system");
+    let open = t.app.state.store.tickets_with_status("open").await.unwrap();
+    (c, open.last().unwrap().id)
+}
+
+async fn every_route_but_login_needs_a_session(db: Db) {
+    let t = spawn_app(db).await;
+    let d = Desk::new(&t);
+    for path in [
+        "/api/v1/tickets",
+        "/api/v1/tickets/1",
+        "/api/v1/events",
+        "/api/v1/librarians",
+    ] {
+        assert_eq!(
+            d.get(path).await.status(),
+            StatusCode::UNAUTHORIZED,
+            "{path}"
+        );
+    }
+    for path in [
+        "/api/v1/tickets/1/claim",
+        "/api/v1/tickets/1/resolve",
+        "/api/v1/logout",
+    ] {
+        assert_eq!(
+            d.post(path, json!({})).await.status(),
+            StatusCode::UNAUTHORIZED,
+            "{path}"
+        );
+    }
+    let page = d.get("/desk").await;
+    assert_eq!(page.status(), StatusCode::SEE_OTHER);
+    assert_eq!(page.headers()["location"], "/desk/login");
+    t.app.shutdown().await;
+}
+
+async fn login_sets_a_strict_cookie_and_logout_ends_the_session(db: Db) {
+    let t = spawn_app(db).await;
+    add_librarian(&t, "ann", "librarian").await;
+    let mut d = Desk::new(&t);
+    assert_eq!(
+        d.login("ann", "wrong password!!").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        d.login("nobody", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let r = d.login("ann", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.starts_with("refdesk_session="), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict")
+            && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    assert!(
+        !cookie.contains("Secure"),
+        "plain http public URL: no Secure flag"
+    );
+    assert_eq!(d.get("/api/v1/tickets").await.status(), StatusCode::OK);
+
+    // A second login rotates the session: the old cookie stops working.
+    let old = d.cookie.clone();
+    d.login("ann", PASSWORD).await;
+    assert_ne!(old, d.cookie);
+    let mut stale = Desk::new(&t);
+    stale.cookie = old;
+    assert_eq!(
+        stale.get("/api/v1/tickets").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    assert_eq!(
+        d.post("/api/v1/logout", json!({})).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        d.get("/api/v1/tickets").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    t.app.shutdown().await;
+}
+
+async fn guessing_is_throttled(db: Db) {
+    let t = spawn_app(db).await;
+    add_librarian(&t, "ann", "librarian").await;
+    let mut d = Desk::new(&t);
+    for _ in 0..5 {
+        assert_eq!(
+            d.login("ann", "not the password").await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        d.login("ann", PASSWORD).await.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits"
+    );
+    t.app.shutdown().await;
+}
+
+async fn cross_origin_state_changes_are_refused(db: Db) {
+    let t = spawn_app(db).await;
+    add_librarian(&t, "ann", "librarian").await;
+    let mut d = Desk::new(&t);
+    d.login("ann", PASSWORD).await;
+    let (_c, id) = escalate(
+        &t,
+        "Can you recommend a good mystery novel for my book club?",
+    )
+    .await;
+    let evil = d
+        .http
+        .post(format!("{}/api/v1/tickets/{id}/claim", d.base))
+        .header("Origin", "http://evil.example")
+        .header("Cookie", d.cookie.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(evil.status(), StatusCode::FORBIDDEN);
+    let no_origin = d
+        .http
+        .post(format!("{}/api/v1/tickets/{id}/claim", d.base))
+        .header("Cookie", d.cookie.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_origin.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        t.app
+            .state
+            .store
+            .tickets_with_status("open")
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "nothing changed"
+    );
+    t.app.shutdown().await;
+}
+
+async fn claim_conflict_reply_and_resolve(db: Db) {
+    let t = spawn_app(db).await;
+    add_librarian(&t, "ann", "librarian").await;
+    add_librarian(&t, "bob", "librarian").await;
+    let (mut ann, mut bob) = (Desk::new(&t), Desk::new(&t));
+    ann.login("ann", PASSWORD).await;
+    bob.login("bob", PASSWORD).await;
+    let (mut patron, id) = escalate(
+        &t,
+        "My professor says an article from 1987 exists but I cannot find it",
+    )
+    .await;
+
+    let list: Value = ann
+        .get("/api/v1/tickets?status=open")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list[0]["id"], id);
+    assert_eq!(list[0]["channel"], "webchat");
+    assert!(list[0]["last_message"].as_str().unwrap().contains("1987"));
+
+    assert_eq!(
+        ann.post(&format!("/api/v1/tickets/{id}/claim"), json!({}))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        bob.post(&format!("/api/v1/tickets/{id}/claim"), json!({}))
+            .await
+            .status(),
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        bob.post(
+            &format!("/api/v1/tickets/{id}/reply"),
+            json!({"text": "me too"})
+        )
+        .await
+        .status(),
+        StatusCode::CONFLICT
+    );
+
+    // While claimed, the bot stays silent even for a FAQ question.
+    patron.send("how do I renew my books", "q2").await;
+    assert!(
+        patron
+            .next_message(Duration::from_millis(400))
+            .await
+            .is_none()
+    );
+
+    let r = ann
+        .post(
+            &format!("/api/v1/tickets/{id}/reply"),
+            json!({"text": "I found it: it is in JSTOR."}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let got = patron
+        .next_message(WAIT)
+        .await
+        .expect("the librarian's reply");
+    assert_eq!(got["from"], "librarian");
+    assert_eq!(got["text"], "I found it: it is in JSTOR.");
+
+    let detail: Value = ann
+        .get(&format!("/api/v1/tickets/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let froms: Vec<&str> = detail["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["from"].as_str().unwrap())
+        .collect();
+    assert_eq!(froms, vec!["patron", "system", "patron", "librarian"]);
+    assert!(!detail["suggestions"].as_array().unwrap().is_empty());
+
+    assert_eq!(
+        ann.post(&format!("/api/v1/tickets/{id}/resolve"), json!({}))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    // After resolve the bot answers again, in a fresh conversation.
+    patron.send("how do I renew my books", "q3").await;
+    let bot = patron.next_message(WAIT).await.expect("the bot is back");
+    assert_eq!(bot["from"], "bot");
+    assert_eq!(bot["text"], faq_answer("renewals"));
+    t.app.shutdown().await;
+}
+
+async fn release_puts_the_ticket_back(db: Db) {
+    let t = spawn_app(db).await;
+    add_librarian(&t, "ann", "librarian").await;
+    let mut ann = Desk::new(&t);
+    ann.login("ann", PASSWORD).await;
+    let (_c, id) = escalate(&t, "what is the capital of mongolia").await;
+    ann.post(&format!("/api/v1/tickets/{id}/claim"), json!({}))
+        .await;
+    assert_eq!(
+        ann.post(&format!("/api/v1/tickets/{id}/release"), json!({}))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let open: Value = ann
+        .get("/api/v1/tickets?status=open")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(open[0]["assignee"], Value::Null);
+    t.app.shutdown().await;
+}
+
+async fn events_announce_a_new_ticket(db: Db) {
+    let t = spawn_app(db).await;
+    add_librarian(&t, "ann", "librarian").await;
+    let mut ann = Desk::new(&t);
+    ann.login("ann", PASSWORD).await;
+    let events = ann.get("/api/v1/events").await;
+    assert_eq!(events.status(), StatusCode::OK);
+    assert!(
+        events.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    let mut stream = events.bytes_stream();
+    let (_c, id) = escalate(&t, "what is the capital of mongolia").await;
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !seen.contains("new_ticket") && tokio::time::Instant::now() < deadline {
+        if let Ok(Some(Ok(chunk))) =
+            tokio::time::timeout(Duration::from_millis(500), stream.next()).await
+        {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+    assert!(
+        seen.contains(&format!("\"kind\":\"new_ticket\",\"ticket_id\":{id}")),
+        "{seen}"
+    );
+    t.app.shutdown().await;
+}
+
+async fn librarians_cannot_use_admin_routes(db: Db) {
+    let t = spawn_app(db).await;
+    add_librarian(&t, "ann", "librarian").await;
+    add_librarian(&t, "root", "admin").await;
+    let mut ann = Desk::new(&t);
+    ann.login("ann", PASSWORD).await;
+    let new = json!({"username": "cat", "password": PASSWORD});
+    assert_eq!(
+        ann.post("/api/v1/librarians", new.clone()).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        ann.get("/api/v1/librarians").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        ann.post("/api/v1/librarians/root/disable", json!({}))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+
+    let mut root = Desk::new(&t);
+    root.login("root", PASSWORD).await;
+    assert_eq!(
+        root.post("/api/v1/librarians", new).await.status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        root.post("/api/v1/librarians/ann/disable", json!({}))
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        ann.get("/api/v1/tickets").await.status(),
+        StatusCode::UNAUTHORIZED,
+        "disabling ends sessions"
+    );
+    let mut cat = Desk::new(&t);
+    assert_eq!(cat.login("cat", PASSWORD).await.status(), StatusCode::OK);
+    t.app.shutdown().await;
+}
+
+async fn changing_the_password_ends_every_session(db: Db) {
+    let t = spawn_app(db).await;
+    add_librarian(&t, "ann", "librarian").await;
+    let (mut one, mut two) = (Desk::new(&t), Desk::new(&t));
+    one.login("ann", PASSWORD).await;
+    two.login("ann", PASSWORD).await;
+    let r = one
+        .post(
+            "/api/v1/password",
+            json!({"current": PASSWORD, "new": "another long passphrase"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        two.get("/api/v1/tickets").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        one.get("/api/v1/tickets").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        two.login("ann", "another long passphrase").await.status(),
+        StatusCode::OK
+    );
+    t.app.shutdown().await;
+}
+
+async fn patron_html_comes_back_inert(db: Db) {
+    let t = spawn_app(db).await;
+    add_librarian(&t, "ann", "librarian").await;
+    let mut ann = Desk::new(&t);
+    ann.login("ann", PASSWORD).await;
+    let nasty = "<script>alert(1)</script><img src=x onerror=alert(2)> help me with my thesis defence committee";
+    let (_c, id) = escalate(&t, nasty).await;
+    let detail: Value = ann
+        .get(&format!("/api/v1/tickets/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        detail["messages"][0]["text"], nasty,
+        "the API returns the text as a JSON string"
+    );
+    for path in [format!("/desk/tickets/{id}"), "/desk".to_string()] {
+        let page = ann.get(&path).await;
+        assert_eq!(page.status(), StatusCode::OK, "{path}");
+        let csp = page.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{csp}"
+        );
+        let html = page.text().await.unwrap();
+        assert!(!html.contains("<script>alert"), "{path}: raw script tag");
+        assert!(!html.contains("<img src=x"), "{path}: raw img tag");
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;"),
+            "{path}: escaped text missing"
+        );
+        assert!(
+            html.contains("&lt;img src=x onerror=alert(2)&gt;"),
+            "{path}: escaped text missing"
+        );
+    }
+    t.app.shutdown().await;
+}
+
+async fn setup_link_creates_the_first_admin_once(db: Db) {
+    let t = spawn_app(db).await;
+    let token = refdesk::auth::new_token();
+    let store = &t.app.state.store;
+    store
+        .add_setup_token(&refdesk::auth::token_hash(&token), now_ms() + 60_000)
+        .await
+        .unwrap();
+    let d = Desk::new(&t);
+    let form = |tok: &str, name: &str| {
+        vec![
+            ("token", tok.to_string()),
+            ("username", name.to_string()),
+            ("password", PASSWORD.into()),
+            ("password_confirm", PASSWORD.into()),
+        ]
+    };
+    let bad = d
+        .req(reqwest::Method::POST, "/desk/setup")
+        .form(&form("wrong", "eve"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    let ok = d
+        .req(reqwest::Method::POST, "/desk/setup")
+        .form(&form(&token, "head"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    let again = d
+        .req(reqwest::Method::POST, "/desk/setup")
+        .form(&form(&token, "eve"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        again.status(),
+        StatusCode::BAD_REQUEST,
+        "a setup link works once"
+    );
+    let all = store.librarians().await.unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(
+        (all[0].username.as_str(), all[0].role.as_str()),
+        ("head", "admin")
+    );
+    t.app.shutdown().await;
+}
+
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            use super::*;
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(Db::Sqlite).await } )*
+        }
+        mod postgres {
+            use super::*;
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(Db::Postgres).await } )*
+        }
+    };
+}
+
+on_both_databases!(
+    every_route_but_login_needs_a_session,
+    login_sets_a_strict_cookie_and_logout_ends_the_session,
+    guessing_is_throttled,
+    cross_origin_state_changes_are_refused,
+    claim_conflict_reply_and_resolve,
+    release_puts_the_ticket_back,
+    events_announce_a_new_ticket,
+    librarians_cannot_use_admin_routes,
+    changing_the_password_ends_every_session,
+    patron_html_comes_back_inert,
+    setup_link_creates_the_first_admin_once,
+);
