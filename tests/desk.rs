@@ -329,6 +329,64 @@ async fn claim_conflict_reply_and_resolve(db: Db) {
     t.app.shutdown().await;
 }
 
+async fn desk_forms_need_the_csrf_token(db: Db) {
+    let t = spawn_app(db).await;
+    add_librarian(&t, "ann", "librarian").await;
+    let mut ann = Desk::new(&t);
+    ann.login("ann", PASSWORD).await;
+    let (_c, id) = escalate(&t, "what is the capital of mongolia").await;
+    let path = format!("/desk/tickets/{id}/claim");
+    let forged = ann
+        .req(reqwest::Method::POST, &path)
+        .form(&[("csrf", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        t.app
+            .state
+            .store
+            .tickets_with_status("open")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let page = ann
+        .get(&format!("/desk/tickets/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let csrf = page
+        .split("name=\"csrf\" content=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let real = ann
+        .req(reqwest::Method::POST, &path)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(real.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        t.app
+            .state
+            .store
+            .tickets_with_status("claimed")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    t.app.shutdown().await;
+}
+
 async fn release_puts_the_ticket_back(db: Db) {
     let t = spawn_app(db).await;
     add_librarian(&t, "ann", "librarian").await;
@@ -570,6 +628,7 @@ on_both_databases!(
     cross_origin_state_changes_are_refused,
     claim_conflict_reply_and_resolve,
     release_puts_the_ticket_back,
+    desk_forms_need_the_csrf_token,
     events_announce_a_new_ticket,
     librarians_cannot_use_admin_routes,
     changing_the_password_ends_every_session,

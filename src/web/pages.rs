@@ -466,22 +466,24 @@ async fn librarians_page(State(state): State<AppState>, user: PageUser) -> Respo
     librarians_view(&state, &user, None, None).await
 }
 
+/// Admins see and manage every account; everyone sees the form to change their password.
 async fn librarians_view(
     state: &AppState,
     user: &PageUser,
     error: Option<String>,
     notice: Option<String>,
 ) -> Response {
-    if user.session.librarian.role != "admin" {
-        return (StatusCode::FORBIDDEN, "admins only").into_response();
-    }
     let now = now_ms();
-    let list: Vec<minijinja::Value> = match state.store.librarians().await {
-        Ok(l) => l
-            .iter()
-            .map(|l| context! { username => l.username, role => l.role, disabled => l.disabled, created_text => time_text(l.created_at, now) })
-            .collect(),
-        Err(e) => return internal(e),
+    let list: Vec<minijinja::Value> = if user.session.librarian.role == "admin" {
+        match state.store.librarians().await {
+            Ok(l) => l
+                .iter()
+                .map(|l| context! { username => l.username, role => l.role, disabled => l.disabled, created_text => time_text(l.created_at, now) })
+                .collect(),
+            Err(e) => return internal(e),
+        }
+    } else {
+        Vec::new()
     };
     page(
         state,
