@@ -137,3 +137,59 @@ fn a_broken_config_is_a_clear_error() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("threshold"));
 }
+
+#[test]
+fn librarian_add_reads_the_password_from_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("refdesk.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[database]\nurl = \"sqlite://{}/r.db\"\n",
+            dir.path().display()
+        ),
+    )
+    .unwrap();
+    let add = |name: &str, password: &str, admin: bool| {
+        let mut cmd = refdesk();
+        cmd.arg("--config")
+            .arg(&config)
+            .args(["librarian", "add", name, "--password-stdin"]);
+        if admin {
+            cmd.arg("--admin");
+        }
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{password}\n").as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let ok = add("head", "a long enough passphrase", true);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let again = add("head", "a long enough passphrase", false);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    let short = add("ann", "short", false);
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 12"));
+    // The password must come from stdin, never from the command line.
+    let no_flag = refdesk()
+        .arg("--config")
+        .arg(&config)
+        .args(["librarian", "add", "bob"])
+        .output()
+        .unwrap();
+    assert!(!no_flag.status.success());
+}
