@@ -86,7 +86,14 @@ async fn reconnecting_with_the_session_receives_missed_messages(db: Db) {
     c.send("where can I park my car", "m1").await;
     let session = c.session.clone();
     c.close().await; // gone before the reply
-    assert!(eventually(|| async { store.outbox_backlog().await.unwrap() == 0 }).await);
+    // Stored and delivered (to no socket) before anyone reconnects.
+    assert!(
+        eventually(|| async {
+            store.inbound_count(Channel::Webchat).await.unwrap() == 1
+                && store.outbox_backlog().await.unwrap() == 0
+        })
+        .await
+    );
 
     let mut again = ChatClient::resume(&t.ws_url(), &session, None).await;
     let missed = again.next_message(WAIT).await.expect("the missed reply");
