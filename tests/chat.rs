@@ -1,6 +1,7 @@
 //! The web chat end to end, on SQLite and on PostgreSQL: answers, escalation, tickets,
 //! dedupe, reconnect, outbox retries, and a crash with messages in flight.
 
+#[macro_use]
 mod support;
 
 use std::sync::Arc;
@@ -324,19 +325,6 @@ async fn http_get(url: &str) -> (u16, String, String) {
     let (head, body) = text.split_once("\r\n\r\n").unwrap();
     let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
     (status, head.to_string(), body.to_string())
-}
-
-macro_rules! on_both_databases {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            use super::*;
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(Db::Sqlite).await } )*
-        }
-        mod postgres {
-            use super::*;
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(Db::Postgres).await } )*
-        }
-    };
 }
 
 on_both_databases!(

@@ -1,5 +1,6 @@
 //! The librarian desk API and pages: logins, roles, tickets, live events, escaping.
 
+#[macro_use]
 mod support;
 
 use std::time::Duration;
@@ -606,19 +607,6 @@ async fn setup_link_creates_the_first_admin_once(db: Db) {
         ("head", "admin")
     );
     t.app.shutdown().await;
-}
-
-macro_rules! on_both_databases {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            use super::*;
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(Db::Sqlite).await } )*
-        }
-        mod postgres {
-            use super::*;
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(Db::Postgres).await } )*
-        }
-    };
 }
 
 on_both_databases!(

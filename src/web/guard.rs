@@ -81,6 +81,21 @@ pub fn json_error(status: StatusCode, message: &str) -> Response {
     (status, axum::Json(serde_json::json!({ "error": message }))).into_response()
 }
 
+/// Why a request is not accepted as a librarian's.
+enum Refused {
+    NoSession,
+    CrossOrigin,
+}
+
+/// The session behind a request, checking the origin of state-changing ones.
+async fn authenticate(parts: &Parts, state: &AppState) -> Result<(DeskSession, String), Refused> {
+    let (session, token_hash) = resolve(parts, state).await.ok_or(Refused::NoSession)?;
+    if !parts.method.is_safe() && !same_origin(&parts.headers, &state.public_url) {
+        return Err(Refused::CrossOrigin);
+    }
+    Ok((session, token_hash))
+}
+
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = Response;
 
@@ -88,19 +103,17 @@ impl FromRequestParts<AppState> for ApiUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let Some((session, token_hash)) = resolve(parts, state).await else {
-            return Err(json_error(StatusCode::UNAUTHORIZED, "sign in first"));
-        };
-        if !parts.method.is_safe() && !same_origin(&parts.headers, &state.public_url) {
-            return Err(json_error(
+        match authenticate(parts, state).await {
+            Ok((session, token_hash)) => Ok(Self {
+                session,
+                token_hash,
+            }),
+            Err(Refused::NoSession) => Err(json_error(StatusCode::UNAUTHORIZED, "sign in first")),
+            Err(Refused::CrossOrigin) => Err(json_error(
                 StatusCode::FORBIDDEN,
                 "cross-origin request refused",
-            ));
+            )),
         }
-        Ok(Self {
-            session,
-            token_hash,
-        })
     }
 }
 
@@ -118,16 +131,16 @@ impl FromRequestParts<AppState> for PageUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let Some((session, token_hash)) = resolve(parts, state).await else {
-            return Err(Redirect::to("/desk/login").into_response());
-        };
-        if !parts.method.is_safe() && !same_origin(&parts.headers, &state.public_url) {
-            return Err((StatusCode::FORBIDDEN, "cross-origin request refused").into_response());
+        match authenticate(parts, state).await {
+            Ok((session, token_hash)) => Ok(Self {
+                session,
+                token_hash,
+            }),
+            Err(Refused::NoSession) => Err(Redirect::to("/desk/login").into_response()),
+            Err(Refused::CrossOrigin) => {
+                Err((StatusCode::FORBIDDEN, "cross-origin request refused").into_response())
+            }
         }
-        Ok(Self {
-            session,
-            token_hash,
-        })
     }
 }
 

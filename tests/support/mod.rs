@@ -4,6 +4,22 @@
 
 pub mod pg;
 
+/// Declares each listed `async fn name(db: Db)` as two tests, `sqlite::name` and
+/// `postgres::name`: the same suite runs against both databases.
+#[allow(unused_macros)] // not every test binary uses it
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            use super::*;
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(Db::Sqlite).await } )*
+        }
+        mod postgres {
+            use super::*;
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(Db::Postgres).await } )*
+        }
+    };
+}
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
