@@ -13,8 +13,9 @@ impl Store {
         let mut w = self.begin_write().await?;
         let purged = sqlx::query(
             "UPDATE messages SET text = NULL WHERE text IS NOT NULL AND created_at < $1 AND conversation_id IN \
-             (SELECT c.id FROM conversations c WHERE c.last_activity_at < $2 AND NOT EXISTS \
-               (SELECT 1 FROM tickets t WHERE t.conversation_id = c.id AND t.status <> 'resolved'))",
+             (SELECT c.id FROM conversations c WHERE NOT EXISTS \
+               (SELECT 1 FROM messages recent WHERE recent.conversation_id = c.id AND recent.created_at >= $2) \
+             AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.conversation_id = c.id AND t.status <> 'resolved'))",
         )
         .bind(cutoff)
         .bind(cutoff)
