@@ -13,7 +13,6 @@ CREATE TABLE conversations (
     id BIGSERIAL PRIMARY KEY,
     patron_id BIGINT NOT NULL REFERENCES patrons(id),
     created_at BIGINT NOT NULL,
-    last_activity_at BIGINT NOT NULL,
     closed_at BIGINT
 );
 CREATE INDEX conversations_patron ON conversations(patron_id, closed_at);

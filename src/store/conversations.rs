@@ -78,14 +78,15 @@ impl Store {
         if let Some(row) = existing {
             return Ok(row.try_get(0)?);
         }
-        Ok(sqlx::query("INSERT INTO conversations (patron_id, created_at, last_activity_at) VALUES ($1, $2, $3) RETURNING id")
-            .bind(patron_id)
-            .bind(now)
-            .bind(now)
-            .fetch_one(&mut **tx)
-            .await
-            .context("conversation insert")?
-            .try_get(0)?)
+        Ok(sqlx::query(
+            "INSERT INTO conversations (patron_id, created_at) VALUES ($1, $2) RETURNING id",
+        )
+        .bind(patron_id)
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await
+        .context("conversation insert")?
+        .try_get(0)?)
     }
 
     /// Stores a patron's message with what became of it, unless the platform delivered it
