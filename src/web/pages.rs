@@ -233,6 +233,7 @@ async fn ticket_page(
                 sender => m.from,
                 text => m.text,
                 time_text => time_text(m.created_at, now),
+                created_at => m.created_at,
                 delivery_error => failed.map(|d| d.error.clone().unwrap_or_else(|| d.status.clone())),
             }
         })
@@ -242,6 +243,7 @@ async fn ticket_page(
         channel => detail.channel,
         status => detail.status,
         assignee => detail.assignee,
+        opened_at => detail.opened_at,
         opened_at_text => time_text(detail.opened_at, now),
         waiting_text => waiting_text(detail.opened_at, now),
         note => detail.note,

@@ -22,6 +22,30 @@
 
   // ---- small helpers -------------------------------------------------------------------
 
+  // Server-rendered times are UTC; show them in the librarian's own time zone, as the
+  // live-updated parts do.
+  function localizeTimes() {
+    var today = new Date().toDateString();
+    all('time.local-time[data-ms]').forEach(function (node) {
+      var ms = Number(node.getAttribute('data-ms'));
+      if (!isFinite(ms) || ms <= 0) {
+        return;
+      }
+      var when = new Date(ms);
+      var options = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+      if (when.toDateString() !== today) {
+        options.day = 'numeric';
+        options.month = 'short';
+      }
+      try {
+        node.textContent = new Intl.DateTimeFormat(undefined, options).format(when);
+      } catch (e) {
+        node.textContent = when.toLocaleString();
+      }
+      node.setAttribute('datetime', when.toISOString());
+    });
+  }
+
   function byId(id) {
     return document.getElementById(id);
   }
@@ -930,4 +954,5 @@
       handler.key(ev, key); // holding j or k keeps moving
     }
   });
+  localizeTimes();
 })();
