@@ -1,7 +1,7 @@
 //! Per-language analysis shared by indexing and querying, so both sides always agree:
 //! split into words, lowercase, drop stop words, stem.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use rust_stemmers::{Algorithm, Stemmer};
 
@@ -9,6 +9,8 @@ pub struct Analyzer {
     lang: String,
     stemmer: Option<Stemmer>,
     stopwords: HashSet<&'static str>,
+    /// Stem -> the stem that stands for its synonym group.
+    synonyms: HashMap<String, String>,
 }
 
 impl Analyzer {
@@ -33,11 +35,20 @@ impl Analyzer {
             "ar" => Some(Algorithm::Arabic),
             _ => None,
         };
-        Self {
+        let mut analyzer = Self {
             lang: lang.to_string(),
             stemmer: algorithm.map(Stemmer::create),
             stopwords: stopwords(lang).iter().copied().collect(),
+            synonyms: HashMap::new(),
+        };
+        for group in synonym_groups(lang) {
+            let head = analyzer.raw_stem(group[0]);
+            for word in &group[1..] {
+                let stem = analyzer.raw_stem(word);
+                analyzer.synonyms.insert(stem, head.clone());
+            }
         }
+        analyzer
     }
 
     pub fn lang(&self) -> &str {
@@ -79,7 +90,14 @@ impl Analyzer {
             || (word.chars().count() == 1 && !word.chars().all(|c| c.is_numeric()))
     }
 
+    /// The word's stem, or the stem standing for its synonym group: "bicycle" and "bike"
+    /// are one term, in the index and in questions alike.
     pub fn stem(&self, word: &str) -> String {
+        let stem = self.raw_stem(word);
+        self.synonyms.get(&stem).cloned().unwrap_or(stem)
+    }
+
+    fn raw_stem(&self, word: &str) -> String {
         match &self.stemmer {
             Some(s) => s.stem(word).into_owned(),
             None => word.to_string(),
@@ -118,6 +136,33 @@ fn flush_word(pieces: &mut Vec<String>, current: &mut String, out: &mut Vec<Stri
         out.append(pieces);
     }
     pieces.clear();
+}
+
+/// Words patrons use interchangeably for the same thing in a library. Only true synonyms in
+/// this domain: a word with a second common sense ("copy", "fine", "hold") stays out, or it
+/// would pull questions to the wrong entry.
+fn synonym_groups(lang: &str) -> &'static [&'static [&'static str]] {
+    match lang {
+        "en" => &[
+            &["bike", "bicycle", "bicycles", "cycle", "cycles"],
+            &["computer", "pc", "pcs", "desktop", "workstation"],
+            &["laptop", "chromebook", "macbook"],
+            &["tablet", "ipad", "ipads"],
+            &["food", "snack", "snacks", "meal", "lunch", "sandwich"],
+            &["drink", "beverage", "beverages"],
+            &["quiet", "silent", "silence"],
+            &["thesis", "theses", "dissertation", "dissertations"],
+            &["wifi", "wireless", "wlan"],
+            &["password", "passcode", "passphrase"],
+            &["renew", "extend", "extension"],
+            &["photocopy", "photocopier", "photocopying", "copier"],
+            &["exhibition", "exhibit", "exhibitions"],
+            &["tour", "walkthrough", "orientation"],
+            &["car", "vehicle", "cars"],
+            &["ebook", "ebooks", "e-book", "e-books"],
+        ],
+        _ => &[],
+    }
 }
 
 /// Function words and the filler of questions to a library ("can you tell me how ...").
@@ -402,6 +447,18 @@ mod tests {
         );
         let ru = Analyzer::for_language("ru");
         assert_eq!(ru.terms("Как продлить книги?"), vec!["продл", "книг"]);
+    }
+
+    #[test]
+    fn synonyms_share_one_term() {
+        let en = Analyzer::for_language("en");
+        assert_eq!(en.terms("bicycle parking"), en.terms("bike parking"));
+        assert_eq!(en.terms("PCs"), en.terms("computers"));
+        assert_ne!(
+            en.terms("copy"),
+            en.terms("photocopier"),
+            "ambiguous words stay apart"
+        );
     }
 
     #[test]
