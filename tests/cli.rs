@@ -10,6 +10,18 @@ fn refdesk() -> Command {
     cmd
 }
 
+/// Runs the command with `input` on its stdin.
+fn run_with_stdin(cmd: &mut Command, input: &[u8]) -> std::process::Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
 #[test]
 fn faq_check_passes_on_the_sample_faq() {
     let out = refdesk().args(["faq", "check", "faq"]).output().unwrap();
@@ -50,19 +62,10 @@ fn faq_check_reports_path_and_line_and_exits_1() {
 
 #[test]
 fn ask_json_reads_stdin_line_by_line() {
-    let mut child = refdesk()
-        .args(["ask", "--json", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"How do I renew my books?\nhello\n\nwhat is the capital of mongolia\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = run_with_stdin(
+        refdesk().args(["ask", "--json", "-"]),
+        b"How do I renew my books?\nhello\n\nwhat is the capital of mongolia\n",
+    );
     assert!(out.status.success());
     let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -158,19 +161,7 @@ fn librarian_add_reads_the_password_from_stdin() {
         if admin {
             cmd.arg("--admin");
         }
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(format!("{password}\n").as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
+        run_with_stdin(&mut cmd, format!("{password}\n").as_bytes())
     };
     let ok = add("head", "a long enough passphrase", true);
     assert!(
