@@ -193,3 +193,13 @@ fn dev_set_meets_the_acceptance_figures() {
     assert!(r.coverage.value >= 0.85, "{}", r.to_text(true));
     assert_eq!(r.out_of_scope_answered.hits, 0, "{}", r.to_text(true));
 }
+
+/// The second held-out set (long formal questions): precision must hold even where coverage
+/// is weak.
+#[test]
+fn second_held_out_set_keeps_precision() {
+    let r = evaluate(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/eval/holdout2.jsonl"));
+    assert!(r.precision.value >= 0.9, "{}", r.to_text(true));
+    assert!(r.out_of_scope_answered.value <= 0.15, "{}", r.to_text(true));
+    assert!(r.p_at_1.value >= 0.8, "{}", r.to_text(true));
+}

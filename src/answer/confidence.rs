@@ -9,6 +9,10 @@
 /// How much a word counts when only the entry's answer (not its question, alternates or
 /// tags) contains it: the answer mentions many things it is not about.
 pub const ANSWER_ONLY_CREDIT: f32 = 0.4;
+/// A word the FAQ never uses ("Japan", "conference") still counts against coverage, since it
+/// may be what the question is really about, but at this share of the weight of the rarest
+/// known word: long, polite questions carry many such words around a clear FAQ topic.
+pub const UNKNOWN_WORD_WEIGHT: f32 = 0.4;
 /// A word matched only after typo correction is less certain than one typed right.
 pub const CORRECTED_CREDIT: f32 = 0.8;
 /// The shares of a candidate's rank: coverage of the question, match with the entry's

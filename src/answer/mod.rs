@@ -28,7 +28,7 @@ pub struct AnswerSettings {
 impl Default for AnswerSettings {
     fn default() -> Self {
         Self {
-            threshold: 0.65,
+            threshold: 0.7,
             candidates: 5,
             boosts: Boosts::default(),
         }
@@ -211,7 +211,17 @@ impl AnswerEngine {
         let Some(best_bm25) = hits.first().map(|h| h.bm25) else {
             return (Vec::new(), 0.0);
         };
-        let weights: Vec<f32> = terms.iter().map(|t| li.index.idf(&t.stem)).collect();
+        let weights: Vec<f32> = terms
+            .iter()
+            .map(|t| {
+                let idf = li.index.idf(&t.stem);
+                if t.known {
+                    idf
+                } else {
+                    idf * confidence::UNKNOWN_WORD_WEIGHT
+                }
+            })
+            .collect();
         let stems: Vec<&str> = terms
             .iter()
             .filter(|t| t.known)
