@@ -128,10 +128,11 @@ impl AnswerEngine {
         let lang = li
             .map(|l| l.lang.clone())
             .unwrap_or_else(|| self.faq.default_lang.clone());
-        let (candidates, confidence) = match li {
-            Some(li) => self.rank(li, text),
-            None => (Vec::new(), 0.0),
-        };
+        let Ranking {
+            candidates,
+            confidence,
+            best,
+        } = li.map(|li| self.rank(li, text)).unwrap_or_default();
         let (outcome, faq_id, reply) = if asks_for_person(text) {
             (Outcome::Handoff, None, replies::handoff(&lang).to_string())
         } else if let Some(kind) = small_talk(text) {
@@ -140,10 +141,11 @@ impl AnswerEngine {
                 None,
                 replies::small_talk(kind, &lang).to_string(),
             )
-        } else if confidence >= self.settings.threshold && !candidates.is_empty() {
-            let id = candidates[0].id.clone();
-            let reply = self.answer_text(&id, &lang).to_string();
-            (Outcome::Faq, Some(id), reply)
+        } else if let Some(entry) = best.filter(|_| confidence >= self.settings.threshold) {
+            // The best entry comes from the index of the question's language: its answer
+            // is already in that language.
+            let entry = &self.faq.entries[entry];
+            (Outcome::Faq, Some(entry.id.clone()), entry.answer.clone())
         } else {
             (
                 Outcome::Escalate,
@@ -199,17 +201,17 @@ impl AnswerEngine {
     }
 
     /// The best entries for a text, re-ranked by coverage, and the confidence in the first.
-    fn rank(&self, li: &LangIndex, text: &str) -> (Vec<Candidate>, f32) {
+    fn rank(&self, li: &LangIndex, text: &str) -> Ranking {
         let terms = li.index.analyse(text);
         let hits = match li.index.search(&terms, SEARCH_DEPTH) {
             Ok(hits) => hits,
             Err(e) => {
                 tracing::error!(error = %e, "FAQ search failed");
-                return (Vec::new(), 0.0);
+                return Ranking::default();
             }
         };
         let Some(best_bm25) = hits.first().map(|h| h.bm25) else {
-            return (Vec::new(), 0.0);
+            return Ranking::default();
         };
         let weights: Vec<f32> = terms
             .iter()
@@ -244,18 +246,32 @@ impl AnswerEngine {
             })
             .collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
-        let best = ranked.first().map(|r| r.1).unwrap_or(0.0);
+        let best_rank = ranked.first().map(|r| r.1).unwrap_or(0.0);
         let runner_up = ranked.get(1).map(|r| r.1).unwrap_or(0.0);
+        let entry_of = |doc: usize| li.entries[li.index.entry(doc)];
         let candidates = ranked
             .iter()
             .take(self.settings.candidates)
             .map(|&(doc, score)| Candidate {
-                id: self.faq.entries[li.entries[li.index.entry(doc)]].id.clone(),
+                id: self.faq.entries[entry_of(doc)].id.clone(),
                 score: (score * 1000.0).round() / 1000.0,
             })
             .collect();
-        (candidates, confidence::confidence(best, runner_up))
+        Ranking {
+            candidates,
+            confidence: confidence::confidence(best_rank, runner_up),
+            best: ranked.first().map(|&(doc, _)| entry_of(doc)),
+        }
     }
+}
+
+/// What ranking found: the candidates to report, the confidence in the best entry, and that
+/// entry's position in `FaqSet::entries`.
+#[derive(Default)]
+struct Ranking {
+    candidates: Vec<Candidate>,
+    confidence: f32,
+    best: Option<usize>,
 }
 
 fn credit(index: &FaqIndex, doc: usize, term: &QueryTerm) -> f32 {

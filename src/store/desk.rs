@@ -41,6 +41,21 @@ pub struct TicketTarget {
     pub recipient: String,
     pub status: String,
     pub assignee: Option<String>,
+    pub opened_at: i64,
+    /// Staff-only note.
+    pub note: Option<String>,
+}
+
+/// A ticket as the queue lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TicketSummary {
+    pub id: i64,
+    pub channel: String,
+    pub status: String,
+    pub opened_at: i64,
+    pub assignee: Option<String>,
+    /// The patron's newest message.
+    pub last_message: Option<String>,
 }
 
 impl Store {
@@ -343,12 +358,31 @@ impl Store {
         Ok(n == 1)
     }
 
-    pub async fn ticket_note(&self, id: i64) -> anyhow::Result<Option<String>> {
-        let row = sqlx::query("SELECT note FROM tickets WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| r.try_get(0)).transpose()?.flatten())
+    /// The queue: tickets with a status, oldest first, with the patron's newest message,
+    /// in one query.
+    pub async fn ticket_summaries(&self, status: &str) -> anyhow::Result<Vec<TicketSummary>> {
+        let rows = sqlx::query(
+            "SELECT t.id, p.channel, t.status, t.opened_at, t.assignee, \
+             (SELECT m.text FROM messages m WHERE m.conversation_id = t.conversation_id AND m.sender = 'patron' \
+              ORDER BY m.id DESC LIMIT 1) \
+             FROM tickets t JOIN conversations c ON c.id = t.conversation_id JOIN patrons p ON p.id = c.patron_id \
+             WHERE t.status = $1 ORDER BY t.opened_at, t.id",
+        )
+        .bind(status)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(TicketSummary {
+                    id: r.try_get(0)?,
+                    channel: r.try_get(1)?,
+                    status: r.try_get(2)?,
+                    opened_at: r.try_get(3)?,
+                    assignee: r.try_get(4)?,
+                    last_message: r.try_get(5)?,
+                })
+            })
+            .collect()
     }
 
     pub async fn ticket_target(&self, id: i64) -> anyhow::Result<Option<TicketTarget>> {
@@ -371,32 +405,11 @@ impl Store {
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
             .collect()
     }
-
-    /// The newest patron message of each listed ticket's conversation, for the queue.
-    pub async fn last_patron_message(
-        &self,
-        conversation_id: i64,
-    ) -> anyhow::Result<Option<String>> {
-        let row = sqlx::query("SELECT text FROM messages WHERE conversation_id = $1 AND sender = 'patron' ORDER BY id DESC LIMIT 1")
-            .bind(conversation_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| r.try_get(0)).transpose()?.flatten())
-    }
-
-    /// The ticket's channel, for the queue.
-    pub async fn ticket_channel(&self, conversation_id: i64) -> anyhow::Result<String> {
-        Ok(sqlx::query("SELECT p.channel FROM conversations c JOIN patrons p ON p.id = c.patron_id WHERE c.id = $1")
-            .bind(conversation_id)
-            .fetch_one(&self.pool)
-            .await?
-            .try_get(0)?)
-    }
 }
 
 async fn target(conn: &mut sqlx::AnyConnection, id: i64) -> anyhow::Result<Option<TicketTarget>> {
     let row = sqlx::query(
-        "SELECT t.conversation_id, p.channel, p.channel_user_id, t.status, t.assignee FROM tickets t \
+        "SELECT t.conversation_id, p.channel, p.channel_user_id, t.status, t.assignee, t.opened_at, t.note FROM tickets t \
          JOIN conversations c ON c.id = t.conversation_id JOIN patrons p ON p.id = c.patron_id WHERE t.id = $1",
     )
     .bind(id)
@@ -410,6 +423,8 @@ async fn target(conn: &mut sqlx::AnyConnection, id: i64) -> anyhow::Result<Optio
             recipient: r.try_get(2)?,
             status: r.try_get(3)?,
             assignee: r.try_get(4)?,
+            opened_at: r.try_get(5)?,
+            note: r.try_get(6)?,
         })
     })
     .transpose()

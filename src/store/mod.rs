@@ -17,7 +17,7 @@ use sqlx::{Any, AnyPool, Transaction};
 use tokio::sync::{Mutex, MutexGuard};
 
 pub use conversations::{MessageRow, TicketRow, day_of};
-pub use desk::{DeskSession, Librarian, TicketRefusal, TicketTarget};
+pub use desk::{DeskSession, Librarian, TicketRefusal, TicketSummary, TicketTarget};
 pub use outbox::{OutboxRow, OutboxStatus};
 
 /// `[database]` settings.

@@ -177,37 +177,9 @@ async fn logout(State(state): State<AppState>, user: ApiUser) -> Response {
     }
 }
 
-#[derive(Serialize)]
-pub struct TicketSummary {
-    pub id: i64,
-    pub channel: String,
-    pub status: String,
-    pub opened_at: i64,
-    pub assignee: Option<String>,
-    pub last_message: Option<String>,
-}
-
 #[derive(Deserialize)]
 pub struct StatusFilter {
     status: Option<String>,
-}
-
-pub async fn ticket_summaries(
-    state: &AppState,
-    status: &str,
-) -> anyhow::Result<Vec<TicketSummary>> {
-    let mut out = Vec::new();
-    for t in state.store.tickets_with_status(status).await? {
-        out.push(TicketSummary {
-            id: t.id,
-            channel: state.store.ticket_channel(t.conversation_id).await?,
-            status: t.status,
-            opened_at: t.opened_at,
-            assignee: t.assignee,
-            last_message: state.store.last_patron_message(t.conversation_id).await?,
-        });
-    }
-    Ok(out)
 }
 
 fn valid_status(s: Option<&str>) -> Option<&'static str> {
@@ -230,7 +202,7 @@ async fn list_tickets(
             "status must be open, claimed or resolved",
         );
     };
-    match ticket_summaries(&state, status).await {
+    match state.store.ticket_summaries(status).await {
         Ok(list) => Json(list).into_response(),
         Err(e) => internal(e),
     }
@@ -277,13 +249,6 @@ pub async fn ticket_detail(state: &AppState, id: i64) -> anyhow::Result<Option<T
     let Some(target) = state.store.ticket_target(id).await? else {
         return Ok(None);
     };
-    let ticket = state
-        .store
-        .tickets_with_status(&target.status)
-        .await?
-        .into_iter()
-        .find(|t| t.id == id)
-        .ok_or_else(|| anyhow::anyhow!("ticket {id} vanished"))?;
     let deliveries = state.store.deliveries(target.conversation_id).await?;
     let messages: Vec<MessageView> = state
         .store
@@ -311,9 +276,9 @@ pub async fn ticket_detail(state: &AppState, id: i64) -> anyhow::Result<Option<T
         id,
         channel: target.channel.to_string(),
         status: target.status,
-        opened_at: ticket.opened_at,
+        opened_at: target.opened_at,
         assignee: target.assignee,
-        note: state.store.ticket_note(id).await?,
+        note: target.note,
         messages,
         suggestions,
     }))

@@ -125,8 +125,17 @@ fn me(user: &PageUser) -> Me<'_> {
     }
 }
 
-fn csrf_ok(user: &PageUser, sent: &str) -> bool {
-    auth::same_secret(&user.session.csrf_token, sent)
+/// The refusal for a form without this session's CSRF token, if it lacks it.
+fn refuse_form(user: &PageUser, sent_csrf: &str) -> Option<Response> {
+    (!auth::same_secret(&user.session.csrf_token, sent_csrf)).then(forbidden)
+}
+
+/// As `refuse_form`, and the form is for admins only.
+fn refuse_admin_form(user: &PageUser, sent_csrf: &str) -> Option<Response> {
+    refuse_form(user, sent_csrf).or_else(|| {
+        (user.session.librarian.role != "admin")
+            .then(|| (StatusCode::FORBIDDEN, "admins only").into_response())
+    })
 }
 
 fn forbidden() -> Response {
@@ -175,7 +184,7 @@ async fn queue(
         Some("resolved") => "resolved",
         _ => "open",
     };
-    let tickets = match api::ticket_summaries(&state, status).await {
+    let tickets = match state.store.ticket_summaries(status).await {
         Ok(t) => t,
         Err(e) => return internal(e),
     };
@@ -282,8 +291,8 @@ async fn ticket_action(
     Path((id, action)): Path<(i64, String)>,
     Form(form): Form<ActionForm>,
 ) -> Response {
-    if !csrf_ok(&user, &form.csrf) {
-        return forbidden();
+    if let Some(refused) = refuse_form(&user, &form.csrf) {
+        return refused;
     }
     let l = &user.session.librarian;
     let is_admin = l.role == "admin";
@@ -385,8 +394,8 @@ async fn logout(
     user: PageUser,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    if !csrf_ok(&user, &form.csrf) {
-        return forbidden();
+    if let Some(refused) = refuse_form(&user, &form.csrf) {
+        return refused;
     }
     let _ = state.store.delete_session(&user.token_hash).await;
     (
@@ -507,11 +516,8 @@ async fn add_librarian(
     user: PageUser,
     Form(form): Form<NewLibrarianForm>,
 ) -> Response {
-    if !csrf_ok(&user, &form.csrf) {
-        return forbidden();
-    }
-    if user.session.librarian.role != "admin" {
-        return (StatusCode::FORBIDDEN, "admins only").into_response();
+    if let Some(refused) = refuse_admin_form(&user, &form.csrf) {
+        return refused;
     }
     let new = NewLibrarian {
         username: form.username.trim().to_string(),
@@ -542,11 +548,8 @@ async fn disable_librarian(
     Path(username): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    if !csrf_ok(&user, &form.csrf) {
-        return forbidden();
-    }
-    if user.session.librarian.role != "admin" {
-        return (StatusCode::FORBIDDEN, "admins only").into_response();
+    if let Some(refused) = refuse_admin_form(&user, &form.csrf) {
+        return refused;
     }
     match state.store.disable_librarian(&username).await {
         Ok(_) => Redirect::to("/desk/librarians").into_response(),
@@ -567,8 +570,8 @@ async fn change_password(
     user: PageUser,
     Form(form): Form<PasswordForm>,
 ) -> Response {
-    if !csrf_ok(&user, &form.csrf) {
-        return forbidden();
+    if let Some(refused) = refuse_form(&user, &form.csrf) {
+        return refused;
     }
     let change = PasswordChange {
         current: form.current,
