@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::answer::AnswerEngine;
 use crate::config::Settings;
+use crate::connectors::telegram::Telegram;
 use crate::connectors::webchat::WebChat;
 use crate::connectors::{Connector, Connectors};
 use crate::conversation::ConversationService;
@@ -89,6 +90,17 @@ pub async fn start(
     }
 
     let stop = CancellationToken::new();
+    let mut connector_routes = axum::Router::new();
+    let mut workers = Vec::new();
+    if settings.telegram.enabled {
+        let started =
+            Telegram::start(settings.telegram.clone(), service.clone(), stop.clone()).await?;
+        connectors.add(started.connector);
+        if let Some(routes) = started.routes {
+            connector_routes = connector_routes.merge(routes);
+        }
+        workers.push(started.task);
+    }
     let outbox = OutboxWorker {
         store: store.clone(),
         connectors,
@@ -96,14 +108,12 @@ pub async fn start(
         wake,
         metrics: metrics.clone(),
     };
-    let workers = vec![
-        tokio::spawn(outbox.run(stop.clone())),
-        tokio::spawn(crate::workers::retention::run(
-            store.clone(),
-            settings.privacy.clone(),
-            stop.clone(),
-        )),
-    ];
+    workers.push(tokio::spawn(outbox.run(stop.clone())));
+    workers.push(tokio::spawn(crate::workers::retention::run(
+        store.clone(),
+        settings.privacy.clone(),
+        stop.clone(),
+    )));
 
     let listener = tokio::net::TcpListener::bind(&settings.server.listen)
         .await
@@ -132,7 +142,7 @@ pub async fn start(
             tracing::debug!(error = %e, "cannot set TCP_NODELAY");
         }
     });
-    let app = router(state.clone());
+    let app = router(state.clone(), connector_routes);
     let shutdown = stop.clone();
     let server = tokio::spawn(async move {
         axum::serve(listener, app)

@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::answer::AnswerSettings;
+use crate::connectors::telegram::TelegramSettings;
 use crate::store::DatabaseSettings;
 use crate::workers::outbox::OutboxSettings;
 use crate::workers::retention::PrivacySettings;
@@ -22,6 +23,7 @@ pub struct Settings {
     pub outbox: OutboxSettings,
     pub privacy: PrivacySettings,
     pub desk: DeskSettings,
+    pub telegram: TelegramSettings,
     pub log: LogSettings,
 }
 

@@ -8,9 +8,9 @@ use std::time::Instant;
 use arc_swap::ArcSwap;
 use tokio::sync::Notify;
 
-use crate::answer::{AnswerEngine, Outcome};
+use crate::answer::{Answer, AnswerEngine, Outcome, replies};
 use crate::desk::{DeskEvent, DeskEvents};
-use crate::domain::{Inbound, Sender, now_ms};
+use crate::domain::{BotCommand, Inbound, InboundKind, Sender, now_ms};
 use crate::metrics::Metrics;
 use crate::store::Store;
 
@@ -66,14 +66,49 @@ impl ConversationService {
         &self.store
     }
 
+    /// What the bot would do with the message, before looking at the conversation.
+    fn decide(&self, msg: &Inbound) -> Answer {
+        let fixed = |outcome, reply: String| {
+            let lang = replies::phrase_lang(msg.language.as_deref()).to_string();
+            Answer {
+                outcome,
+                faq_id: None,
+                confidence: 0.0,
+                candidates: Vec::new(),
+                reply,
+                lang,
+            }
+        };
+        let lang = replies::phrase_lang(msg.language.as_deref());
+        match msg.kind {
+            InboundKind::Text => {
+                let started = Instant::now();
+                let answer = self
+                    .engine
+                    .load()
+                    .answer(&msg.text, msg.language.as_deref());
+                self.metrics.answer_latency(started.elapsed());
+                answer
+            }
+            InboundKind::Command(BotCommand::Start) => {
+                fixed(Outcome::Command, replies::welcome(lang).into())
+            }
+            InboundKind::Command(BotCommand::Help) => {
+                fixed(Outcome::Command, replies::help(lang).into())
+            }
+            InboundKind::Command(BotCommand::Human) => {
+                fixed(Outcome::Handoff, replies::handoff(lang).into())
+            }
+            InboundKind::Unsupported(kind) => fixed(
+                Outcome::Unsupported,
+                replies::unsupported(kind, lang, false),
+            ),
+        }
+    }
+
     pub async fn handle(&self, msg: Inbound) -> anyhow::Result<Handled> {
         // The engine is pure and fast; deciding before the transaction keeps it short.
-        let started = Instant::now();
-        let answer = self
-            .engine
-            .load()
-            .answer(&msg.text, msg.language.as_deref());
-        self.metrics.answer_latency(started.elapsed());
+        let answer = self.decide(&msg);
 
         let now = now_ms();
         let store = &self.store;
@@ -89,7 +124,8 @@ impl ConversationService {
             .await?;
         let conversation_id = store.touch_conversation(&mut w.tx, patron_id, now).await?;
 
-        // A librarian holds the conversation: the message joins the ticket, the bot is silent.
+        // A librarian holds the conversation: the message joins the ticket and the bot is
+        // silent, except to say when it could not pass on what was sent.
         if let Some(ticket) = store.active_ticket(&mut w.tx, conversation_id).await? {
             let Some(message_id) = store
                 .insert_inbound(&mut w.tx, conversation_id, &msg, "ticket", None, now)
@@ -97,10 +133,27 @@ impl ConversationService {
             else {
                 return Ok(Handled::Duplicate); // dropping the transaction rolls it back
             };
+            if let InboundKind::Unsupported(kind) = msg.kind {
+                let reply = replies::unsupported(kind, &answer.lang, true);
+                store
+                    .add_outbound(
+                        &mut w.tx,
+                        conversation_id,
+                        Sender::Bot,
+                        &reply,
+                        Some(Outcome::Unsupported.as_str()),
+                        None,
+                        msg.channel,
+                        &msg.patron,
+                        now,
+                    )
+                    .await?;
+            }
             store
                 .count_outcome(&mut w.tx, msg.channel, "ticket", now)
                 .await?;
             w.commit().await?;
+            self.outbox_wake.notify_one();
             self.metrics.message_in(msg.channel);
             self.metrics.outcome("ticket");
             let status = if ticket.status == "claimed" {
@@ -125,7 +178,9 @@ impl ConversationService {
             return Ok(Handled::Duplicate);
         };
         let (sender, ticket_id) = match answer.outcome {
-            Outcome::Faq | Outcome::Smalltalk => (Sender::Bot, None),
+            Outcome::Faq | Outcome::Smalltalk | Outcome::Command | Outcome::Unsupported => {
+                (Sender::Bot, None)
+            }
             Outcome::Escalate | Outcome::Handoff => {
                 let id = store
                     .open_ticket(&mut w.tx, conversation_id, outcome, now)

@@ -7,7 +7,15 @@ use std::time::Duration;
 
 use crate::domain::Channel;
 
-const OUTCOMES: [&str; 5] = ["faq", "smalltalk", "handoff", "escalate", "ticket"];
+const OUTCOMES: [&str; 7] = [
+    "faq",
+    "smalltalk",
+    "handoff",
+    "escalate",
+    "ticket",
+    "command",
+    "unsupported",
+];
 /// Answer latency buckets in seconds.
 const BUCKETS: [f64; 10] = [
     0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.05,
@@ -17,7 +25,7 @@ const BUCKETS: [f64; 10] = [
 pub struct Metrics {
     messages_in: [AtomicU64; 7],
     messages_out: [AtomicU64; 7],
-    outcomes: [AtomicU64; 5],
+    outcomes: [AtomicU64; 7],
     latency_buckets: [AtomicU64; 10],
     latency_count: AtomicU64,
     latency_sum_ns: AtomicU64,

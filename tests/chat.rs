@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use refdesk::connectors::{Connector, SendError};
-use refdesk::domain::{Channel, Inbound};
+use refdesk::connectors::{Connector, Part, SendError};
+use refdesk::domain::{Channel, Inbound, InboundKind};
 use refdesk::store::OutboxRow;
 use support::*;
 
@@ -133,7 +133,7 @@ impl Connector for Flaky {
     fn channel(&self) -> Channel {
         Channel::Telegram
     }
-    async fn send(&self, _row: &OutboxRow) -> Result<(), SendError> {
+    async fn send(&self, _row: &OutboxRow, _part: Part<'_>) -> Result<(), SendError> {
         if self.calls.fetch_add(1, Ordering::SeqCst) < self.failures {
             return Err(SendError::Transient(anyhow::anyhow!("connection reset")));
         }
@@ -155,6 +155,7 @@ async fn the_outbox_retries_a_failing_send(db: Db) {
         patron: "4242".into(),
         text: "how do I renew my books".into(),
         language: None,
+        kind: InboundKind::Text,
     };
     let handled = t.app.state.service.handle(inbound("u1")).await.unwrap();
     let refdesk::conversation::Handled::Stored { message_id, .. } = handled else {
@@ -191,6 +192,7 @@ async fn the_outbox_gives_up_and_marks_the_row_failed(db: Db) {
             patron: "4242".into(),
             text: "wifi password".into(),
             language: None,
+            kind: InboundKind::Text,
         })
         .await
         .unwrap();

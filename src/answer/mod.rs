@@ -4,7 +4,7 @@
 pub mod confidence;
 pub mod eval;
 mod intent;
-mod replies;
+pub mod replies;
 
 use serde::{Deserialize, Serialize};
 
@@ -42,6 +42,10 @@ pub enum Outcome {
     Handoff,
     Faq,
     Escalate,
+    /// A bot command such as `/start` or `/help`, answered with a fixed text.
+    Command,
+    /// Something the bot cannot read (a sticker, a photo ...), answered with a fixed text.
+    Unsupported,
 }
 
 impl Outcome {
@@ -51,6 +55,8 @@ impl Outcome {
             Outcome::Handoff => "handoff",
             Outcome::Faq => "faq",
             Outcome::Escalate => "escalate",
+            Outcome::Command => "command",
+            Outcome::Unsupported => "unsupported",
         }
     }
 }

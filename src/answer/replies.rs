@@ -50,3 +50,87 @@ pub fn handoff(lang: &str) -> &'static str {
         _ => "Of course. I've asked a librarian to join: they will reply here as soon as they can.",
     }
 }
+
+/// The language of the fixed phrases for a platform's language tag ("pt-BR" -> "pt").
+pub fn phrase_lang(tag: Option<&str>) -> &'static str {
+    match tag.and_then(|t| t.split(['-', '_']).next()) {
+        Some(l) if l.eq_ignore_ascii_case("ru") => "ru",
+        Some(l) if l.eq_ignore_ascii_case("es") => "es",
+        _ => "en",
+    }
+}
+
+/// The answer to `/start`: who the bot is, what it does, and that a person is there too.
+pub fn welcome(lang: &str) -> &'static str {
+    match lang {
+        "ru" => {
+            "Здравствуйте! Я чат-помощник библиотеки. Задайте вопрос своими словами: о часах работы, продлении книг, печати, читательском билете. Если я не смогу ответить уверенно, я передам вопрос библиотекарю, и он ответит здесь же. Команда /human зовёт библиотекаря сразу, /help напоминает, что я умею."
+        }
+        "es" => {
+            "¡Hola! Soy el asistente de chat de la biblioteca. Hazme una pregunta con tus propias palabras: horarios, renovaciones, impresión, tu cuenta. Si no puedo responder con seguridad, paso tu pregunta a un bibliotecario, que te contestará aquí mismo. Con /human llamas a un bibliotecario directamente y con /help recuerdas lo que sé hacer."
+        }
+        _ => {
+            "Hello! I'm the library's chat assistant. Ask me anything in your own words: opening hours, renewing loans, printing, your account. When I can't answer with confidence, I pass your question to a librarian, who replies right here. Send /human to reach a librarian straight away, or /help to see what I can do."
+        }
+    }
+}
+
+/// The answer to `/help`.
+pub fn help(lang: &str) -> &'static str {
+    match lang {
+        "ru" => {
+            "Я отвечаю на текстовые вопросы о библиотеке: часы работы, выдача и продление, печать и копирование, Wi-Fi, читательский билет и многое другое. Пишите обычными словами, одним сообщением. Фото, стикеры и голосовые я прочитать не могу. Если ответа у меня нет, вопрос получит библиотекарь. /human: позвать библиотекаря."
+        }
+        "es" => {
+            "Respondo preguntas escritas sobre la biblioteca: horarios, préstamos y renovaciones, impresión, wifi, tu cuenta y mucho más. Escribe con naturalidad, en un solo mensaje. No puedo leer fotos, stickers ni notas de voz. Si no sé la respuesta, tu pregunta pasa a un bibliotecario. /human: hablar con un bibliotecario."
+        }
+        _ => {
+            "I answer typed questions about the library: opening hours, borrowing and renewals, printing and copying, Wi-Fi, your account and much more. Just write naturally, one question per message. I can't read photos, stickers or voice messages. If I don't know the answer, a librarian gets your question. /human: talk to a librarian."
+        }
+    }
+}
+
+/// The reply to something the bot cannot read. `with_librarian`: a librarian is already on
+/// the conversation and has been told what arrived.
+pub fn unsupported(kind: &str, lang: &str, with_librarian: bool) -> String {
+    let what = media_name(kind, lang);
+    match (lang, with_librarian) {
+        ("ru", false) => format!(
+            "Извините, я понимаю только текст, поэтому не могу открыть {what}. Пожалуйста, напишите вопрос словами."
+        ),
+        ("ru", true) => format!(
+            "Библиотекарь увидит, что вы отправили {what}, но открыть это здесь не получится. Пожалуйста, опишите это словами."
+        ),
+        ("es", false) => format!(
+            "Lo siento, solo entiendo texto, así que no puedo abrir {what}. Por favor, escribe tu pregunta con palabras."
+        ),
+        ("es", true) => format!(
+            "El bibliotecario verá que enviaste {what}, pero no puede abrirlo aquí. Por favor, descríbelo con palabras."
+        ),
+        (_, false) => format!(
+            "Sorry, I can only read text, so I can't open that {what}. Please type your question in words."
+        ),
+        (_, true) => format!(
+            "Your librarian can see that you sent a {what}, but it can't be opened here. Please describe it in words."
+        ),
+    }
+}
+
+/// A connector's name for what arrived ("sticker", "photo" ...), in `lang`.
+fn media_name<'a>(kind: &'a str, lang: &str) -> &'a str {
+    const NAMES: [(&str, &str, &str); 8] = [
+        ("sticker", "стикер", "un sticker"),
+        ("photo", "фото", "una foto"),
+        ("voice message", "голосовое сообщение", "una nota de voz"),
+        ("video", "видео", "un vídeo"),
+        ("file", "файл", "un archivo"),
+        ("audio file", "аудиофайл", "un audio"),
+        ("location", "геолокацию", "una ubicación"),
+        ("contact", "контакт", "un contacto"),
+    ];
+    match NAMES.iter().find(|(en, _, _)| *en == kind) {
+        Some((_, ru, _)) if lang == "ru" => ru,
+        Some((_, _, es)) if lang == "es" => es,
+        _ => kind,
+    }
+}

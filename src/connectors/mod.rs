@@ -1,6 +1,8 @@
 //! The seam between refdesk and the chat platforms. A connector turns platform events into
 //! `Inbound` messages (and hands them to the conversation service) and delivers outbox rows.
 
+pub mod telegram;
+pub mod text;
 pub mod webchat;
 
 use std::collections::HashMap;
@@ -28,12 +30,27 @@ pub enum SendError {
     Undeliverable(String),
 }
 
+/// One piece of an outgoing message: most messages are one part; a message longer than the
+/// platform allows is split, and the outbox records each part as it goes out.
+#[derive(Debug, Clone, Copy)]
+pub struct Part<'a> {
+    pub index: usize,
+    pub count: usize,
+    pub text: &'a str,
+}
+
 #[async_trait]
 pub trait Connector: Send + Sync + 'static {
     fn channel(&self) -> Channel;
-    /// Delivers one outbox row. `row.idempotency_key` is passed to platforms that accept
-    /// one, so a retry after a crash between send and mark does not show twice.
-    async fn send(&self, row: &OutboxRow) -> Result<(), SendError>;
+    /// Cuts a message into the parts the platform accepts, in order. The split must be
+    /// the same every time for the same text: a retry resumes at the first undelivered part.
+    fn split(&self, text: &str) -> Vec<String> {
+        vec![text.to_string()]
+    }
+    /// Delivers one part of an outbox row. `row.idempotency_key` (with the part's index) is
+    /// passed to platforms that accept one, so a retry after a crash between send and mark
+    /// does not show twice.
+    async fn send(&self, row: &OutboxRow, part: Part<'_>) -> Result<(), SendError>;
 }
 
 /// The enabled connectors by channel.

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
-use super::{Connector, SendError};
+use super::{Connector, Part, SendError};
 use crate::domain::Channel;
 use crate::store::OutboxRow;
 
@@ -98,7 +98,7 @@ impl Connector for WebChat {
     /// with no socket open the message waits in the database: either way a reconnecting page
     /// gets it replayed (see `web::chat`). The message id is the idempotency key: the page
     /// drops an id it has already shown.
-    async fn send(&self, row: &OutboxRow) -> Result<(), SendError> {
+    async fn send(&self, row: &OutboxRow, _part: Part<'_>) -> Result<(), SendError> {
         let msg = ServerMsg::Message {
             id: row.message_id.to_string(),
             from: row.sender.clone(),

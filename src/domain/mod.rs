@@ -100,6 +100,28 @@ pub struct Inbound {
     pub text: String,
     /// The language the platform reports for the patron, if any.
     pub language: Option<String>,
+    pub kind: InboundKind,
+}
+
+/// What a patron sent, beyond plain text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InboundKind {
+    /// A question or remark in words: the answer engine decides.
+    Text,
+    /// A bot command (`/start`, `/help`, `/human`).
+    Command(BotCommand),
+    /// Something the bot cannot read (a sticker, photo, voice note ...), named for the
+    /// librarian; `text` holds a short placeholder.
+    Unsupported(&'static str),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BotCommand {
+    /// The first message of a chat: greet and say what the bot does.
+    Start,
+    Help,
+    /// Ask for a librarian.
+    Human,
 }
 
 /// Milliseconds since the Unix epoch: the one time representation in the database.

@@ -1,6 +1,7 @@
 //! All SQL lives here. One pool type (`sqlx::AnyPool`) for SQLite and PostgreSQL; each
 //! dialect has its own migrations, and the queries are written in the SQL both accept.
 
+mod connector_state;
 mod conversations;
 mod desk;
 mod outbox;
@@ -16,6 +17,7 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Transaction};
 use tokio::sync::{Mutex, MutexGuard};
 
+pub use connector_state::SingletonGuard;
 pub use conversations::{MessageRow, TicketRow, day_of};
 pub use desk::{DeskSession, Librarian, TicketRefusal, TicketSummary, TicketTarget};
 pub use outbox::{OutboxRow, OutboxStatus};

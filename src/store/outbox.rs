@@ -37,6 +37,8 @@ pub struct OutboxRow {
     pub idempotency_key: String,
     /// The sender of the message (bot, librarian, system).
     pub sender: String,
+    /// Parts of a long message already delivered (see `Connector::split`).
+    pub parts_sent: i64,
 }
 
 impl Store {
@@ -49,14 +51,24 @@ impl Store {
         lease_ms: i64,
         limit: i64,
     ) -> anyhow::Result<Vec<OutboxRow>> {
+        // A row whose recipient has an earlier row still waiting (a retry, a rate limit, a
+        // lease held elsewhere) stays put, so messages reach each recipient in order.
         const CLAIM_SQLITE: &str = "UPDATE outbox SET leased_until = $1 WHERE id IN \
-             (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $2 \
-              AND (leased_until IS NULL OR leased_until <= $2) ORDER BY id LIMIT $3) \
-             RETURNING id, message_id, channel, recipient, text, attempts, idempotency_key, sender";
+             (SELECT id FROM outbox o WHERE status = 'pending' AND next_attempt_at <= $2 \
+              AND (leased_until IS NULL OR leased_until <= $2) \
+              AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.status = 'pending' \
+                  AND e.channel = o.channel AND e.recipient = o.recipient AND e.id < o.id \
+                  AND (e.next_attempt_at > $2 OR e.leased_until > $2)) \
+              ORDER BY id LIMIT $3) \
+             RETURNING id, message_id, channel, recipient, text, attempts, idempotency_key, sender, parts_sent";
         const CLAIM_POSTGRES: &str = "UPDATE outbox SET leased_until = $1 WHERE id IN \
-             (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $2 \
-              AND (leased_until IS NULL OR leased_until <= $2) ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
-             RETURNING id, message_id, channel, recipient, text, attempts, idempotency_key, sender";
+             (SELECT id FROM outbox o WHERE status = 'pending' AND next_attempt_at <= $2 \
+              AND (leased_until IS NULL OR leased_until <= $2) \
+              AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.status = 'pending' \
+                  AND e.channel = o.channel AND e.recipient = o.recipient AND e.id < o.id \
+                  AND (e.next_attempt_at > $2 OR e.leased_until > $2)) \
+              ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
+             RETURNING id, message_id, channel, recipient, text, attempts, idempotency_key, sender, parts_sent";
         let sql = match self.backend {
             Backend::Sqlite => CLAIM_SQLITE,
             Backend::Postgres => CLAIM_POSTGRES,
@@ -80,6 +92,7 @@ impl Store {
                 attempts: r.try_get(5)?,
                 idempotency_key: r.try_get(6)?,
                 sender: r.try_get(7)?,
+                parts_sent: r.try_get(8)?,
             });
         }
         w.commit().await?;
@@ -100,6 +113,18 @@ impl Store {
                 .execute(&mut *w.tx)
                 .await?;
         }
+        w.commit().await
+    }
+
+    /// Records that the first `parts` parts of a long message went out, so a retry or a
+    /// restart continues with the next one.
+    pub async fn mark_outbox_parts_sent(&self, id: i64, parts: i64) -> anyhow::Result<()> {
+        let mut w = self.begin_write().await?;
+        sqlx::query("UPDATE outbox SET parts_sent = $1 WHERE id = $2")
+            .bind(parts)
+            .bind(id)
+            .execute(&mut *w.tx)
+            .await?;
         w.commit().await
     }
 

@@ -12,7 +12,7 @@ use crate::connectors::webchat::{
     ClientMsg, ServerMsg, is_valid_token, new_session_token, patron_key,
 };
 use crate::conversation::Handled;
-use crate::domain::{Channel, Inbound};
+use crate::domain::{Channel, Inbound, InboundKind};
 
 /// Longest patron message accepted, in characters.
 const MAX_TEXT_CHARS: usize = 4_000;
@@ -124,6 +124,7 @@ async fn accept(state: &AppState, patron: &str, text: String, client_id: String)
         patron: patron.to_string(),
         text,
         language: None,
+        kind: InboundKind::Text,
     };
     match state.service.handle(inbound).await {
         Ok(Handled::Stored { message_id, .. }) => ServerMsg::Ack {

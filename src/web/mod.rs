@@ -38,7 +38,8 @@ pub struct AppState {
 /// A strict policy: only our own scripts and styles, sockets back to us.
 pub(crate) const CSP: &str = "default-src 'self'; connect-src 'self' ws: wss:; style-src 'self'; script-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
-pub fn router(state: AppState) -> Router {
+/// The whole HTTP surface; `connectors` adds the enabled connectors' webhook routes.
+pub fn router(state: AppState, connectors: Router<AppState>) -> Router {
     Router::new()
         .route("/chat", get(chat_page))
         .route("/chat.css", get(chat_css))
@@ -49,6 +50,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .merge(api::routes())
         .merge(pages::routes())
+        .merge(connectors)
         .with_state(state)
 }
 

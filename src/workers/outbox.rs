@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use crate::connectors::{Connectors, SendError};
+use crate::connectors::{Connectors, Part, SendError};
 use crate::domain::{Channel, now_ms};
 use crate::metrics::Metrics;
 use crate::store::{OutboxRow, OutboxStatus, Store};
@@ -140,7 +140,26 @@ impl OutboxWorker {
                 .await?;
             return Ok(false);
         };
-        match connector.send(row).await {
+        let parts = connector.split(&row.text);
+        let count = parts.len();
+        let mut result = Ok(());
+        for (index, text) in parts
+            .iter()
+            .enumerate()
+            .skip(row.parts_sent.max(0) as usize)
+        {
+            result = connector.send(row, Part { index, count, text }).await;
+            if result.is_err() {
+                break;
+            }
+            if index + 1 < count {
+                // Recorded before the next part, so a retry never repeats this one.
+                self.store
+                    .mark_outbox_parts_sent(row.id, index as i64 + 1)
+                    .await?;
+            }
+        }
+        match result {
             Ok(()) => {
                 self.metrics.message_out(connector.channel());
                 return Ok(true);
