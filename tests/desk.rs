@@ -9,78 +9,8 @@ use futures_util::StreamExt;
 use refdesk::domain::now_ms;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use support::librarian::*;
 use support::*;
-
-const PASSWORD: &str = "a long enough passphrase";
-
-async fn add_librarian(t: &TestApp, name: &str, role: &str) {
-    let hash = refdesk::auth::hash_password(PASSWORD).unwrap();
-    assert!(
-        t.app
-            .state
-            .store
-            .add_librarian(name, &hash, role, now_ms())
-            .await
-            .unwrap()
-    );
-}
-
-/// A librarian's HTTP client: no cookie jar, the session cookie is sent by hand.
-struct Desk {
-    http: reqwest::Client,
-    base: String,
-    cookie: Option<String>,
-}
-
-impl Desk {
-    fn new(t: &TestApp) -> Self {
-        Self {
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            base: t.http_url(""),
-            cookie: None,
-        }
-    }
-
-    async fn login(&mut self, name: &str, password: &str) -> reqwest::Response {
-        // Sends the current cookie along, as a browser would: login must replace that session.
-        let r = self
-            .req(reqwest::Method::POST, "/api/v1/login")
-            .json(&json!({"username": name, "password": password}))
-            .send()
-            .await
-            .unwrap();
-        if let Some(c) = r.headers().get("set-cookie") {
-            self.cookie = Some(c.to_str().unwrap().split(';').next().unwrap().to_string());
-        }
-        r
-    }
-
-    fn req(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        let mut b = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .header("Origin", &self.base);
-        if let Some(c) = &self.cookie {
-            b = b.header("Cookie", c);
-        }
-        b
-    }
-
-    async fn get(&self, path: &str) -> reqwest::Response {
-        self.req(reqwest::Method::GET, path).send().await.unwrap()
-    }
-
-    async fn post(&self, path: &str, body: Value) -> reqwest::Response {
-        self.req(reqwest::Method::POST, path)
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-    }
-}
 
 /// A patron escalates over the web chat; returns the client and the new ticket's id.
 async fn escalate(t: &TestApp, text: &str) -> (ChatClient, i64) {
@@ -94,7 +24,7 @@ async fn escalate(t: &TestApp, text: &str) -> (ChatClient, i64) {
 
 async fn every_route_but_login_needs_a_session(db: Db) {
     let t = spawn_app(db).await;
-    let d = Desk::new(&t);
+    let d = DeskClient::new(&t);
     for path in [
         "/api/v1/tickets",
         "/api/v1/tickets/1",
@@ -127,7 +57,7 @@ async fn every_route_but_login_needs_a_session(db: Db) {
 async fn login_sets_a_strict_cookie_and_logout_ends_the_session(db: Db) {
     let t = spawn_app(db).await;
     add_librarian(&t, "ann", "librarian").await;
-    let mut d = Desk::new(&t);
+    let mut d = DeskClient::new(&t);
     assert_eq!(
         d.login("ann", "wrong password!!").await.status(),
         StatusCode::UNAUTHORIZED
@@ -156,7 +86,7 @@ async fn login_sets_a_strict_cookie_and_logout_ends_the_session(db: Db) {
     let old = d.cookie.clone();
     d.login("ann", PASSWORD).await;
     assert_ne!(old, d.cookie);
-    let mut stale = Desk::new(&t);
+    let mut stale = DeskClient::new(&t);
     stale.cookie = old;
     assert_eq!(
         stale.get("/api/v1/tickets").await.status(),
@@ -177,7 +107,7 @@ async fn login_sets_a_strict_cookie_and_logout_ends_the_session(db: Db) {
 async fn guessing_is_throttled(db: Db) {
     let t = spawn_app(db).await;
     add_librarian(&t, "ann", "librarian").await;
-    let mut d = Desk::new(&t);
+    let mut d = DeskClient::new(&t);
     for _ in 0..5 {
         assert_eq!(
             d.login("ann", "not the password").await.status(),
@@ -195,7 +125,7 @@ async fn guessing_is_throttled(db: Db) {
 async fn cross_origin_state_changes_are_refused(db: Db) {
     let t = spawn_app(db).await;
     add_librarian(&t, "ann", "librarian").await;
-    let mut d = Desk::new(&t);
+    let mut d = DeskClient::new(&t);
     d.login("ann", PASSWORD).await;
     let (_c, id) = escalate(
         &t,
@@ -237,7 +167,7 @@ async fn claim_conflict_reply_and_resolve(db: Db) {
     let t = spawn_app(db).await;
     add_librarian(&t, "ann", "librarian").await;
     add_librarian(&t, "bob", "librarian").await;
-    let (mut ann, mut bob) = (Desk::new(&t), Desk::new(&t));
+    let (mut ann, mut bob) = (DeskClient::new(&t), DeskClient::new(&t));
     ann.login("ann", PASSWORD).await;
     bob.login("bob", PASSWORD).await;
     let (mut patron, id) = escalate(
@@ -333,7 +263,7 @@ async fn claim_conflict_reply_and_resolve(db: Db) {
 async fn desk_forms_need_the_csrf_token(db: Db) {
     let t = spawn_app(db).await;
     add_librarian(&t, "ann", "librarian").await;
-    let mut ann = Desk::new(&t);
+    let mut ann = DeskClient::new(&t);
     ann.login("ann", PASSWORD).await;
     let (_c, id) = escalate(&t, "what is the capital of mongolia").await;
     let path = format!("/desk/tickets/{id}/claim");
@@ -391,7 +321,7 @@ async fn desk_forms_need_the_csrf_token(db: Db) {
 async fn release_puts_the_ticket_back(db: Db) {
     let t = spawn_app(db).await;
     add_librarian(&t, "ann", "librarian").await;
-    let mut ann = Desk::new(&t);
+    let mut ann = DeskClient::new(&t);
     ann.login("ann", PASSWORD).await;
     let (_c, id) = escalate(&t, "what is the capital of mongolia").await;
     ann.post(&format!("/api/v1/tickets/{id}/claim"), json!({}))
@@ -415,7 +345,7 @@ async fn release_puts_the_ticket_back(db: Db) {
 async fn events_announce_a_new_ticket(db: Db) {
     let t = spawn_app(db).await;
     add_librarian(&t, "ann", "librarian").await;
-    let mut ann = Desk::new(&t);
+    let mut ann = DeskClient::new(&t);
     ann.login("ann", PASSWORD).await;
     let events = ann.get("/api/v1/events").await;
     assert_eq!(events.status(), StatusCode::OK);
@@ -447,7 +377,7 @@ async fn librarians_cannot_use_admin_routes(db: Db) {
     let t = spawn_app(db).await;
     add_librarian(&t, "ann", "librarian").await;
     add_librarian(&t, "root", "admin").await;
-    let mut ann = Desk::new(&t);
+    let mut ann = DeskClient::new(&t);
     ann.login("ann", PASSWORD).await;
     let new = json!({"username": "cat", "password": PASSWORD});
     assert_eq!(
@@ -465,7 +395,7 @@ async fn librarians_cannot_use_admin_routes(db: Db) {
         StatusCode::FORBIDDEN
     );
 
-    let mut root = Desk::new(&t);
+    let mut root = DeskClient::new(&t);
     root.login("root", PASSWORD).await;
     assert_eq!(
         root.post("/api/v1/librarians", new).await.status(),
@@ -482,7 +412,7 @@ async fn librarians_cannot_use_admin_routes(db: Db) {
         StatusCode::UNAUTHORIZED,
         "disabling ends sessions"
     );
-    let mut cat = Desk::new(&t);
+    let mut cat = DeskClient::new(&t);
     assert_eq!(cat.login("cat", PASSWORD).await.status(), StatusCode::OK);
     t.app.shutdown().await;
 }
@@ -490,7 +420,7 @@ async fn librarians_cannot_use_admin_routes(db: Db) {
 async fn changing_the_password_ends_every_session(db: Db) {
     let t = spawn_app(db).await;
     add_librarian(&t, "ann", "librarian").await;
-    let (mut one, mut two) = (Desk::new(&t), Desk::new(&t));
+    let (mut one, mut two) = (DeskClient::new(&t), DeskClient::new(&t));
     one.login("ann", PASSWORD).await;
     two.login("ann", PASSWORD).await;
     let r = one
@@ -518,7 +448,7 @@ async fn changing_the_password_ends_every_session(db: Db) {
 async fn patron_html_comes_back_inert(db: Db) {
     let t = spawn_app(db).await;
     add_librarian(&t, "ann", "librarian").await;
-    let mut ann = Desk::new(&t);
+    let mut ann = DeskClient::new(&t);
     ann.login("ann", PASSWORD).await;
     let nasty = "<script>alert(1)</script><img src=x onerror=alert(2)> help me with my thesis defence committee";
     let (_c, id) = escalate(&t, nasty).await;
@@ -566,7 +496,7 @@ async fn setup_link_creates_the_first_admin_once(db: Db) {
         .add_setup_token(&refdesk::auth::token_hash(&token), now_ms() + 60_000)
         .await
         .unwrap();
-    let d = Desk::new(&t);
+    let d = DeskClient::new(&t);
     let form = |tok: &str, name: &str| {
         vec![
             ("token", tok.to_string()),

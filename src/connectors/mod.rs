@@ -47,6 +47,12 @@ pub trait Connector: Send + Sync + 'static {
     fn split(&self, text: &str) -> Vec<String> {
         vec![text.to_string()]
     }
+    /// Whether the platform drops a repeated delivery by itself (by the idempotency key,
+    /// or the web chat page by message id). When it does not, the outbox records each
+    /// delivery at once instead of in a batch, to keep the window for a repeat tiny.
+    fn deduplicates(&self) -> bool {
+        false
+    }
     /// Delivers one part of an outbox row. `row.idempotency_key` (with the part's index) is
     /// passed to platforms that accept one, so a retry after a crash between send and mark
     /// does not show twice.

@@ -98,6 +98,11 @@ impl Connector for WebChat {
     /// with no socket open the message waits in the database: either way a reconnecting page
     /// gets it replayed (see `web::chat`). The message id is the idempotency key: the page
     /// drops an id it has already shown.
+    /// The page drops a message id it has already shown.
+    fn deduplicates(&self) -> bool {
+        true
+    }
+
     async fn send(&self, row: &OutboxRow, _part: Part<'_>) -> Result<(), SendError> {
         let msg = ServerMsg::Message {
             id: row.message_id.to_string(),

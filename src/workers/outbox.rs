@@ -54,6 +54,15 @@ impl OutboxSettings {
 
 const BATCH: i64 = 64;
 
+enum Delivery {
+    /// Delivered; marked sent with the rest of the batch (the platform drops a repeat).
+    SentMarkLater,
+    /// Delivered and already marked sent.
+    SentAndMarked,
+    /// Not delivered now (retry scheduled, or given up); the recipient's later rows wait.
+    NotSent,
+}
+
 pub struct OutboxWorker {
     pub store: Store,
     pub connectors: Connectors,
@@ -106,8 +115,9 @@ impl OutboxWorker {
                     continue; // its lease runs out and it is claimed again after the earlier one
                 }
                 match self.deliver(&row).await {
-                    Ok(true) => sent.push(row.id),
-                    Ok(false) => {
+                    Ok(Delivery::SentMarkLater) => sent.push(row.id),
+                    Ok(Delivery::SentAndMarked) => {}
+                    Ok(Delivery::NotSent) => {
                         held_back.insert(key);
                     }
                     Err(e) => {
@@ -123,8 +133,8 @@ impl OutboxWorker {
         }
     }
 
-    /// Sends one row; `Ok(true)` when it went out (the caller marks it sent).
-    async fn deliver(&self, row: &OutboxRow) -> anyhow::Result<bool> {
+    /// Sends one row and says what became of it.
+    async fn deliver(&self, row: &OutboxRow) -> anyhow::Result<Delivery> {
         let Some(connector) = row
             .channel
             .parse::<Channel>()
@@ -138,7 +148,7 @@ impl OutboxWorker {
                     "no connector enabled for this channel",
                 )
                 .await?;
-            return Ok(false);
+            return Ok(Delivery::NotSent);
         };
         let parts = connector.split(&row.text);
         let count = parts.len();
@@ -162,7 +172,11 @@ impl OutboxWorker {
         match result {
             Ok(()) => {
                 self.metrics.message_out(connector.channel());
-                return Ok(true);
+                if connector.deduplicates() {
+                    return Ok(Delivery::SentMarkLater);
+                }
+                self.store.mark_outbox_sent(&[row.id], now_ms()).await?;
+                return Ok(Delivery::SentAndMarked);
             }
             Err(SendError::RateLimited { retry_after }) => {
                 tracing::info!(
@@ -206,7 +220,7 @@ impl OutboxWorker {
                     .await?;
             }
         }
-        Ok(false)
+        Ok(Delivery::NotSent)
     }
 }
 

@@ -2,7 +2,9 @@
 //! and a web chat client speaking the socket protocol.
 #![allow(dead_code)]
 
+pub mod librarian;
 pub mod pg;
+pub mod telegram;
 
 /// Declares each listed `async fn name(db: Db)` as two tests, `sqlite::name` and
 /// `postgres::name`: the same suite runs against both databases.
