@@ -68,18 +68,15 @@ impl ConversationService {
 
     /// What the bot would do with the message, before looking at the conversation.
     fn decide(&self, msg: &Inbound) -> Answer {
-        let fixed = |outcome, reply: String| {
-            let lang = replies::phrase_lang(msg.language.as_deref()).to_string();
-            Answer {
-                outcome,
-                faq_id: None,
-                confidence: 0.0,
-                candidates: Vec::new(),
-                reply,
-                lang,
-            }
-        };
         let lang = replies::phrase_lang(msg.language.as_deref());
+        let fixed = |outcome, reply: String| Answer {
+            outcome,
+            faq_id: None,
+            confidence: 0.0,
+            candidates: Vec::new(),
+            reply,
+            lang: lang.to_string(),
+        };
         match msg.kind {
             InboundKind::Text => {
                 let started = Instant::now();
