@@ -12,7 +12,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::answer::AnswerEngine;
 use crate::config::Settings;
+use crate::connectors::meta::Meta;
 use crate::connectors::telegram::Telegram;
+use crate::connectors::vk::Vk;
 use crate::connectors::webchat::WebChat;
 use crate::connectors::{Connector, Connectors};
 use crate::conversation::ConversationService;
@@ -100,6 +102,18 @@ pub async fn start(
             connector_routes = connector_routes.merge(routes);
         }
         workers.push(started.task);
+    }
+    if settings.meta.enabled {
+        let started = Meta::start(settings.meta.clone(), store.clone())?;
+        for c in started.connectors {
+            connectors.add(c);
+        }
+        connector_routes = connector_routes.merge(started.routes);
+    }
+    if settings.vk.enabled {
+        let vk = Vk::new(settings.vk.clone())?;
+        connector_routes = connector_routes.merge(vk.routes());
+        connectors.add(vk);
     }
     let outbox = OutboxWorker {
         store: store.clone(),

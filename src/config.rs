@@ -8,7 +8,9 @@ use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::answer::AnswerSettings;
+use crate::connectors::meta::MetaSettings;
 use crate::connectors::telegram::TelegramSettings;
+use crate::connectors::vk::VkSettings;
 use crate::store::DatabaseSettings;
 use crate::workers::outbox::OutboxSettings;
 use crate::workers::retention::PrivacySettings;
@@ -24,6 +26,8 @@ pub struct Settings {
     pub privacy: PrivacySettings,
     pub desk: DeskSettings,
     pub telegram: TelegramSettings,
+    pub meta: MetaSettings,
+    pub vk: VkSettings,
     pub log: LogSettings,
 }
 

@@ -1,8 +1,10 @@
 //! The seam between refdesk and the chat platforms. A connector turns platform events into
 //! `Inbound` messages (and hands them to the conversation service) and delivers outbox rows.
 
+pub mod meta;
 pub mod telegram;
 pub mod text;
+pub mod vk;
 pub mod webchat;
 
 use std::collections::HashMap;

@@ -27,6 +27,27 @@ pub struct TicketRow {
 type Tx = Transaction<'static, Any>;
 
 impl Store {
+    /// When the patron last wrote on this channel (ms), for platforms that only allow
+    /// replies within a window after the patron's last message.
+    pub async fn last_inbound_at(
+        &self,
+        channel: Channel,
+        user: &str,
+    ) -> anyhow::Result<Option<i64>> {
+        let row = sqlx::query(
+            "SELECT MAX(m.created_at) FROM messages m \
+             JOIN conversations c ON c.id = m.conversation_id \
+             JOIN patrons p ON p.id = c.patron_id \
+             WHERE p.channel = $1 AND p.channel_user_id = $2 AND m.direction = 'in'",
+        )
+        .bind(channel.as_str())
+        .bind(user)
+        .fetch_one(&self.pool)
+        .await
+        .context("last inbound message")?;
+        Ok(row.try_get(0)?)
+    }
+
     /// The patron's id, creating the patron on first contact. A read first: most messages
     /// come from known patrons, and a read dirties no page.
     pub async fn upsert_patron(

@@ -1,0 +1,136 @@
+//! Facebook Messenger, Instagram and WhatsApp direct messages, which Meta delivers to one
+//! signed webhook and takes replies for through the Graph API send endpoints. Each platform
+//! is its own channel (and connector) sharing the settings, the HTTP client and the webhook.
+
+mod events;
+mod send;
+mod webhook;
+
+use std::sync::Arc;
+
+use anyhow::bail;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::Channel;
+use crate::store::Store;
+pub use send::MetaChannel;
+
+/// `[meta]` settings.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetaSettings {
+    pub enabled: bool,
+    /// The app's secret (App settings > Basic): the key of every webhook signature.
+    pub app_secret: String,
+    /// Any string you choose; Meta sends it back when you register the webhook.
+    pub verify_token: String,
+    /// The Page's access token, for Messenger and Instagram replies. Empty: neither is used.
+    pub page_access_token: String,
+    /// WhatsApp Cloud API: the phone number's id (not the number). Empty: WhatsApp is off.
+    pub whatsapp_phone_number_id: String,
+    /// WhatsApp Cloud API access token (a system user's, for production).
+    pub whatsapp_token: String,
+    /// The Graph API base, with its version (tests point this at a loopback server).
+    pub graph_api_url: String,
+}
+
+impl Default for MetaSettings {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            app_secret: String::new(),
+            verify_token: String::new(),
+            page_access_token: String::new(),
+            whatsapp_phone_number_id: String::new(),
+            whatsapp_token: String::new(),
+            graph_api_url: "https://graph.facebook.com/v21.0".into(),
+        }
+    }
+}
+
+// By hand, so no secret or token reaches a log line.
+impl std::fmt::Debug for MetaSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetaSettings")
+            .field("enabled", &self.enabled)
+            .field("whatsapp_phone_number_id", &self.whatsapp_phone_number_id)
+            .field("graph_api_url", &self.graph_api_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MetaSettings {
+    /// The channels these settings can serve, or an error naming the missing key.
+    pub fn channels(&self) -> anyhow::Result<Vec<Channel>> {
+        for (key, value) in [
+            ("meta.app_secret", &self.app_secret),
+            ("meta.verify_token", &self.verify_token),
+            ("meta.graph_api_url", &self.graph_api_url),
+        ] {
+            if value.trim().is_empty() {
+                bail!("{key} is missing: the Meta connector cannot start without it");
+            }
+        }
+        let mut channels = Vec::new();
+        if !self.page_access_token.trim().is_empty() {
+            channels.extend([Channel::Messenger, Channel::Instagram]);
+        }
+        match (
+            self.whatsapp_phone_number_id.trim().is_empty(),
+            self.whatsapp_token.trim().is_empty(),
+        ) {
+            (false, false) => channels.push(Channel::Whatsapp),
+            (false, true) => {
+                bail!("meta.whatsapp_token is missing (meta.whatsapp_phone_number_id is set)")
+            }
+            (true, false) => {
+                bail!("meta.whatsapp_phone_number_id is missing (meta.whatsapp_token is set)")
+            }
+            (true, true) => {}
+        }
+        if channels.is_empty() {
+            bail!(
+                "meta.page_access_token is missing (or set meta.whatsapp_phone_number_id and meta.whatsapp_token for WhatsApp only)"
+            );
+        }
+        Ok(channels)
+    }
+}
+
+/// What the Meta connector shares between its channels.
+pub struct Meta {
+    settings: MetaSettings,
+    http: reqwest::Client,
+    store: Store,
+    channels: Vec<Channel>,
+}
+
+pub struct Started {
+    pub connectors: Vec<Arc<MetaChannel>>,
+    pub routes: axum::Router<crate::web::AppState>,
+}
+
+impl Meta {
+    pub fn start(settings: MetaSettings, store: Store) -> anyhow::Result<Started> {
+        let channels = settings.channels()?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(5))
+            .timeout(std::time::Duration::from_secs(20))
+            .build()?;
+        let meta = Arc::new(Meta {
+            settings,
+            http,
+            store,
+            channels,
+        });
+        let connectors = meta
+            .channels
+            .iter()
+            .map(|&c| Arc::new(MetaChannel::new(c, meta.clone())))
+            .collect();
+        Ok(Started {
+            connectors,
+            routes: webhook::routes(meta),
+        })
+    }
+}
