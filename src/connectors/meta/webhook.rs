@@ -74,7 +74,7 @@ pub fn signature_valid(secret: &[u8], body: &[u8], header: Option<&[u8]>) -> boo
 }
 
 fn decode_hex(hex: &[u8]) -> Option<Vec<u8>> {
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return None;
     }
     hex.chunks(2)
