@@ -69,15 +69,6 @@ async fn post_vk(t: &TestApp, payload: &Value) -> (StatusCode, String) {
     (r.status(), r.text().await.unwrap())
 }
 
-async fn count_messages(t: &TestApp) -> i64 {
-    use sqlx::Row;
-    sqlx::query("SELECT COUNT(*) FROM messages")
-        .fetch_one(t.app.state.store.pool())
-        .await
-        .unwrap()
-        .get(0)
-}
-
 /// The platforms, each as: how a patron's text reaches refdesk, and who receives replies.
 #[derive(Clone, Copy, Debug)]
 enum Platform {

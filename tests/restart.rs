@@ -5,42 +5,12 @@
 mod support;
 
 use std::collections::BTreeSet;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use refdesk::domain::Channel;
 use refdesk::store::Store;
 use support::*;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn start_server(config: &std::path::Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_refdesk"))
-        .arg("--config")
-        .arg(config)
-        .arg("serve")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("refdesk starts")
-}
-
-async fn wait_until_up(port: u16) {
-    let ok = eventually(|| async move {
-        tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-    })
-    .await;
-    assert!(ok, "refdesk did not come up");
-}
 
 const QUESTIONS: [&str; 4] = [
     "How do I renew my books?",
@@ -67,7 +37,7 @@ async fn kill_and_restart_loses_and_repeats_nothing(db: Db) {
     let total = 40;
     let ids: Vec<String> = (0..total).map(|i| format!("msg-{i}")).collect();
 
-    let mut server = start_server(&config);
+    let mut server = start_server(&config, &[]);
     wait_until_up(port).await;
     let mut client = ChatClient::connect(&ws).await;
     let session = client.session.clone();
@@ -95,7 +65,7 @@ async fn kill_and_restart_loses_and_repeats_nothing(db: Db) {
     server.wait().unwrap();
     drop(client);
 
-    let mut server = start_server(&config);
+    let mut server = start_server(&config, &[]);
     wait_until_up(port).await;
     // The page resends everything it has no ack for, with the same client ids.
     let mut client = ChatClient::resume(&ws, &session, None).await;
@@ -167,7 +137,7 @@ async fn sigterm_shuts_down_cleanly() {
         ),
     )
     .unwrap();
-    let mut server = start_server(&config);
+    let mut server = start_server(&config, &[]);
     wait_until_up(port).await;
     let mut client = ChatClient::connect(&format!("ws://127.0.0.1:{port}/chat/ws")).await;
     client.send("hello", "m1").await;

@@ -49,15 +49,6 @@ async fn post_webhook(t: &TestApp, secret: Option<&str>, body: Vec<u8>) -> Statu
     req.send().await.unwrap().status()
 }
 
-async fn count_messages(t: &TestApp) -> i64 {
-    use sqlx::Row;
-    sqlx::query("SELECT COUNT(*) FROM messages")
-        .fetch_one(t.app.state.store.pool())
-        .await
-        .unwrap()
-        .get(0)
-}
-
 async fn polling_answers_from_the_faq_and_registers_commands(db: Db) {
     let fake = FakeTelegram::start(TOKEN, BOT).await;
     let _t = spawn_with_telegram(db, &fake, Mode::Polling).await;
@@ -412,28 +403,6 @@ mod crash {
     //! flight, then restarted on the same database: every message is answered exactly once.
 
     use super::*;
-    use std::process::{Child, Command, Stdio};
-
-    fn free_port() -> u16 {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
-    }
-
-    fn start_server(config: &std::path::Path) -> Child {
-        Command::new(env!("CARGO_BIN_EXE_refdesk"))
-            .arg("--config")
-            .arg(config)
-            .arg("serve")
-            .env("RUST_LOG", "warn")
-            .env("REFDESK__TELEGRAM__TOKEN", TOKEN)
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("refdesk starts")
-    }
 
     async fn restart_mid_stream_loses_and_repeats_nothing(db: Db) {
         let fake = FakeTelegram::start(TOKEN, BOT).await;
@@ -460,7 +429,8 @@ mod crash {
         let total: i64 = 40;
         let chat = |i: i64| 10_000 + i;
 
-        let mut server = start_server(&config);
+        let env = [("REFDESK__TELEGRAM__TOKEN", TOKEN)];
+        let mut server = start_server(&config, &env);
         for i in 0..total {
             fake.push_update(FakeTelegram::private_text(
                 chat(i),
@@ -476,7 +446,7 @@ mod crash {
                 server.kill().unwrap();
                 server.wait().unwrap();
                 fake.stall_sends(false);
-                server = start_server(&config);
+                server = start_server(&config, &env);
             }
         }
         let all = eventually(|| async { fake.sent().len() as i64 >= total }).await;

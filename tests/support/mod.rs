@@ -193,3 +193,46 @@ pub fn faq_answer(id: &str) -> String {
     let text = std::fs::read_to_string(repo_path(&format!("faq/{id}.md"))).unwrap();
     text.splitn(3, "+++").nth(2).unwrap().trim().to_string()
 }
+
+/// How many messages (in and out) the database holds.
+pub async fn count_messages(t: &TestApp) -> i64 {
+    use sqlx::Row;
+    sqlx::query("SELECT COUNT(*) FROM messages")
+        .fetch_one(t.app.state.store.pool())
+        .await
+        .unwrap()
+        .get(0)
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `refdesk --config CONFIG serve` as a real process (for crash tests), with extra
+/// environment variables.
+pub fn start_server(config: &Path, env: &[(&str, &str)]) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_refdesk"))
+        .arg("--config")
+        .arg(config)
+        .arg("serve")
+        .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .expect("refdesk starts")
+}
+
+pub async fn wait_until_up(port: u16) {
+    let ok = eventually(|| async move {
+        tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+    })
+    .await;
+    assert!(ok, "refdesk did not come up");
+}
