@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::answer::AnswerEngine;
 use crate::config::Settings;
+use crate::connectors::matrix::Matrix;
 use crate::connectors::meta::Meta;
 use crate::connectors::telegram::Telegram;
 use crate::connectors::vk::Vk;
@@ -101,6 +102,11 @@ pub async fn start(
         if let Some(routes) = started.routes {
             connector_routes = connector_routes.merge(routes);
         }
+        workers.push(started.task);
+    }
+    if settings.matrix.enabled {
+        let started = Matrix::start(settings.matrix.clone(), service.clone(), stop.clone()).await?;
+        connectors.add(started.connector);
         workers.push(started.task);
     }
     if settings.meta.enabled {

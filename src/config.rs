@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::answer::AnswerSettings;
+use crate::connectors::matrix::MatrixSettings;
 use crate::connectors::meta::MetaSettings;
 use crate::connectors::telegram::TelegramSettings;
 use crate::connectors::vk::VkSettings;
@@ -26,6 +27,7 @@ pub struct Settings {
     pub privacy: PrivacySettings,
     pub desk: DeskSettings,
     pub telegram: TelegramSettings,
+    pub matrix: MatrixSettings,
     pub meta: MetaSettings,
     pub vk: VkSettings,
     pub log: LogSettings,

@@ -161,23 +161,23 @@ impl Report {
             format!("{name:<26} {:>6.3}  ({}/{})\n", s.value, s.hits, s.total)
         };
         let mut out = format!("cases                      {}\n", self.cases);
-        out += &line("precision (auto answers)", &self.precision);
-        out += &line("coverage (answerable)", &self.coverage);
-        out += &line("out-of-scope answered", &self.out_of_scope_answered);
-        out += &line("small-talk accuracy", &self.smalltalk_accuracy);
-        out += &line("handoff accuracy", &self.handoff_accuracy);
-        out += &line("P@1 (candidates)", &self.p_at_1);
-        out += &format!("MRR (candidates)           {:>6.3}\n", self.mrr);
+        out.push_str(&line("precision (auto answers)", &self.precision));
+        out.push_str(&line("coverage (answerable)", &self.coverage));
+        out.push_str(&line("out-of-scope answered", &self.out_of_scope_answered));
+        out.push_str(&line("small-talk accuracy", &self.smalltalk_accuracy));
+        out.push_str(&line("handoff accuracy", &self.handoff_accuracy));
+        out.push_str(&line("P@1 (candidates)", &self.p_at_1));
+        out.push_str(&format!("MRR (candidates)           {:>6.3}\n", self.mrr));
         if show_misses && !self.misses.is_empty() {
             out += "\nmisses:\n";
             for m in &self.misses {
-                out += &format!(
+                out.push_str(&format!(
                     "  {:?}: expected {} got {} ({:.2})\n",
                     m.q,
                     m.expect.join("|"),
                     m.got,
                     m.confidence
-                );
+                ));
             }
         }
         out

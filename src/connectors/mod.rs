@@ -1,6 +1,7 @@
 //! The seam between refdesk and the chat platforms. A connector turns platform events into
 //! `Inbound` messages (and hands them to the conversation service) and delivers outbox rows.
 
+pub mod matrix;
 pub mod meta;
 pub mod telegram;
 pub mod text;

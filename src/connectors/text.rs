@@ -125,6 +125,11 @@ pub fn to_telegram_html(markdown: &str) -> String {
     out
 }
 
+/// Matrix's HTML body: as for Telegram, with line breaks as `<br>`.
+pub fn to_matrix_html(markdown: &str) -> String {
+    to_telegram_html(markdown).replace('\n', "<br>")
+}
+
 /// Plain text for platforms without markup: a link shows its address after its text.
 pub fn to_plain(markdown: &str) -> String {
     let mut out = String::with_capacity(markdown.len());

@@ -5,6 +5,7 @@
 pub mod librarian;
 pub mod pg;
 pub mod platforms;
+pub mod synapse;
 pub mod telegram;
 
 /// Declares each listed `async fn name(db: Db)` as two tests, `sqlite::name` and

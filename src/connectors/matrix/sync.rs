@@ -1,0 +1,273 @@
+//! The sync loop. Messages are stored (deduplicated by event id) while the SDK processes a
+//! sync response; only then is the next sync token saved, so a crash re-fetches rather
+//! than loses. The first start skips history; invites are accepted with retries.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use matrix_sdk::config::SyncSettings;
+use matrix_sdk::event_handler::EventHandlerDropGuard;
+use matrix_sdk::ruma::events::room::member::StrippedRoomMemberEvent;
+use matrix_sdk::ruma::events::room::message::{
+    MessageType, OriginalSyncRoomMessageEvent, Relation,
+};
+use matrix_sdk::{Client, Room, RoomState};
+use tokio_util::sync::CancellationToken;
+
+use crate::conversation::ConversationService;
+use crate::domain::{Channel, Inbound, InboundKind};
+
+const SINCE_KEY: &str = "matrix.since";
+const POLL: Duration = Duration::from_secs(30);
+
+struct Handling {
+    service: ConversationService,
+    /// Set when a message could not be stored: the sync token is then not saved.
+    failed: AtomicBool,
+}
+
+pub async fn run(client: Client, service: ConversationService, stop: CancellationToken) {
+    let store = service.store().clone();
+    let _guard = loop {
+        match store.try_singleton("matrix-sync").await {
+            Ok(Some(guard)) => break guard,
+            Ok(None) => tracing::info!("another instance syncs with Matrix; standing by"),
+            Err(e) => tracing::warn!(error = %format!("{e:#}"), "cannot take the Matrix sync lock"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(15)) => {}
+            _ = stop.cancelled() => return,
+        }
+    };
+    let handling = Arc::new(Handling {
+        service: service.clone(),
+        failed: AtomicBool::new(false),
+    });
+    let mut since = match store.connector_state(SINCE_KEY).await {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "cannot read the Matrix sync token");
+            return;
+        }
+    };
+    let mut handlers: Option<Vec<EventHandlerDropGuard>> = None;
+    let mut failures = 0u32;
+    while !stop.is_cancelled() {
+        // First start: one sync without handlers, so history is not answered.
+        if since.is_some() && handlers.is_none() {
+            handlers = Some(install_handlers(&client, &handling));
+            join_pending_invites(&client);
+        }
+        let mut settings = SyncSettings::default().timeout(POLL);
+        if let Some(token) = &since {
+            settings = settings.token(token.clone());
+        }
+        let response = tokio::select! {
+            r = client.sync_once(settings) => r,
+            _ = stop.cancelled() => break,
+        };
+        match response {
+            Ok(response) => {
+                failures = 0;
+                if handling.failed.swap(false, Ordering::SeqCst) {
+                    // Sync again from the same token; what was stored is a duplicate then.
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+                if let Err(e) = store
+                    .set_connector_state(SINCE_KEY, &response.next_batch)
+                    .await
+                {
+                    tracing::warn!(error = %format!("{e:#}"), "cannot save the Matrix sync token");
+                    continue;
+                }
+                since = Some(response.next_batch);
+            }
+            Err(e) => {
+                failures += 1;
+                let wait = Duration::from_secs(1 << failures.min(6));
+                tracing::warn!(error = %e, wait_s = wait.as_secs(), "Matrix sync failed");
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = stop.cancelled() => break,
+                }
+            }
+        }
+    }
+}
+
+fn install_handlers(client: &Client, handling: &Arc<Handling>) -> Vec<EventHandlerDropGuard> {
+    let on_message = {
+        let handling = handling.clone();
+        client.add_event_handler(move |ev: OriginalSyncRoomMessageEvent, room: Room| {
+            let handling = handling.clone();
+            async move { handling.on_message(ev, room).await }
+        })
+    };
+    let on_invite = client.add_event_handler(
+        |ev: StrippedRoomMemberEvent, room: Room, client: Client| async move {
+            let Some(me) = client.user_id() else { return };
+            if ev.state_key == me && room.state() == RoomState::Invited {
+                tokio::spawn(join_with_retry(room));
+            }
+        },
+    );
+    vec![
+        client.event_handler_drop_guard(on_message),
+        client.event_handler_drop_guard(on_invite),
+    ]
+}
+
+fn join_pending_invites(client: &Client) {
+    for room in client.invited_rooms() {
+        tokio::spawn(join_with_retry(room));
+    }
+}
+
+/// Joining right after an invite can fail while the homeserver catches up (notably over
+/// federation): retry with growing waits, for about an hour.
+async fn join_with_retry(room: Room) {
+    let mut wait = Duration::from_secs(2);
+    loop {
+        match room.join().await {
+            Ok(()) => {
+                tracing::info!("joined a Matrix room on invitation");
+                return;
+            }
+            Err(e) if wait > Duration::from_secs(3_600) => {
+                tracing::warn!(error = %e, "giving up joining a Matrix room");
+                return;
+            }
+            Err(e) => {
+                tracing::info!(error = %e, wait_s = wait.as_secs(), "joining a Matrix room failed; retrying");
+                tokio::time::sleep(wait).await;
+                wait *= 2;
+            }
+        }
+    }
+}
+
+impl Handling {
+    async fn on_message(&self, ev: OriginalSyncRoomMessageEvent, room: Room) {
+        let client = room.client();
+        let Some(me) = client.user_id() else { return };
+        if ev.sender == me || room.state() != RoomState::Joined {
+            return;
+        }
+        if matches!(ev.content.relates_to, Some(Relation::Replacement(_))) {
+            return; // an edit of an earlier message
+        }
+        // A direct chat is one marked so, or any room of just the patron and the bot.
+        let two_of_us = room
+            .joined_user_ids()
+            .await
+            .map(|ids| ids.len() <= 2)
+            .unwrap_or(false);
+        let direct = two_of_us || room.is_direct().await.unwrap_or(false);
+        let (kind, text) = match &ev.content.msgtype {
+            MessageType::Text(t) => (InboundKind::Text, strip_reply_fallback(&t.body)),
+            MessageType::Emote(t) => (InboundKind::Text, t.body.clone()),
+            MessageType::Notice(_) => return, // other bots
+            MessageType::Image(_) => (InboundKind::Unsupported("photo"), "[photo]".into()),
+            MessageType::Audio(_) => (
+                InboundKind::Unsupported("voice message"),
+                "[voice message]".into(),
+            ),
+            MessageType::Video(_) => (InboundKind::Unsupported("video"), "[video]".into()),
+            MessageType::File(_) => (InboundKind::Unsupported("file"), "[file]".into()),
+            MessageType::Location(_) => (InboundKind::Unsupported("location"), "[location]".into()),
+            _ => return,
+        };
+        let text = if direct {
+            text
+        } else {
+            // In a shared room, only messages that mention the bot are for it.
+            let by_pill = ev
+                .content
+                .mentions
+                .as_ref()
+                .is_some_and(|m| m.user_ids.contains(me));
+            let by_name = mentioned_by_name(&text, me.as_str(), me.localpart());
+            if !(by_pill || by_name) || kind != InboundKind::Text {
+                return;
+            }
+            strip_mention(&text, me.as_str(), me.localpart())
+        };
+        let msg = Inbound {
+            channel: Channel::Matrix,
+            platform_message_id: ev.event_id.to_string(),
+            patron: room.room_id().to_string(),
+            text,
+            language: None,
+            kind,
+        };
+        if let Err(e) = self.service.handle(msg).await {
+            tracing::error!(error = %format!("{e:#}"), "Matrix message not stored");
+            self.failed.store(true, Ordering::SeqCst);
+        }
+    }
+}
+
+/// A reply's body starts with the quoted message (`> <@user> ...` lines): drop the quote.
+fn strip_reply_fallback(body: &str) -> String {
+    if !body.starts_with("> ") {
+        return body.to_string();
+    }
+    body.lines()
+        .skip_while(|l| l.starts_with('>'))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_string()
+}
+
+fn mentioned_by_name(text: &str, user_id: &str, localpart: &str) -> bool {
+    let lower = text.to_lowercase();
+    lower.contains(&user_id.to_lowercase()) || lower.starts_with(&localpart.to_lowercase())
+}
+
+/// "refdesk: where is ..." or "@refdesk:example.org where is ..." -> "where is ...".
+fn strip_mention(text: &str, user_id: &str, localpart: &str) -> String {
+    let mut t = text.replace(user_id, "");
+    if t.to_lowercase().starts_with(&localpart.to_lowercase()) {
+        t = t[localpart.len()..].to_string();
+    }
+    t.trim_start_matches([':', ',', ' ']).trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reply_quotes_and_mentions_are_removed() {
+        assert_eq!(
+            strip_reply_fallback("> <@bot:x> We open at 9\n> more\n\nand on Sunday?"),
+            "and on Sunday?"
+        );
+        assert_eq!(strip_reply_fallback("no quote"), "no quote");
+        assert!(mentioned_by_name(
+            "Refdesk: wifi?",
+            "@refdesk:lib.example",
+            "refdesk"
+        ));
+        assert!(!mentioned_by_name(
+            "wifi?",
+            "@refdesk:lib.example",
+            "refdesk"
+        ));
+        assert_eq!(
+            strip_mention("refdesk: wifi password?", "@refdesk:lib.example", "refdesk"),
+            "wifi password?"
+        );
+        assert_eq!(
+            strip_mention(
+                "@refdesk:lib.example where can I park",
+                "@refdesk:lib.example",
+                "refdesk"
+            ),
+            "where can I park"
+        );
+    }
+}

@@ -1,0 +1,398 @@
+//! The Matrix connector against a real Synapse (installed from PyPI into the target
+//! directory and started by the tests). The patron is a real end-to-end encrypting client:
+//! it opens an encrypted direct chat with the bot, gets FAQ answers and a librarian's reply,
+//! and the bot, restarted, answers what comes next without repeating itself or adding a device.
+
+// matrix-sdk's sync future is deep enough to need more than the default.
+#![recursion_limit = "256"]
+
+#[macro_use]
+mod support;
+
+use std::path::Path;
+use std::time::Duration;
+
+use matrix_sdk::config::SyncSettings;
+use matrix_sdk::ruma::OwnedUserId;
+use matrix_sdk::ruma::events::room::message::{
+    MessageType, OriginalSyncRoomMessageEvent, RoomMessageEventContent,
+};
+use matrix_sdk::{Client, Room};
+use refdesk::connectors::text::to_plain;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use support::librarian::*;
+use support::synapse::{Synapse, User};
+use support::*;
+use tokio::sync::mpsc;
+
+const OUT_OF_SCOPE: &str =
+    "Can you find me the 1962 minutes of the town council's drainage committee?";
+const MATRIX_WAIT: Duration = Duration::from_secs(60);
+
+/// A name no other test (or earlier run against the same Synapse) has used.
+fn unique(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{prefix}{}x{nanos}", std::process::id())
+}
+
+/// A bot message as the patron's client decrypted it: plain body and HTML body.
+#[derive(Debug)]
+struct Received {
+    body: String,
+    html: Option<String>,
+}
+
+/// The patron: a matrix-sdk client with its own encrypted store, syncing in the background
+/// and passing on every message the bot sends.
+struct Patron {
+    client: Client,
+    from_bot: mpsc::UnboundedReceiver<Received>,
+    _sync: tokio::task::JoinHandle<()>,
+}
+
+impl Patron {
+    async fn sign_in(syn: &Synapse, user: &User, bot: &str, dir: &Path) -> Self {
+        let client = Client::builder()
+            .homeserver_url(&syn.base_url)
+            .sqlite_store(dir, Some("patron passphrase"))
+            .build()
+            .await
+            .unwrap();
+        client
+            .matrix_auth()
+            .login_username(&user.user_id, &user.password)
+            .initial_device_display_name("patron's phone")
+            .send()
+            .await
+            .unwrap();
+        let (tx, from_bot) = mpsc::unbounded_channel();
+        let bot: OwnedUserId = bot.try_into().unwrap();
+        client.add_event_handler(move |ev: OriginalSyncRoomMessageEvent| {
+            let (tx, bot) = (tx.clone(), bot.clone());
+            async move {
+                if ev.sender == bot
+                    && let MessageType::Text(t) = ev.content.msgtype
+                {
+                    let _ = tx.send(Received {
+                        body: t.body,
+                        html: t.formatted.map(|f| f.body),
+                    });
+                }
+            }
+        });
+        client.sync_once(SyncSettings::default()).await.unwrap();
+        let syncing = client.clone();
+        let _sync = tokio::spawn(async move {
+            let _ = syncing.sync(SyncSettings::default()).await;
+        });
+        Self {
+            client,
+            from_bot,
+            _sync,
+        }
+    }
+
+    async fn next_from_bot(&mut self) -> Received {
+        tokio::time::timeout(MATRIX_WAIT, self.from_bot.recv())
+            .await
+            .expect("the bot answers in time")
+            .expect("the patron's client is running")
+    }
+
+    /// Nothing more from the bot for a while.
+    async fn quiet(&mut self, wait: Duration) -> Option<Received> {
+        tokio::time::timeout(wait, self.from_bot.recv())
+            .await
+            .ok()
+            .flatten()
+    }
+}
+
+async fn say(room: &Room, text: &str) {
+    room.send(RoomMessageEventContent::text_plain(text))
+        .await
+        .unwrap();
+}
+
+/// The bot's devices, as the homeserver lists them.
+async fn devices(syn: &Synapse, bot: &User) -> Vec<String> {
+    let list: Value = reqwest::Client::new()
+        .get(format!("{}/_matrix/client/v3/devices", syn.base_url))
+        .bearer_auth(&bot.access_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut ids: Vec<String> = list["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["device_id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// Event types the bot put in the room, read raw from the homeserver with the patron's token.
+async fn bot_event_types(syn: &Synapse, patron: &Client, room: &Room, bot: &str) -> Vec<String> {
+    let url = format!(
+        "{}/_matrix/client/v3/rooms/{}/messages?dir=b&limit=100",
+        syn.base_url,
+        room.room_id()
+    );
+    let page: Value = reqwest::Client::new()
+        .get(url)
+        .bearer_auth(patron.access_token().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    page["chunk"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["sender"] == bot && e["state_key"].is_null())
+        .map(|e| e["type"].as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn an_encrypted_direct_chat_end_to_end(db: Db) {
+    let syn = Synapse::shared();
+    let password = "a long bot passphrase";
+    let bot = syn.register(&unique("librarybot"), password, false).await;
+    let patron_user = syn
+        .register(&unique("patron"), "patron passphrase", false)
+        .await;
+    let store = tempfile::tempdir().unwrap();
+    let (homeserver, bot_id, store_dir) = (
+        syn.base_url.clone(),
+        bot.user_id.clone(),
+        store.path().join("matrix"),
+    );
+    let t = spawn_app_with(
+        db,
+        move |s| {
+            s.matrix.enabled = true;
+            s.matrix.homeserver_url = homeserver;
+            s.matrix.user_id = bot_id;
+            s.matrix.password = password.into();
+            s.matrix.store_dir = store_dir;
+            s.matrix.store_passphrase = "bot store passphrase".into();
+        },
+        Vec::new(),
+    )
+    .await;
+
+    let mut patron = Patron::sign_in(
+        syn,
+        &patron_user,
+        &bot.user_id,
+        &store.path().join("patron"),
+    )
+    .await;
+    let bot_user: OwnedUserId = bot.user_id.as_str().try_into().unwrap();
+    let room = patron.client.create_dm(&bot_user).await.unwrap();
+    assert!(room.latest_encryption_state().await.unwrap().is_encrypted());
+    let joined = eventually_long(|| joined_count(syn, &patron.client, &room, 2)).await;
+    assert!(joined, "the bot accepts the invitation");
+
+    say(&room, "wifi password").await;
+    let answer = patron.next_from_bot().await;
+    assert_eq!(answer.body, to_plain(&faq_answer("wifi")));
+    let html = answer.html.expect("an HTML body too");
+    assert!(
+        html.contains("<a href=\"https://it.northbridge.example.edu/help\">"),
+        "{html}"
+    );
+
+    // Escalation, and a librarian's reply through the desk API.
+    say(&room, OUT_OF_SCOPE).await;
+    let notice = patron.next_from_bot().await;
+    assert!(notice.body.contains("librarian"), "{}", notice.body);
+    let open = t.app.state.store.tickets_with_status("open").await.unwrap();
+    let id = open.last().unwrap().id;
+    add_librarian(&t, "ann", "librarian").await;
+    let mut desk = DeskClient::new(&t);
+    desk.login("ann", PASSWORD).await;
+    let detail: Value = desk
+        .get(&format!("/api/v1/tickets/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["channel"], "matrix");
+    desk.post(&format!("/api/v1/tickets/{id}/claim"), json!({}))
+        .await;
+    let reply = "The 1962 minutes are in box LS/1962/4 in local studies.";
+    let r = desk
+        .post(
+            &format!("/api/v1/tickets/{id}/reply"),
+            json!({"text": reply}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    assert_eq!(patron.next_from_bot().await.body, reply);
+    desk.post(&format!("/api/v1/tickets/{id}/resolve"), json!({}))
+        .await;
+
+    // Everything the bot put in the room is encrypted.
+    let types = bot_event_types(syn, &patron.client, &room, &bot.user_id).await;
+    assert!(types.len() >= 3, "{types:?}");
+    assert!(types.iter().all(|t| t == "m.room.encrypted"), "{types:?}");
+
+    // Restart: same device, no second answers, and the next question is answered.
+    let before = devices(syn, &bot).await;
+    let TestApp { app, dir, settings } = t;
+    app.shutdown().await;
+    let app = refdesk::app::start(&settings, Vec::new()).await.unwrap();
+    let t = TestApp { app, dir, settings };
+    say(&room, "where can I park").await;
+    let next = patron.next_from_bot().await;
+    assert_eq!(next.body, to_plain(&faq_answer("parking")));
+    assert!(
+        patron.quiet(Duration::from_secs(2)).await.is_none(),
+        "nothing answered twice"
+    );
+    assert_eq!(devices(syn, &bot).await, before, "no new device");
+    // The harness's own login and refdesk's: two devices, before and after.
+    assert_eq!(before.len(), 2, "{before:?}");
+    let answered: i64 = {
+        use sqlx::Row;
+        sqlx::query("SELECT COUNT(*) FROM messages WHERE direction = 'in'")
+            .fetch_one(t.app.state.store.pool())
+            .await
+            .unwrap()
+            .get(0)
+    };
+    assert_eq!(answered, 3, "each question stored once");
+    t.app.shutdown().await;
+}
+
+async fn shared_rooms_only_when_mentioned(db: Db) {
+    let syn = Synapse::shared();
+    let password = "a long bot passphrase";
+    let bot = syn.register(&unique("librarybot"), password, false).await;
+    let patron_user = syn
+        .register(&unique("patron"), "patron passphrase", false)
+        .await;
+    let friend = syn
+        .register(&unique("friend"), "friend passphrase", false)
+        .await;
+    let store = tempfile::tempdir().unwrap();
+    let (homeserver, bot_id, store_dir) = (
+        syn.base_url.clone(),
+        bot.user_id.clone(),
+        store.path().join("matrix"),
+    );
+    let t = spawn_app_with(
+        db,
+        move |s| {
+            s.matrix.enabled = true;
+            s.matrix.homeserver_url = homeserver;
+            s.matrix.user_id = bot_id;
+            s.matrix.password = password.into();
+            s.matrix.store_dir = store_dir;
+        },
+        Vec::new(),
+    )
+    .await;
+    let mut patron = Patron::sign_in(
+        syn,
+        &patron_user,
+        &bot.user_id,
+        &store.path().join("patron"),
+    )
+    .await;
+    // A study group's room: the patron, a friend and the bot.
+    let mut request = matrix_sdk::ruma::api::client::room::create_room::v3::Request::new();
+    request.invite = vec![
+        bot.user_id.as_str().try_into().unwrap(),
+        friend.user_id.as_str().try_into().unwrap(),
+    ];
+    request.name = Some("Study group".into());
+    let room = patron.client.create_room(request).await.unwrap();
+    let http = reqwest::Client::new();
+    let join = http
+        .post(format!(
+            "{}/_matrix/client/v3/rooms/{}/join",
+            syn.base_url,
+            room.room_id()
+        ))
+        .bearer_auth(&friend.access_token)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert!(join.status().is_success());
+    assert!(eventually_long(|| joined_count(syn, &patron.client, &room, 3)).await);
+
+    say(&room, "wifi password").await;
+    let localpart = bot
+        .user_id
+        .trim_start_matches('@')
+        .split(':')
+        .next()
+        .unwrap();
+    say(&room, &format!("{localpart}: where can I park?")).await;
+    let answer = patron.next_from_bot().await;
+    assert_eq!(
+        answer.body,
+        to_plain(&faq_answer("parking")),
+        "only the mention is answered"
+    );
+    assert!(patron.quiet(Duration::from_secs(2)).await.is_none());
+    assert_eq!(
+        count_messages(&t).await,
+        2,
+        "the unaddressed message is not kept"
+    );
+    t.app.shutdown().await;
+}
+
+/// Whether the room has `n` joined members, as the homeserver says.
+async fn joined_count(syn: &Synapse, client: &Client, room: &Room, n: usize) -> bool {
+    let url = format!(
+        "{}/_matrix/client/v3/rooms/{}/joined_members",
+        syn.base_url,
+        room.room_id()
+    );
+    let members: Value = reqwest::Client::new()
+        .get(url)
+        .bearer_auth(client.access_token().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    members["joined"].as_object().map(|m| m.len()) == Some(n)
+}
+
+/// Like `eventually`, with room for a homeserver's pace.
+async fn eventually_long<F, Fut>(mut cond: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = std::time::Instant::now();
+    while start.elapsed() < MATRIX_WAIT {
+        if cond().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+on_both_databases!(
+    an_encrypted_direct_chat_end_to_end,
+    shared_rooms_only_when_mentioned
+);
