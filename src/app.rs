@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::answer::AnswerEngine;
+use crate::catalogue::CatalogueIndex;
 use crate::config::Settings;
 use crate::connectors::matrix::Matrix;
 use crate::connectors::meta::Meta;
@@ -49,10 +50,16 @@ pub async fn start(
             lines.join("\n")
         )
     })?;
-    let engine = Arc::new(ArcSwap::from_pointee(AnswerEngine::new(
-        faq,
-        settings.answer.clone(),
-    )?));
+    let catalogue =
+        CatalogueIndex::open_existing(&settings.catalogue.index_dir, settings.catalogue.boosts)?
+            .map(Arc::new);
+    if let Some(c) = &catalogue {
+        tracing::info!(records = c.len(), "catalogue opened");
+    }
+    let engine = Arc::new(ArcSwap::from_pointee(
+        AnswerEngine::new(faq, settings.answer.clone())?
+            .with_catalogue(catalogue, settings.catalogue.clone()),
+    ));
     let watcher = if settings.faq.watch {
         Some(spawn_watcher(
             &settings.faq.dir,

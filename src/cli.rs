@@ -9,6 +9,9 @@ use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 
 use crate::answer::{AnswerEngine, Candidate, eval};
+use crate::catalogue::import::import_files;
+use crate::catalogue::mapping::Format;
+use crate::catalogue::{CatalogueHit, CatalogueIndex};
 use crate::config::Settings;
 use crate::faq::{FaqSet, load_dir};
 
@@ -43,6 +46,11 @@ enum Command {
     Librarian {
         #[command(subcommand)]
         command: LibrarianCommand,
+    },
+    /// Import and search the library catalogue.
+    Catalogue {
+        #[command(subcommand)]
+        command: CatalogueCommand,
     },
     /// Measure performance.
     Bench {
@@ -103,6 +111,27 @@ enum LibrarianCommand {
 }
 
 #[derive(Subcommand)]
+enum CatalogueCommand {
+    /// Add MARC 21, MARCXML or CSV records to the catalogue index (a record imported again
+    /// is updated, not duplicated).
+    Import {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// auto, marc, marcxml or csv.
+        #[arg(long, default_value = "auto")]
+        format: String,
+    },
+    /// Search the catalogue (title, author, subject words, or an ISBN).
+    Search {
+        query: String,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+    },
+}
+
+#[derive(Subcommand)]
 enum BenchCommand {
     /// p50/p99 latency of answer() on the FAQ and on a generated FAQ of `--entries` entries.
     Answer {
@@ -110,6 +139,15 @@ enum BenchCommand {
         faq: Option<PathBuf>,
         #[arg(long, default_value_t = 10_000)]
         entries: usize,
+        #[arg(long, default_value_t = 2_000)]
+        rounds: usize,
+    },
+    /// p50/p99 latency of catalogue searches for title, author and subject queries.
+    Catalogue {
+        /// Queries, one JSON object per line: {"kind": "title"|"author"|"subject", "q": ...}
+        /// (default: drawn from the index itself).
+        #[arg(long, value_name = "FILE.jsonl")]
+        queries: Option<PathBuf>,
         #[arg(long, default_value_t = 2_000)]
         rounds: usize,
     },
@@ -157,6 +195,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             dir.as_deref().unwrap_or(&settings.faq.dir),
             &settings.faq.default_language,
         )),
+        Command::Catalogue {
+            command: CatalogueCommand::Import { files, format },
+        } => catalogue_import(&settings, &files, &format),
+        Command::Catalogue {
+            command: CatalogueCommand::Search { query, json, limit },
+        } => catalogue_search(&settings, &query, json, limit),
+        Command::Bench {
+            command: BenchCommand::Catalogue { queries, rounds },
+        } => crate::bench_catalogue::run(&settings, queries.as_deref(), rounds),
         Command::Bench {
             command:
                 BenchCommand::Answer {
@@ -192,6 +239,88 @@ fn engine(settings: &Settings, dir: Option<&Path>) -> anyhow::Result<AnswerEngin
     AnswerEngine::new(load_faq(settings, dir)?, settings.answer.clone())
 }
 
+fn open_catalogue(settings: &Settings) -> anyhow::Result<Option<CatalogueIndex>> {
+    CatalogueIndex::open_existing(&settings.catalogue.index_dir, settings.catalogue.boosts)
+}
+
+fn catalogue_import(
+    settings: &Settings,
+    files: &[PathBuf],
+    format: &str,
+) -> anyhow::Result<ExitCode> {
+    let format = match format {
+        "auto" => None,
+        f => Some(f.parse::<Format>().map_err(|e| anyhow::anyhow!(e))?),
+    };
+    let index =
+        CatalogueIndex::open_or_create(&settings.catalogue.index_dir, settings.catalogue.boosts)?;
+    let started = std::time::Instant::now();
+    let report = import_files(&index, files, format, &mut std::io::stderr())?;
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "{} records read, {} indexed, {} rejected in {:.1} s ({:.0} records/s); the catalogue now holds {} records",
+        report.read,
+        report.indexed,
+        report.rejected,
+        secs,
+        report.read as f64 / secs.max(0.001),
+        index.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn catalogue_search(
+    settings: &Settings,
+    query: &str,
+    json: bool,
+    limit: usize,
+) -> anyhow::Result<ExitCode> {
+    let Some(index) = open_catalogue(settings)? else {
+        anyhow::bail!(
+            "no catalogue index in {}: run `refdesk catalogue import` first",
+            settings.catalogue.index_dir.display()
+        );
+    };
+    let hits: Vec<CatalogueHit> = if crate::catalogue::isbn::to_isbn13(query).is_some() {
+        index
+            .by_isbn(query)
+            .into_iter()
+            .map(|record| CatalogueHit {
+                record,
+                score: 1.0,
+                coverage: 1.0,
+            })
+            .collect()
+    } else {
+        index.search(query, None, limit)
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for h in &hits {
+        if json {
+            writeln!(out, "{}", serde_json::to_string(h)?)?;
+        } else {
+            let r = &h.record;
+            writeln!(
+                out,
+                "{:>7.2}  {}  {} / {} ({})  [{}]",
+                h.score,
+                r.id,
+                r.title,
+                r.authors.first().map(String::as_str).unwrap_or("-"),
+                r.year
+                    .map(|y| y.to_string())
+                    .unwrap_or_else(|| "n.d.".into()),
+                r.call_number.as_deref().unwrap_or("no call number")
+            )?;
+        }
+    }
+    if hits.is_empty() && !json {
+        eprintln!("nothing found");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn faq_check(dir: &Path, default_lang: &str) -> ExitCode {
     match load_dir(dir, default_lang) {
         Ok(set) => {
@@ -223,10 +352,13 @@ struct AskLine<'a> {
     candidates: &'a [Candidate],
     lang: &'a str,
     reply: &'a str,
+    records: &'a [String],
 }
 
 fn ask(settings: &Settings, args: AskArgs) -> anyhow::Result<ExitCode> {
-    let engine = engine(settings, args.faq.as_deref())?;
+    let catalogue = open_catalogue(settings)?.map(std::sync::Arc::new);
+    let engine = engine(settings, args.faq.as_deref())?
+        .with_catalogue(catalogue, settings.catalogue.clone());
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let answer_one = |q: &str, out: &mut dyn Write| -> anyhow::Result<()> {
@@ -240,6 +372,7 @@ fn ask(settings: &Settings, args: AskArgs) -> anyhow::Result<ExitCode> {
                 candidates: &a.candidates,
                 lang: &a.lang,
                 reply: &a.reply,
+                records: &a.records,
             };
             writeln!(out, "{}", serde_json::to_string(&line)?)?;
         } else {

@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::answer::AnswerSettings;
+use crate::catalogue::CatalogueSettings;
 use crate::connectors::matrix::MatrixSettings;
 use crate::connectors::meta::MetaSettings;
 use crate::connectors::telegram::TelegramSettings;
@@ -23,6 +24,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub faq: FaqSettings,
     pub answer: AnswerSettings,
+    pub catalogue: CatalogueSettings,
     pub outbox: OutboxSettings,
     pub privacy: PrivacySettings,
     pub desk: DeskSettings,

@@ -76,6 +76,7 @@ impl ConversationService {
             candidates: Vec::new(),
             reply,
             lang: lang.to_string(),
+            records: Vec::new(),
         };
         match msg.kind {
             InboundKind::Text => {
@@ -175,9 +176,11 @@ impl ConversationService {
             return Ok(Handled::Duplicate);
         };
         let (sender, ticket_id) = match answer.outcome {
-            Outcome::Faq | Outcome::Smalltalk | Outcome::Command | Outcome::Unsupported => {
-                (Sender::Bot, None)
-            }
+            Outcome::Faq
+            | Outcome::Smalltalk
+            | Outcome::Command
+            | Outcome::Unsupported
+            | Outcome::Catalogue => (Sender::Bot, None),
             Outcome::Escalate | Outcome::Handoff => {
                 let id = store
                     .open_ticket(&mut w.tx, conversation_id, outcome, now)

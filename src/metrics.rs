@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::domain::Channel;
 
-const OUTCOMES: [&str; 7] = [
+const OUTCOMES: [&str; 8] = [
     "faq",
     "smalltalk",
     "handoff",
@@ -15,6 +15,7 @@ const OUTCOMES: [&str; 7] = [
     "ticket",
     "command",
     "unsupported",
+    "catalogue",
 ];
 /// Answer latency buckets in seconds.
 const BUCKETS: [f64; 10] = [
@@ -25,7 +26,7 @@ const BUCKETS: [f64; 10] = [
 pub struct Metrics {
     messages_in: [AtomicU64; 7],
     messages_out: [AtomicU64; 7],
-    outcomes: [AtomicU64; 7],
+    outcomes: [AtomicU64; 8],
     latency_buckets: [AtomicU64; 10],
     latency_count: AtomicU64,
     latency_sum_ns: AtomicU64,

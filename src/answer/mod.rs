@@ -1,6 +1,7 @@
 //! The answer engine: decides whether the bot answers a patron itself (small talk, a FAQ
 //! entry), hands the conversation to a person, or escalates to the librarian queue.
 
+pub mod catalogue_ask;
 pub mod confidence;
 pub mod eval;
 mod intent;
@@ -8,8 +9,12 @@ pub mod replies;
 
 use serde::{Deserialize, Serialize};
 
+use std::sync::Arc;
+
+use crate::catalogue::{CatalogueIndex, CatalogueSettings};
 use crate::faq::{FaqEntry, FaqSet};
 use crate::search::{Boosts, FaqIndex, QueryTerm};
+use catalogue_ask::CatalogueAsk;
 use confidence::{ANSWER_ONLY_CREDIT, CORRECTED_CREDIT, WordMatch};
 pub use intent::{SmallTalk, asks_for_person, small_talk};
 
@@ -42,6 +47,8 @@ pub enum Outcome {
     Handoff,
     Faq,
     Escalate,
+    /// Records from the catalogue.
+    Catalogue,
     /// A bot command such as `/start` or `/help`, answered with a fixed text.
     Command,
     /// Something the bot cannot read (a sticker, a photo ...), answered with a fixed text.
@@ -55,6 +62,7 @@ impl Outcome {
             Outcome::Handoff => "handoff",
             Outcome::Faq => "faq",
             Outcome::Escalate => "escalate",
+            Outcome::Catalogue => "catalogue",
             Outcome::Command => "command",
             Outcome::Unsupported => "unsupported",
         }
@@ -79,6 +87,8 @@ pub struct Answer {
     pub reply: String,
     /// The language the question was taken to be in.
     pub lang: String,
+    /// Control numbers of the catalogue records in the reply (outcome `catalogue`).
+    pub records: Vec<String>,
 }
 
 struct LangIndex {
@@ -92,6 +102,8 @@ pub struct AnswerEngine {
     faq: FaqSet,
     indexes: Vec<LangIndex>,
     settings: AnswerSettings,
+    catalogue: Option<Arc<CatalogueIndex>>,
+    catalogue_settings: CatalogueSettings,
 }
 
 /// How deep to look in BM25 order before re-ranking by coverage.
@@ -116,7 +128,25 @@ impl AnswerEngine {
             faq,
             indexes,
             settings,
+            catalogue: None,
+            catalogue_settings: CatalogueSettings::default(),
         })
+    }
+
+    /// Lets the engine answer catalogue questions from `catalogue`.
+    pub fn with_catalogue(
+        mut self,
+        catalogue: Option<Arc<CatalogueIndex>>,
+        settings: CatalogueSettings,
+    ) -> Self {
+        self.catalogue = catalogue;
+        self.catalogue_settings = settings;
+        self
+    }
+
+    /// The catalogue the engine answers from, to hand on to a rebuilt engine.
+    pub fn catalogue(&self) -> (Option<Arc<CatalogueIndex>>, CatalogueSettings) {
+        (self.catalogue.clone(), self.catalogue_settings.clone())
     }
 
     pub fn faq(&self) -> &FaqSet {
@@ -139,6 +169,8 @@ impl AnswerEngine {
             confidence,
             best,
         } = li.map(|li| self.rank(li, text)).unwrap_or_default();
+        let faq_confident = best.is_some() && confidence >= self.settings.threshold;
+        let mut records = Vec::new();
         let (outcome, faq_id, reply) = if asks_for_person(text) {
             (Outcome::Handoff, None, replies::handoff(&lang).to_string())
         } else if let Some(kind) = small_talk(text) {
@@ -147,6 +179,11 @@ impl AnswerEngine {
                 None,
                 replies::small_talk(kind, &lang).to_string(),
             )
+        } else if let Some((outcome, reply, ids)) =
+            self.catalogue_answer(text, &lang, faq_confident)
+        {
+            records = ids;
+            (outcome, None, reply)
         } else if let Some(entry) = best.filter(|_| confidence >= self.settings.threshold) {
             // The best entry comes from the index of the question's language: its answer
             // is already in that language.
@@ -166,7 +203,57 @@ impl AnswerEngine {
             candidates,
             reply,
             lang,
+            records,
         }
+    }
+
+    /// A catalogue answer, or a catalogue miss to escalate, for a catalogue question;
+    /// `None` to let the FAQ decide. A question that might be for either ("do you have
+    /// ...") goes to the FAQ when the FAQ is sure of it.
+    fn catalogue_answer(
+        &self,
+        text: &str,
+        lang: &str,
+        faq_confident: bool,
+    ) -> Option<(Outcome, String, Vec<String>)> {
+        let catalogue = self.catalogue.as_ref()?;
+        let ask = catalogue_ask::classify(text)?;
+        let limit = self.catalogue_settings.max_results.max(1);
+        let (found, strong) = match ask {
+            CatalogueAsk::Isbn(isbn) => (catalogue.by_isbn(&isbn), true),
+            CatalogueAsk::Weak(_) if faq_confident => return None,
+            CatalogueAsk::Strong(what) => (self.good_matches(catalogue, &what, lang, limit), true),
+            CatalogueAsk::Weak(what) => (self.good_matches(catalogue, &what, lang, limit), false),
+        };
+        if found.is_empty() {
+            // Sure it was a catalogue question, but nothing matches well: a librarian looks.
+            return strong.then(|| {
+                (
+                    Outcome::Escalate,
+                    replies::catalogue_miss(lang).to_string(),
+                    Vec::new(),
+                )
+            });
+        }
+        let ids = found.iter().map(|r| r.id.clone()).collect();
+        Some((Outcome::Catalogue, catalogue_ask::reply(&found, lang), ids))
+    }
+
+    /// The best records that cover enough of what was asked for.
+    fn good_matches(
+        &self,
+        catalogue: &CatalogueIndex,
+        what: &str,
+        lang: &str,
+        limit: usize,
+    ) -> Vec<crate::catalogue::record::CatalogueRecord> {
+        catalogue
+            .search(what, Some(lang), limit * 3)
+            .into_iter()
+            .filter(|h| h.coverage >= self.catalogue_settings.min_coverage)
+            .take(limit)
+            .map(|h| h.record)
+            .collect()
     }
 
     /// The entry's answer in `lang`, else in the default language.

@@ -134,3 +134,18 @@ fn media_name<'a>(kind: &'a str, lang: &str) -> &'a str {
         _ => kind,
     }
 }
+
+/// A catalogue question with no good match: a librarian will search.
+pub fn catalogue_miss(lang: &str) -> &'static str {
+    match lang {
+        "ru" => {
+            "Я не нашёл этого в каталоге, поэтому передал вопрос библиотекарю: он поищет и ответит здесь же."
+        }
+        "es" => {
+            "No lo encontré en el catálogo, así que he pasado tu pregunta a un bibliotecario, que buscará y te responderá aquí."
+        }
+        _ => {
+            "I couldn't find that in our catalogue, so I've passed your question to a librarian, who will search and reply right here."
+        }
+    }
+}

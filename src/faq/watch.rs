@@ -52,7 +52,9 @@ pub fn spawn_watcher(
                             entries = new.faq().entries.len(),
                             "FAQ changed: index rebuilt"
                         );
-                        engine.store(Arc::new(new));
+                        // The catalogue is not the FAQ's to change: hand it on.
+                        let (catalogue, catalogue_settings) = engine.load().catalogue();
+                        engine.store(Arc::new(new.with_catalogue(catalogue, catalogue_settings)));
                     }
                     Err(e) => tracing::error!(
                         "FAQ changed but not reloaded, still serving the last good index: {e:#}"

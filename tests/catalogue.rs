@@ -1,0 +1,356 @@
+//! The catalogue: importing MARC 21, MARCXML and CSV (bad records skipped and reported,
+//! re-imports idempotent), searching, and catalogue answers beside FAQ answers in the chat.
+
+#[macro_use]
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use refdesk::answer::{AnswerEngine, AnswerSettings, Outcome};
+use refdesk::catalogue::import::{ImportReport, import_files};
+use refdesk::catalogue::mapping::Format;
+use refdesk::catalogue::record::Availability;
+use refdesk::catalogue::{CatalogueIndex, CatalogueSettings};
+use refdesk::faq::load_dir;
+use support::*;
+
+fn fixture(name: &str) -> PathBuf {
+    repo_path(&format!("tests/fixtures/catalogue/{name}"))
+}
+
+fn import(
+    index: &CatalogueIndex,
+    files: &[PathBuf],
+    format: Option<Format>,
+) -> (ImportReport, String) {
+    let mut problems = Vec::new();
+    let report = import_files(index, files, format, &mut problems).unwrap();
+    (report, String::from_utf8(problems).unwrap())
+}
+
+fn fresh_index(dir: &Path) -> CatalogueIndex {
+    CatalogueIndex::open_or_create(&dir.join("catalogue"), Default::default()).unwrap()
+}
+
+/// A small library's holdings as CSV, in the documented layout.
+const LIBRARY_CSV: &str = "\
+id,title,authors,subjects,publisher,year,isbn,call_number,language,location,status,due
+b1,Dune,\"Herbert, Frank\",Science fiction|Desert ecology,Chilton Books,1965,0441013597,PS3558.E63 D8,eng,Main library,available,
+b2,The Left Hand of Darkness,\"Le Guin, Ursula K.\",Science fiction|Gender identity,Ace Books,1969,9780441478125,PS3562.E42 L4,eng,Main library,on_loan,2026-12-01
+b3,A Wizard of Earthsea,\"Le Guin, Ursula K.\",Fantasy fiction|Wizards,Parnassus Press,1968,,PS3562.E42 W5,eng,Children's room,available,
+b4,Climate Change Policy: A Survey,\"Schneider, Stephen H.\",Climate change -- Government policy|Environmental policy,Island Press,2002,9781559638807,QC981.8.G56 C585,eng,Main library,not_for_loan,
+b5,Мастер и Маргарита,\"Булгаков, Михаил\",Русская литература,Художественная литература,1967,,PG3476.B78 M3,rus,Main library,available,
+";
+
+fn library(dir: &Path) -> CatalogueIndex {
+    let csv = dir.join("library.csv");
+    std::fs::write(&csv, LIBRARY_CSV).unwrap();
+    let index = fresh_index(dir);
+    let (report, problems) = import(&index, &[csv], None);
+    assert_eq!((report.indexed, report.rejected), (5, 0), "{problems}");
+    index
+}
+
+fn engine_with(index: CatalogueIndex) -> AnswerEngine {
+    let faq = load_dir(&repo_path("faq"), "en").unwrap();
+    AnswerEngine::new(faq, AnswerSettings::default())
+        .unwrap()
+        .with_catalogue(
+            Some(std::sync::Arc::new(index)),
+            CatalogueSettings::default(),
+        )
+}
+
+#[test]
+fn csv_import_maps_fields_and_holdings() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = library(dir.path());
+    let dune = index.get("b1").unwrap();
+    assert_eq!(dune.title, "Dune");
+    assert_eq!(dune.authors, ["Herbert, Frank"]);
+    assert_eq!(dune.subjects, ["Science fiction", "Desert ecology"]);
+    assert_eq!(dune.year, Some(1965));
+    assert_eq!(dune.call_number.as_deref(), Some("PS3558.E63 D8"));
+    assert_eq!(dune.holdings[0].status, Availability::Available);
+    let left_hand = index.get("b2").unwrap();
+    assert_eq!(
+        left_hand.holdings[0].status,
+        Availability::OnLoan {
+            due: Some("2026-12-01".into())
+        }
+    );
+    // Found by ISBN-10 and ISBN-13 alike.
+    assert_eq!(index.by_isbn("978-0-441-01359-3")[0].id, "b1");
+    assert_eq!(index.by_isbn("0441013597")[0].id, "b1");
+}
+
+#[test]
+fn reimport_updates_instead_of_duplicating() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = library(dir.path());
+    assert_eq!(index.len(), 5);
+    let changed = dir.path().join("changed.csv");
+    std::fs::write(
+        &changed,
+        LIBRARY_CSV.replace("Chilton Books,1965", "Chilton Books,1966"),
+    )
+    .unwrap();
+    let (report, _) = import(&index, &[changed], Some(Format::Csv));
+    assert_eq!(report.indexed, 5);
+    assert_eq!(index.len(), 5, "the same records, not copies");
+    assert_eq!(index.get("b1").unwrap().year, Some(1966));
+}
+
+#[test]
+fn bad_csv_rows_are_reported_with_their_row_and_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("bad.csv");
+    std::fs::write(
+        &csv,
+        "id,title,year,status\nok1,Good record,2001,available\n,No id here,2002,\nok2,Bad year,19x5,\nok3,Bad status,2003,borrowed-ish\nok4,Fine too,,\n",
+    )
+    .unwrap();
+    let index = fresh_index(dir.path());
+    let (report, problems) = import(&index, &[csv], None);
+    assert_eq!(
+        (report.read, report.indexed, report.rejected),
+        (5, 2, 3),
+        "{problems}"
+    );
+    assert!(problems.contains("bad.csv"), "{problems}");
+    assert_eq!(problems.lines().count(), 3, "{problems}");
+}
+
+#[test]
+fn the_engine_answers_catalogue_questions_and_leaves_faq_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine_with(library(dir.path()));
+    let catalogue = |q: &str| {
+        let a = engine.answer(q, None);
+        assert_eq!(a.outcome, Outcome::Catalogue, "{q}: {a:?}");
+        a
+    };
+    // Title, author, subject, ISBN.
+    let a = catalogue("Do you have Dune?");
+    assert_eq!(a.records, ["b1"]);
+    assert!(
+        a.reply.contains("**Dune**, Herbert, Frank (1965)"),
+        "{}",
+        a.reply
+    );
+    assert!(
+        a.reply.contains("PS3558.E63 D8") && a.reply.contains("Available"),
+        "{}",
+        a.reply
+    );
+    let a = catalogue("books by Ursula Le Guin");
+    let mut ids = a.records.clone();
+    ids.sort();
+    assert_eq!(ids, ["b2", "b3"]);
+    assert!(
+        a.reply.contains("On loan, due back 2026-12-01"),
+        "{}",
+        a.reply
+    );
+    assert_eq!(
+        catalogue("anything on climate change policy").records,
+        ["b4"]
+    );
+    assert_eq!(
+        catalogue("is ISBN 9780441478125 in the library?").records,
+        ["b2"]
+    );
+    assert_eq!(
+        catalogue("Есть ли у вас Мастер и Маргарита?").records,
+        ["b5"]
+    );
+
+    // FAQ questions stay FAQ answers, even with a catalogue word in them.
+    for (q, id) in [
+        ("how do I renew a book", "renewals"),
+        ("do you have wifi", "wifi"),
+        ("What are your opening hours?", "hours"),
+        ("do you have study rooms I can book", "study-rooms"),
+    ] {
+        let a = engine.answer(q, None);
+        assert_eq!(
+            (a.outcome, a.faq_id.as_deref()),
+            (Outcome::Faq, Some(id)),
+            "{q}: {a:?}"
+        );
+    }
+    // A catalogue question with no good match goes to a librarian, not to a weak record.
+    let a = engine.answer("books by Gabriel García Márquez", None);
+    assert_eq!(a.outcome, Outcome::Escalate, "{a:?}");
+    assert!(a.records.is_empty());
+}
+
+async fn catalogue_answers_reach_the_web_chat(db: Db) {
+    let dir = tempfile::tempdir().unwrap();
+    drop(library(dir.path()));
+    let index_dir = dir.path().join("catalogue");
+    let t = spawn_app_with(db, move |s| s.catalogue.index_dir = index_dir, Vec::new()).await;
+    let mut c = ChatClient::connect(&t.ws_url()).await;
+    c.send("have you got any books by Frank Herbert?", "q1")
+        .await;
+    let reply = c.next_message(WAIT).await.unwrap();
+    assert_eq!(reply["from"], "bot");
+    assert!(
+        reply["text"].as_str().unwrap().contains("**Dune**"),
+        "{reply}"
+    );
+    c.send("how do I renew a book", "q2").await;
+    let reply = c.next_message(WAIT).await.unwrap();
+    assert_eq!(reply["text"], faq_answer("renewals"));
+}
+
+on_both_databases!(catalogue_answers_reach_the_web_chat);
+
+#[test]
+fn a_running_service_sees_a_later_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let serving = fresh_index(dir.path());
+    assert!(serving.is_empty());
+    // `catalogue import` is another process with its own handle on the same directory.
+    drop(library(dir.path()));
+    let start = std::time::Instant::now();
+    while serving.len() < 5 && start.elapsed() < WAIT {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(serving.len(), 5);
+}
+
+#[test]
+fn marc21_with_koha_items_and_an_852() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = fresh_index(dir.path());
+    let (report, problems) = import(&index, &[fixture("koha-items.mrc")], None);
+    assert_eq!(
+        (report.read, report.indexed, report.rejected),
+        (3, 3, 0),
+        "{problems}"
+    );
+    let lotr = index.get("koha-1").unwrap();
+    assert_eq!(lotr.title, "The lord of the rings");
+    assert_eq!(lotr.authors, ["Tolkien, J. R. R."]);
+    assert_eq!(lotr.isbns, ["9780261103252"]);
+    assert_eq!(
+        (lotr.year, lotr.language.as_deref()),
+        (Some(2019), Some("eng"))
+    );
+    assert_eq!(lotr.call_number.as_deref(), Some("FIC TOL"));
+    let statuses: Vec<&Availability> = lotr.holdings.iter().map(|h| &h.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            &Availability::Available,
+            &Availability::OnLoan {
+                due: Some("2026-06-15".into())
+            }
+        ]
+    );
+    let prince = index.get("koha-2").unwrap();
+    assert_eq!(prince.authors, ["Saint-Exupéry, Antoine de"]);
+    assert_eq!(prince.language.as_deref(), Some("fre"));
+    assert_eq!(
+        prince
+            .holdings
+            .iter()
+            .map(|h| h.status.clone())
+            .collect::<Vec<_>>(),
+        [Availability::NotForLoan, Availability::Missing]
+    );
+    let rust = index.get("koha-3").unwrap();
+    assert_eq!(rust.authors, ["Klabnik, Steve", "Nichols, Carol"]);
+    assert_eq!(
+        rust.holdings[0].location.as_deref(),
+        Some("Central Library / Computing")
+    );
+    assert_eq!(index.by_isbn("1718500440")[0].id, "koha-3");
+    // Subjects and words find them too.
+    assert_eq!(
+        index.search("rust programming", None, 3)[0].record.id,
+        "koha-3"
+    );
+}
+
+#[test]
+fn marc8_and_utf8_twins_read_the_same() {
+    use refdesk::catalogue::mapping::to_catalogue;
+    use refdesk::catalogue::marc::MarcReader;
+    let read = |name: &str| {
+        let file = std::fs::File::open(fixture(name)).unwrap();
+        let recs: Vec<_> = MarcReader::new(file)
+            .map(|r| to_catalogue(&r.unwrap()).unwrap())
+            .collect();
+        recs
+    };
+    let marc8 = read("marc8.dat");
+    assert_eq!(marc8, read("utf8_with_leader_flag.dat"));
+    assert_eq!(marc8[0].title, "Escape from loneliness");
+    assert_eq!(marc8[0].authors, ["Tournier, Paul"]);
+    // Transliterated Russian with combining marks, composed.
+    let dir = tempfile::tempdir().unwrap();
+    let index = fresh_index(dir.path());
+    let (report, _) = import(
+        &index,
+        &[fixture("regression45.dat"), fixture("test.dat")],
+        Some(Format::Marc),
+    );
+    assert_eq!((report.indexed, report.rejected), (22, 0));
+    let first = index.get("prk2000001890").unwrap();
+    assert_eq!(first.authors, ["Prokudin-Gorskiĭ, Sergeĭ Mikhaĭlovich"]);
+    assert_eq!(index.get("fol05731351").unwrap().isbns, ["0471383147"]);
+}
+
+#[test]
+fn marcxml_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = fresh_index(dir.path());
+    let (report, problems) = import(&index, &[fixture("batch.xml")], None);
+    assert_eq!((report.indexed, report.rejected), (2, 0), "{problems}");
+    let ray = index.get("5637241").unwrap();
+    assert_eq!(ray.title, "The Great Ray Charles");
+    assert_eq!(ray.authors, ["Charles, Ray"]);
+    assert_eq!(ray.year, Some(1957));
+}
+
+#[test]
+fn truncated_and_garbled_records_are_skipped_and_reported() {
+    let good = std::fs::read(fixture("koha-items.mrc")).unwrap();
+    let ends: Vec<usize> = good
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == 0x1D)
+        .map(|(i, _)| i + 1)
+        .collect();
+    assert_eq!(ends.len(), 3);
+    let mut broken = Vec::new();
+    // Record 1: the record length says it ends in the middle of its directory.
+    let mut first = good[..ends[0]].to_vec();
+    first[..5].copy_from_slice(b"00030");
+    broken.extend_from_slice(&first);
+    // Record 2: intact.
+    broken.extend_from_slice(&good[ends[0]..ends[1]]);
+    // Record 3: a directory entry pointing far outside the record.
+    let mut third = good[ends[1]..ends[2]].to_vec();
+    third[24 + 3..24 + 7].copy_from_slice(b"9999");
+    broken.extend_from_slice(&third);
+    // Record 4: record 2 again, cut off half way (a truncated download).
+    let second = &good[ends[0]..ends[1]];
+    broken.extend_from_slice(&second[..second.len() / 2]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.mrc");
+    std::fs::write(&path, &broken).unwrap();
+
+    let index = fresh_index(dir.path());
+    let (report, problems) = import(&index, &[path], None);
+    assert_eq!(report.indexed, 1, "{problems}");
+    assert!(report.rejected >= 3, "{report:?} {problems}");
+    assert!(index.get("koha-2").is_some());
+    assert!(
+        problems.contains("broken.mrc: record 1 (byte 0)"),
+        "{problems}"
+    );
+    assert!(problems.contains("record 3"), "{problems}");
+}
