@@ -75,7 +75,9 @@ pub fn import_files(
             })?
     };
 
-    let mut writer = index.writer(1, 128 * 1024 * 1024)?;
+    // One indexing thread and 64 MiB: on two cores the reader, the analysis and tantivy
+    // keep both busy, and a larger heap only made the import slower (docs/benchmarks.md).
+    let mut writer = index.writer(1, 64 * 1024 * 1024)?;
     let mut report = ImportReport::default();
     let show_progress = std::io::stderr().is_terminal();
     let started = Instant::now();

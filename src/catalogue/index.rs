@@ -2,7 +2,7 @@
 //! language (stemmed where refdesk has a stemmer), ISBNs as exact terms, and the record
 //! itself stored for display. Opened at start-up, written only by `catalogue import`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use anyhow::Context;
@@ -13,7 +13,6 @@ use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
-use tantivy::tokenizer::{PreTokenizedString, Token};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use super::isbn;
@@ -51,9 +50,11 @@ struct Fields {
 
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
+    // Fields hold our own analysis's terms joined by spaces: indexing only has to split
+    // on whitespace, and no language-specific tokenizer needs registering per record.
     let text = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
-            .set_tokenizer("raw")
+            .set_tokenizer("whitespace")
             .set_index_option(IndexRecordOption::WithFreqs),
     );
     let fields = Fields {
@@ -151,24 +152,6 @@ impl Analyzers {
     }
 }
 
-fn pre_tokenize(terms: Vec<String>, text: &str) -> PreTokenizedString {
-    let tokens = terms
-        .into_iter()
-        .enumerate()
-        .map(|(position, text)| Token {
-            offset_from: 0,
-            offset_to: 0,
-            position,
-            text,
-            position_length: 1,
-        })
-        .collect();
-    PreTokenizedString {
-        text: text.to_string(),
-        tokens,
-    }
-}
-
 /// One search result: the record and how much of the question it covers.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CatalogueHit {
@@ -190,6 +173,12 @@ pub struct CatalogueIndex {
 pub struct CatalogueWriter<'a> {
     index: &'a CatalogueIndex,
     writer: IndexWriter,
+    /// The index was empty when writing began: only ids met in this run can need replacing
+    /// (deleting by term for every record of a first import costs a fifth of its time).
+    fresh: Option<HashSet<String>>,
+    /// Stems already computed, by analyzer and word: catalogue words repeat a lot, and
+    /// stemming was the costliest part of the analysis.
+    stems: HashMap<&'static str, HashMap<String, String>>,
 }
 
 impl CatalogueIndex {
@@ -245,7 +234,10 @@ impl CatalogueIndex {
             .index
             .writer_with_num_threads(threads.max(1), heap_bytes)
             .context("another import is writing the catalogue index")?;
+        let fresh = (self.reader.searcher().num_docs() == 0).then(HashSet::new);
         Ok(CatalogueWriter {
+            fresh,
+            stems: HashMap::new(),
             index: self,
             writer,
         })
@@ -386,22 +378,17 @@ impl CatalogueWriter<'_> {
     /// Adds a record, replacing any earlier one with the same control number.
     pub fn upsert(&mut self, record: &CatalogueRecord) -> anyhow::Result<()> {
         let f = self.index.fields;
-        let analyzer = self.index.analyzers.for_record(record);
+        let code = analyzer_code(record.language.as_deref());
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, &record.id);
-        doc.add_pre_tokenized_text(
-            f.title,
-            pre_tokenize(analyzer.terms(&record.title), &record.title),
-        );
+        doc.add_text(f.title, self.analyse(code, &record.title));
         for a in &record.authors {
             // Names are not stemmed: "Dickens" must not become "dicken".
-            doc.add_pre_tokenized_text(
-                f.author,
-                pre_tokenize(self.index.analyzers.get("und").terms(a), a),
-            );
+            let terms = self.index.analyzers.get("und").terms(a).join(" ");
+            doc.add_text(f.author, terms);
         }
         for s in &record.subjects {
-            doc.add_pre_tokenized_text(f.subject, pre_tokenize(analyzer.terms(s), s));
+            doc.add_text(f.subject, self.analyse(code, s));
         }
         for i in &record.isbns {
             if let Some(key) = isbn::to_isbn13(i) {
@@ -409,10 +396,42 @@ impl CatalogueWriter<'_> {
             }
         }
         doc.add_text(f.record, &serde_json::to_string(record)?);
-        self.writer
-            .delete_term(Term::from_field_text(f.id, &record.id));
+        let seen_before = match &mut self.fresh {
+            Some(seen) => !seen.insert(record.id.clone()),
+            None => true,
+        };
+        if seen_before {
+            self.writer
+                .delete_term(Term::from_field_text(f.id, &record.id));
+        }
         self.writer.add_document(doc)?;
         Ok(())
+    }
+
+    /// `Analyzer::terms` joined by spaces, with the stems remembered.
+    fn analyse(&mut self, code: &'static str, text: &str) -> String {
+        let analyzer = self.index.analyzers.get(code);
+        let mut out = String::with_capacity(text.len());
+        for word in analyzer.words(text) {
+            if analyzer.is_stopword(&word) {
+                continue;
+            }
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            let known = self.stems.entry(code).or_default();
+            match known.get(word.as_str()) {
+                Some(stem) => out.push_str(stem),
+                None => {
+                    let stem = analyzer.stem(&word);
+                    out.push_str(&stem);
+                    if known.len() < 1_000_000 {
+                        known.insert(word, stem);
+                    }
+                }
+            }
+        }
+        out
     }
 
     pub fn commit(&mut self) -> anyhow::Result<()> {
