@@ -104,7 +104,12 @@ impl ConversationService {
         }
     }
 
-    pub async fn handle(&self, msg: Inbound) -> anyhow::Result<Handled> {
+    pub async fn handle(&self, mut msg: Inbound) -> anyhow::Result<Handled> {
+        // PostgreSQL text cannot hold NUL, and no patron means one: drop it rather than
+        // fail (and have the platform redeliver) forever.
+        if msg.text.contains('\0') {
+            msg.text = msg.text.replace('\0', "");
+        }
         // The engine is pure and fast; deciding before the transaction keeps it short.
         let answer = self.decide(&msg);
 

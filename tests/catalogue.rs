@@ -171,6 +171,7 @@ fn the_engine_answers_catalogue_questions_and_leaves_faq_ones() {
         ("do you have wifi", "wifi"),
         ("What are your opening hours?", "hours"),
         ("do you have study rooms I can book", "study-rooms"),
+        ("can I read library books on my e-reader", "e-books"),
     ] {
         let a = engine.answer(q, None);
         assert_eq!(

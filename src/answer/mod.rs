@@ -208,8 +208,7 @@ impl AnswerEngine {
     }
 
     /// A catalogue answer, or a catalogue miss to escalate, for a catalogue question;
-    /// `None` to let the FAQ decide. A question that might be for either ("do you have
-    /// ...") goes to the FAQ when the FAQ is sure of it.
+    /// `None` to let the FAQ decide. Only an ISBN beats a FAQ answer the engine is sure of.
     fn catalogue_answer(
         &self,
         text: &str,
@@ -221,7 +220,9 @@ impl AnswerEngine {
         let limit = self.catalogue_settings.max_results.max(1);
         let (found, strong) = match ask {
             CatalogueAsk::Isbn(isbn) => (catalogue.by_isbn(&isbn), true),
-            CatalogueAsk::Weak(_) if faq_confident => return None,
+            // A question the FAQ is sure of stays with the FAQ, cue words or not ("can I read
+            // library books on my e-reader", "my professor put a book on reserve").
+            CatalogueAsk::Strong(_) | CatalogueAsk::Weak(_) if faq_confident => return None,
             CatalogueAsk::Strong(what) => (self.good_matches(catalogue, &what, lang, limit), true),
             CatalogueAsk::Weak(what) => (self.good_matches(catalogue, &what, lang, limit), false),
         };

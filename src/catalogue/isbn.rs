@@ -15,7 +15,10 @@ pub fn to_isbn13(raw: &str) -> Option<String> {
                 .collect();
             Some(format!("{body}{}", isbn13_check(&body)?))
         }
-        13 if chars.iter().all(char::is_ascii_digit) => {
+        // Every ISBN-13 is a Bookland EAN: 978 or 979 first.
+        13 if chars.iter().all(char::is_ascii_digit)
+            && (chars[..3] == ['9', '7', '8'] || chars[..3] == ['9', '7', '9']) =>
+        {
             let body: String = chars[..12].iter().collect();
             (isbn13_check(&body)? == chars[12]).then(|| chars.iter().collect())
         }
@@ -44,12 +47,15 @@ fn isbn13_check(first12: &str) -> Option<char> {
     char::from_digit((10 - sum % 10) % 10, 10)
 }
 
-/// The first valid ISBN written in `text` ("isbn 978-0-14-044913-6", "0441013597"), as
-/// ISBN-13.
+/// The first valid ISBN written in `text` ("isbn 978-0-14-044913-6", "ISBN 0441013597"),
+/// as ISBN-13. A bare 10-digit number counts only next to the word "ISBN": too many phone
+/// and card numbers pass the ISBN-10 check by chance.
 pub fn find_in(text: &str) -> Option<String> {
+    let says_isbn = text.to_ascii_lowercase().contains("isbn");
     let mut candidate = String::new();
-    let flush = |c: &mut String| -> Option<String> {
-        let found = to_isbn13(c);
+    let check = |c: &mut String| -> Option<String> {
+        let digits = c.chars().filter(|ch| *ch != '-').count();
+        let found = to_isbn13(c).filter(|_| digits == 13 || says_isbn);
         c.clear();
         found
     };
@@ -58,7 +64,7 @@ pub fn find_in(text: &str) -> Option<String> {
             candidate.push(ch);
         } else if ch == '-' && !candidate.is_empty() {
             // hyphens inside an ISBN are skipped
-        } else if let Some(isbn) = flush(&mut candidate) {
+        } else if let Some(isbn) = check(&mut candidate) {
             return Some(isbn);
         }
     }
@@ -88,5 +94,16 @@ mod tests {
             Some("9780441013593")
         );
         assert_eq!(find_in("room 101 at 9:30"), None);
+        assert_eq!(
+            find_in("my card is 0123456789"),
+            None,
+            "no ISBN without the word"
+        );
+        assert_eq!(find_in("ISBN 0123456789").as_deref(), Some("9780123456786"));
+        assert_eq!(
+            find_in("barcode 2000000000008"),
+            None,
+            "not a 978/979 number"
+        );
     }
 }

@@ -280,7 +280,11 @@ impl Connector for Vk {
             9 | 29 => SendError::RateLimited {
                 retry_after: Duration::from_secs(60),
             },
-            1 | 10 => SendError::Transient(anyhow::anyhow!("VK error {code}: {message}")),
+            // Unknown or internal errors, and a refused token (fixed in the settings, a retry
+            // succeeds).
+            1 | 5 | 10 | 27 | 28 => {
+                SendError::Transient(anyhow::anyhow!("VK error {code}: {message}"))
+            }
             // Cannot write to this person (blocked the community, privacy settings ...).
             7 | 900 | 901 | 902 | 936 => {
                 SendError::Undeliverable(format!("VK error {code}: {message}"))

@@ -54,9 +54,16 @@ fn graph_error(status: StatusCode, code: i64, message: &str) -> Response {
 async fn me_messages(
     State(log): State<Arc<Mutex<Log>>>,
     Query(query): Query<std::collections::HashMap<String, String>>,
+    headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
-    if query.get("access_token").map(String::as_str) != Some(PAGE_TOKEN) {
+    // The Graph API takes the token as `access_token` or as a bearer header.
+    let bearer = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let token = bearer.or(query.get("access_token").map(String::as_str));
+    if token != Some(PAGE_TOKEN) {
         return graph_error(
             StatusCode::BAD_REQUEST,
             190,

@@ -222,15 +222,26 @@ fn strip_reply_fallback(body: &str) -> String {
         .to_string()
 }
 
-fn mentioned_by_name(text: &str, user_id: &str, localpart: &str) -> bool {
-    let lower = text.to_lowercase();
-    lower.contains(&user_id.to_lowercase()) || lower.starts_with(&localpart.to_lowercase())
+/// Whether `text` starts with the bot's localpart as a word ("librarybot: ...").
+/// Localparts are ASCII, so the comparison is made on the text itself, never on a
+/// lowercased copy whose byte offsets could differ.
+fn starts_with_name(text: &str, localpart: &str) -> bool {
+    text.get(..localpart.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(localpart))
+        && !text[localpart.len()..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-')
 }
 
-/// "refdesk: where is ..." or "@refdesk:example.org where is ..." -> "where is ...".
+fn mentioned_by_name(text: &str, user_id: &str, localpart: &str) -> bool {
+    text.contains(user_id) || starts_with_name(text, localpart)
+}
+
+/// "librarybot: where is ..." or "@librarybot:example.org where is ..." -> "where is ...".
 fn strip_mention(text: &str, user_id: &str, localpart: &str) -> String {
     let mut t = text.replace(user_id, "");
-    if t.to_lowercase().starts_with(&localpart.to_lowercase()) {
+    if starts_with_name(&t, localpart) {
         t = t[localpart.len()..].to_string();
     }
     t.trim_start_matches([':', ',', ' ']).trim().to_string()
@@ -257,6 +268,16 @@ mod tests {
             "@refdesk:lib.example",
             "refdesk"
         ));
+        assert!(!mentioned_by_name(
+            "refdeskers unite",
+            "@refdesk:lib.example",
+            "refdesk"
+        ));
+        // A letter whose lowercase has another byte length must not split a character.
+        assert_eq!(
+            strip_mention("refdes\u{212A} hi", "@refdesk:lib.example", "refdesk"),
+            "refdes\u{212A} hi"
+        );
         assert_eq!(
             strip_mention("refdesk: wifi password?", "@refdesk:lib.example", "refdesk"),
             "wifi password?"

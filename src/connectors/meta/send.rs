@@ -107,10 +107,11 @@ impl MetaChannel {
             if let Some(tag) = tag {
                 body["tag"] = json!(tag);
             }
+            // In a header rather than the URL, so no proxy or access log records the token.
             self.meta
                 .http
                 .post(format!("{base}/me/messages"))
-                .query(&[("access_token", s.page_access_token.as_str())])
+                .bearer_auth(&s.page_access_token)
                 .json(&body)
         }
     }
@@ -148,7 +149,6 @@ impl Connector for MetaChannel {
             .request(&row.recipient, part.text, how)
             .send()
             .await
-            // The URL carries the page token: never let it into an error message.
             .map_err(|e| SendError::Transient(e.without_url().into()))?;
         let status = response.status();
         if status.is_success() {

@@ -108,31 +108,23 @@ fn replies_to_bot(msg: &Message, me: &BotIdentity) -> bool {
         .is_some_and(|u| u.id.0 == me.id)
 }
 
-/// The byte range of `@username` in `text` (any case), as a whole word.
+/// The byte range of `@username` in `text` (any case), as a whole word. Telegram usernames
+/// are ASCII, so the match is made on the text itself: lowercasing first would shift byte
+/// offsets for letters such as "ẞ" or "İ".
 fn find_mention(text: &str, username: &str) -> Option<(usize, usize)> {
     if username.is_empty() {
         return None;
     }
-    let needle = format!("@{}", username.to_lowercase());
-    let lower = text.to_lowercase();
-    if lower.len() != text.len() {
-        // Case folding changed byte lengths (rare scripts): fall back to an exact match.
-        let start = text.find(&format!("@{username}"))?;
-        return Some((start, start + needle.len()));
-    }
-    let mut from = 0;
-    while let Some(i) = lower[from..].find(&needle) {
-        let (start, end) = (from + i, from + i + needle.len());
-        let next_is_word = lower[end..]
+    text.match_indices('@').find_map(|(at, _)| {
+        let start = at + 1;
+        let end = start + username.len();
+        let name = text.get(start..end)?;
+        let next_is_word = text[end..]
             .chars()
             .next()
             .is_some_and(|c| c.is_alphanumeric() || c == '_');
-        if !next_is_word {
-            return Some((start, end));
-        }
-        from = end;
-    }
-    None
+        (name.eq_ignore_ascii_case(username) && !next_is_word).then_some((at, end))
+    })
 }
 
 fn strip_mention(text: &str, username: &str) -> String {
@@ -280,6 +272,14 @@ mod tests {
         let group_photo = group(json!({"photo": [
             {"file_id": "p", "file_unique_id": "pu", "width": 90, "height": 90}]}));
         assert!(to_inbound(&group_photo, &me()).is_none());
+    }
+
+    #[test]
+    fn case_changing_letters_around_a_mention_do_not_break_it() {
+        let t = group(json!({"text": "ẞ@NorthLibBot İ wifi?"}));
+        assert_eq!(to_inbound(&t, &me()).unwrap().text, "ẞ İ wifi?");
+        let t = private(json!({"text": "@NorthLibBotX ẞİ"}));
+        assert_eq!(to_inbound(&t, &me()).unwrap().text, "@NorthLibBotX ẞİ");
     }
 
     #[test]

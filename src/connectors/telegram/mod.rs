@@ -292,7 +292,9 @@ impl Connector for Telegram {
     }
 
     fn split(&self, text: &str) -> Vec<String> {
-        split(text, MAX_MESSAGE_LEN, &telegram_visible_len)
+        // Sized so the plain-text fallback (links spelled out) fits as well.
+        let measure = |s: &str| telegram_visible_len(s).max(to_plain(s).encode_utf16().count());
+        split(text, MAX_MESSAGE_LEN, &measure)
     }
 
     async fn send(&self, row: &OutboxRow, part: Part<'_>) -> Result<(), SendError> {
