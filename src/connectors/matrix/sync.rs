@@ -20,6 +20,8 @@ use crate::domain::{Channel, Inbound, InboundKind};
 
 const SINCE_KEY: &str = "matrix.since";
 const POLL: Duration = Duration::from_secs(30);
+/// Sync rounds in a row whose messages could not be stored before they are given up.
+const MAX_FAILED_ROUNDS: u32 = 5;
 
 struct Handling {
     service: ConversationService,
@@ -53,6 +55,7 @@ pub async fn run(client: Client, service: ConversationService, stop: Cancellatio
     };
     let mut handlers: Option<Vec<EventHandlerDropGuard>> = None;
     let mut failures = 0u32;
+    let mut failed_rounds = 0u32;
     while !stop.is_cancelled() {
         // First start: one sync without handlers, so history is not answered.
         if since.is_some() && handlers.is_none() {
@@ -71,10 +74,18 @@ pub async fn run(client: Client, service: ConversationService, stop: Cancellatio
             Ok(response) => {
                 failures = 0;
                 if handling.failed.swap(false, Ordering::SeqCst) {
-                    // Sync again from the same token; what was stored is a duplicate then.
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    continue;
+                    failed_rounds += 1;
+                    if failed_rounds < MAX_FAILED_ROUNDS {
+                        // Sync again from the same token; what was stored is a duplicate then.
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        continue;
+                    }
+                    // A message the database will never take must not hold back the rest.
+                    tracing::error!(
+                        "Matrix messages could not be stored after {MAX_FAILED_ROUNDS} tries and are skipped"
+                    );
                 }
+                failed_rounds = 0;
                 if let Err(e) = store
                     .set_connector_state(SINCE_KEY, &response.next_batch)
                     .await

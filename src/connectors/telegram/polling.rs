@@ -40,8 +40,9 @@ pub async fn run(tg: Arc<Telegram>, service: ConversationService, stop: Cancella
     }
     tracing::info!("polling Telegram for updates");
     let mut failures = 0u32;
+    let mut stuck = Stuck::default();
     while !stop.is_cancelled() {
-        match poll_once(&tg, &service, &stop).await {
+        match poll_once(&tg, &service, &stop, &mut stuck).await {
             Ok(()) => failures = 0,
             Err(e) => {
                 failures += 1;
@@ -56,11 +57,23 @@ pub async fn run(tg: Arc<Telegram>, service: ConversationService, stop: Cancella
     }
 }
 
+/// How many rounds in a row one update has failed to be stored.
+#[derive(Default)]
+struct Stuck {
+    update_id: u32,
+    rounds: u32,
+}
+
+/// After this many failed rounds an update is given up, so one update the database will
+/// never take cannot hold back every later message.
+const MAX_ROUNDS_PER_UPDATE: u32 = 5;
+
 /// One `getUpdates` round: fetch, store each update in order, save the new offset.
 async fn poll_once(
     tg: &Telegram,
     service: &ConversationService,
     stop: &CancellationToken,
+    stuck: &mut Stuck,
 ) -> anyhow::Result<()> {
     let store = service.store();
     let offset: i32 = match store.connector_state(OFFSET_KEY).await? {
@@ -83,8 +96,23 @@ async fn poll_once(
     for update in &updates {
         // An update that cannot be stored stops the round; it is fetched again.
         if let Err(e) = tg.accept(service, update).await {
-            failed = Some(e);
-            break;
+            if stuck.update_id == update.id.0 {
+                stuck.rounds += 1;
+            } else {
+                *stuck = Stuck {
+                    update_id: update.id.0,
+                    rounds: 1,
+                };
+            }
+            if stuck.rounds < MAX_ROUNDS_PER_UPDATE {
+                failed = Some(e);
+                break;
+            }
+            tracing::error!(
+                update_id = update.id.0,
+                error = %format!("{e:#}"),
+                "a Telegram update could not be stored after {MAX_ROUNDS_PER_UPDATE} tries and is skipped"
+            );
         }
         next = next.max(update.id.0 as i32 + 1);
     }
