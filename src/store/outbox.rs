@@ -74,6 +74,14 @@ impl Store {
             Backend::Postgres => CLAIM_POSTGRES,
         };
         let mut w = self.begin_write().await?;
+        if self.backend == Backend::Postgres {
+            // Instances claim one at a time: under READ COMMITTED another instance's
+            // uncommitted lease is invisible, and the recipient-order check would miss it.
+            sqlx::query("SELECT pg_advisory_xact_lock(7203114)")
+                .execute(&mut *w.tx)
+                .await
+                .context("outbox claim lock")?;
+        }
         let rows = sqlx::query(sql)
             .bind(now + lease_ms)
             .bind(now)
