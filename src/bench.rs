@@ -43,7 +43,7 @@ pub fn synthetic_faq(base: &FaqSet, n: usize) -> FaqSet {
     let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
     let mut sentence = |len: usize| -> String {
         (0..len)
-            .map(|_| words[rng.next() as usize % words.len()])
+            .map(|_| words[rng.below(words.len())])
             .collect::<Vec<_>>()
             .join(" ")
     };
@@ -70,14 +70,20 @@ pub fn synthetic_faq(base: &FaqSet, n: usize) -> FaqSet {
     }
 }
 
-struct XorShift(u64);
+/// A small deterministic generator, for generated data and fuzz tests.
+pub(crate) struct XorShift(pub(crate) u64);
 
 impl XorShift {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0
+    }
+
+    /// A number in `0..n`.
+    pub(crate) fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
     }
 }
 
@@ -102,13 +108,25 @@ pub fn measure(engine: &AnswerEngine, rounds: usize) -> Latency {
             samples.push(start.elapsed());
         }
     }
-    samples.sort_unstable();
-    let at = |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)];
-    Latency {
-        calls: samples.len(),
-        p50: at(0.50),
-        p99: at(0.99),
-        max: *samples.last().unwrap_or(&Duration::ZERO),
+    Latency::of(samples)
+}
+
+impl Latency {
+    /// The percentiles of timed calls.
+    pub fn of(mut samples: Vec<Duration>) -> Self {
+        samples.sort_unstable();
+        let at = |p: f64| {
+            samples
+                .get(((samples.len() as f64 * p) as usize).min(samples.len().saturating_sub(1)))
+                .copied()
+                .unwrap_or_default()
+        };
+        Latency {
+            calls: samples.len(),
+            p50: at(0.50),
+            p99: at(0.99),
+            max: samples.last().copied().unwrap_or_default(),
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use serde::Deserialize;
 
+use crate::bench::Latency;
 use crate::catalogue::CatalogueIndex;
 use crate::catalogue::record::CatalogueRecord;
 use crate::config::Settings;
@@ -96,13 +97,12 @@ pub fn run(settings: &Settings, queries: Option<&Path>, rounds: usize) -> anyhow
             std::hint::black_box(index.search(std::hint::black_box(&q.q), Some("en"), 5));
             samples.push(start.elapsed());
         }
-        samples.sort_unstable();
-        let at = |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)];
+        let latency = Latency::of(samples);
         println!(
             "{kind:<8} p50 {:>8.3} ms   p99 {:>8.3} ms   max {:>8.3} ms",
-            ms(at(0.5)),
-            ms(at(0.99)),
-            ms(*samples.last().unwrap_or(&Duration::ZERO))
+            ms(latency.p50),
+            ms(latency.p99),
+            ms(latency.max)
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -19,7 +19,6 @@ use matrix_sdk::ruma::events::room::message::{
 };
 use matrix_sdk::{Client, Room};
 use refdesk::connectors::text::to_plain;
-use reqwest::StatusCode;
 use serde_json::{Value, json};
 use support::librarian::*;
 use support::synapse::{Synapse, User};
@@ -164,18 +163,27 @@ async fn bot_event_types(syn: &Synapse, patron: &Client, room: &Room, bot: &str)
         .collect()
 }
 
-async fn an_encrypted_direct_chat_end_to_end(db: Db) {
+/// A bot account, refdesk signed in as it (on `db`), and a patron's client syncing.
+struct Scene {
+    syn: &'static Synapse,
+    bot: User,
+    t: TestApp,
+    patron: Patron,
+    _dirs: tempfile::TempDir,
+}
+
+async fn scene(db: Db) -> Scene {
     let syn = Synapse::shared();
     let password = "a long bot passphrase";
     let bot = syn.register(&unique("librarybot"), password, false).await;
     let patron_user = syn
         .register(&unique("patron"), "patron passphrase", false)
         .await;
-    let store = tempfile::tempdir().unwrap();
+    let dirs = tempfile::tempdir().unwrap();
     let (homeserver, bot_id, store_dir) = (
         syn.base_url.clone(),
         bot.user_id.clone(),
-        store.path().join("matrix"),
+        dirs.path().join("matrix"),
     );
     let t = spawn_app_with(
         db,
@@ -190,18 +198,30 @@ async fn an_encrypted_direct_chat_end_to_end(db: Db) {
         Vec::new(),
     )
     .await;
-
-    let mut patron = Patron::sign_in(
+    let patron =
+        Patron::sign_in(syn, &patron_user, &bot.user_id, &dirs.path().join("patron")).await;
+    Scene {
         syn,
-        &patron_user,
-        &bot.user_id,
-        &store.path().join("patron"),
-    )
-    .await;
+        bot,
+        t,
+        patron,
+        _dirs: dirs,
+    }
+}
+
+async fn an_encrypted_direct_chat_end_to_end(db: Db) {
+    let Scene {
+        syn,
+        bot,
+        t,
+        mut patron,
+        _dirs,
+    } = scene(db).await;
     let bot_user: OwnedUserId = bot.user_id.as_str().try_into().unwrap();
     let room = patron.client.create_dm(&bot_user).await.unwrap();
     assert!(room.latest_encryption_state().await.unwrap().is_encrypted());
-    let joined = eventually_long(|| joined_count(syn, &patron.client, &room, 2)).await;
+    let joined =
+        eventually_within(MATRIX_WAIT, || joined_count(syn, &patron.client, &room, 2)).await;
     assert!(joined, "the bot accepts the invitation");
 
     say(&room, "wifi password").await;
@@ -222,23 +242,10 @@ async fn an_encrypted_direct_chat_end_to_end(db: Db) {
     add_librarian(&t, "ann", "librarian").await;
     let mut desk = DeskClient::new(&t);
     desk.login("ann", PASSWORD).await;
-    let detail: Value = desk
-        .get(&format!("/api/v1/tickets/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let detail: Value = desk.ticket(id).await;
     assert_eq!(detail["channel"], "matrix");
-    desk.post(&format!("/api/v1/tickets/{id}/claim"), json!({}))
-        .await;
     let reply = "The 1962 minutes are in box LS/1962/4 in local studies.";
-    let r = desk
-        .post(
-            &format!("/api/v1/tickets/{id}/reply"),
-            json!({"text": reply}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    desk.claim_and_reply(id, reply).await;
     assert_eq!(patron.next_from_bot().await.body, reply);
     desk.post(&format!("/api/v1/tickets/{id}/resolve"), json!({}))
         .await;
@@ -277,40 +284,16 @@ async fn an_encrypted_direct_chat_end_to_end(db: Db) {
 }
 
 async fn shared_rooms_only_when_mentioned(db: Db) {
-    let syn = Synapse::shared();
-    let password = "a long bot passphrase";
-    let bot = syn.register(&unique("librarybot"), password, false).await;
-    let patron_user = syn
-        .register(&unique("patron"), "patron passphrase", false)
-        .await;
+    let Scene {
+        syn,
+        bot,
+        t,
+        mut patron,
+        _dirs,
+    } = scene(db).await;
     let friend = syn
         .register(&unique("friend"), "friend passphrase", false)
         .await;
-    let store = tempfile::tempdir().unwrap();
-    let (homeserver, bot_id, store_dir) = (
-        syn.base_url.clone(),
-        bot.user_id.clone(),
-        store.path().join("matrix"),
-    );
-    let t = spawn_app_with(
-        db,
-        move |s| {
-            s.matrix.enabled = true;
-            s.matrix.homeserver_url = homeserver;
-            s.matrix.user_id = bot_id;
-            s.matrix.password = password.into();
-            s.matrix.store_dir = store_dir;
-        },
-        Vec::new(),
-    )
-    .await;
-    let mut patron = Patron::sign_in(
-        syn,
-        &patron_user,
-        &bot.user_id,
-        &store.path().join("patron"),
-    )
-    .await;
     // A study group's room: the patron, a friend and the bot.
     let mut request = matrix_sdk::ruma::api::client::room::create_room::v3::Request::new();
     request.invite = vec![
@@ -332,7 +315,7 @@ async fn shared_rooms_only_when_mentioned(db: Db) {
         .await
         .unwrap();
     assert!(join.status().is_success());
-    assert!(eventually_long(|| joined_count(syn, &patron.client, &room, 3)).await);
+    assert!(eventually_within(MATRIX_WAIT, || joined_count(syn, &patron.client, &room, 3)).await);
 
     say(&room, "wifi password").await;
     let localpart = bot
@@ -374,22 +357,6 @@ async fn joined_count(syn: &Synapse, client: &Client, room: &Room, n: usize) -> 
         .await
         .unwrap();
     members["joined"].as_object().map(|m| m.len()) == Some(n)
-}
-
-/// Like `eventually`, with room for a homeserver's pace.
-async fn eventually_long<F, Fut>(mut cond: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let start = std::time::Instant::now();
-    while start.elapsed() < MATRIX_WAIT {
-        if cond().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    false
 }
 
 on_both_databases!(

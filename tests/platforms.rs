@@ -166,22 +166,8 @@ async fn escalations_get_the_librarians_reply(db: Db) {
         );
         let open = t.app.state.store.tickets_with_status("open").await.unwrap();
         let id = open.last().unwrap().id;
-        assert_eq!(
-            desk.post(&format!("/api/v1/tickets/{id}/claim"), json!({}))
-                .await
-                .status(),
-            StatusCode::OK
-        );
         let reply = format!("Found it for you on {p:?}: box LS/1962/4, ask at the desk.");
-        assert_eq!(
-            desk.post(
-                &format!("/api/v1/tickets/{id}/reply"),
-                json!({"text": reply})
-            )
-            .await
-            .status(),
-            StatusCode::ACCEPTED
-        );
+        desk.claim_and_reply(id, &reply).await;
         let got = fake.wait_for(&patron, 2).await;
         assert_eq!(got.len(), 2, "{p:?}");
         assert_eq!(got[1].text, reply);
@@ -298,13 +284,7 @@ async fn late_replies_follow_each_platforms_window(db: Db) {
     // Messenger, 25 hours later: a librarian may still answer, tagged HUMAN_AGENT.
     let patron = Platform::Messenger.patron(4);
     let id = escalate_hours_ago(&t, &fake, Platform::Messenger, &patron, 25).await;
-    desk.post(&format!("/api/v1/tickets/{id}/claim"), json!({}))
-        .await;
-    desk.post(
-        &format!("/api/v1/tickets/{id}/reply"),
-        json!({"text": "Still here: it's in box 4."}),
-    )
-    .await;
+    desk.claim_and_reply(id, "Still here: it's in box 4.").await;
     let got = fake.wait_for(&patron, 2).await;
     assert_eq!(got.len(), 2);
     assert_eq!(got[1].body["messaging_type"], "MESSAGE_TAG");
@@ -313,20 +293,9 @@ async fn late_replies_follow_each_platforms_window(db: Db) {
     // WhatsApp, 25 hours later: free-form text is not allowed; the librarian is told.
     let patron = Platform::Whatsapp.patron(4);
     let id = escalate_hours_ago(&t, &fake, Platform::Whatsapp, &patron, 25).await;
-    desk.post(&format!("/api/v1/tickets/{id}/claim"), json!({}))
-        .await;
-    desk.post(
-        &format!("/api/v1/tickets/{id}/reply"),
-        json!({"text": "Box 4."}),
-    )
-    .await;
+    desk.claim_and_reply(id, "Box 4.").await;
     let shown = eventually(|| async {
-        let detail: Value = desk
-            .get(&format!("/api/v1/tickets/{id}"))
-            .await
-            .json()
-            .await
-            .unwrap();
+        let detail: Value = desk.ticket(id).await;
         detail["messages"]
             .as_array()
             .unwrap()
@@ -335,12 +304,7 @@ async fn late_replies_follow_each_platforms_window(db: Db) {
     })
     .await;
     assert!(shown, "the ticket shows the reply as undeliverable");
-    let detail: Value = desk
-        .get(&format!("/api/v1/tickets/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let detail: Value = desk.ticket(id).await;
     let reason = detail["messages"]
         .as_array()
         .unwrap()
@@ -367,20 +331,9 @@ async fn late_replies_follow_each_platforms_window(db: Db) {
     // Messenger, 8 days later: past the human agent window too.
     let patron = Platform::Messenger.patron(5);
     let id = escalate_hours_ago(&t, &fake, Platform::Messenger, &patron, 8 * 24).await;
-    desk.post(&format!("/api/v1/tickets/{id}/claim"), json!({}))
-        .await;
-    desk.post(
-        &format!("/api/v1/tickets/{id}/reply"),
-        json!({"text": "Sorry for the wait."}),
-    )
-    .await;
+    desk.claim_and_reply(id, "Sorry for the wait.").await;
     let refused = eventually(|| async {
-        let detail: Value = desk
-            .get(&format!("/api/v1/tickets/{id}"))
-            .await
-            .json()
-            .await
-            .unwrap();
+        let detail: Value = desk.ticket(id).await;
         detail["messages"]
             .as_array()
             .unwrap()
@@ -422,13 +375,7 @@ async fn long_replies_are_split_to_each_platforms_limit(db: Db) {
             .last()
             .unwrap()
             .id;
-        desk.post(&format!("/api/v1/tickets/{id}/claim"), json!({}))
-            .await;
-        desk.post(
-            &format!("/api/v1/tickets/{id}/reply"),
-            json!({"text": long}),
-        )
-        .await;
+        desk.claim_and_reply(id, &long).await;
         let expected = long.chars().count().div_ceil(limit);
         let got = fake.wait_for(&patron, 1 + expected).await;
         let parts: Vec<&str> = got[1..].iter().map(|d| d.text.as_str()).collect();

@@ -104,22 +104,8 @@ async fn escalation_and_the_librarians_reply_reach_the_chat(db: Db) {
         .await
         .unwrap();
     assert_eq!(list[0]["channel"], "telegram");
-    assert_eq!(
-        desk.post(&format!("/api/v1/tickets/{id}/claim"), json!({}))
-            .await
-            .status(),
-        StatusCode::OK
-    );
     let reply = "The minutes are in our local studies room: ask for box LS/1962/4 & bring ID <3";
-    assert_eq!(
-        desk.post(
-            &format!("/api/v1/tickets/{id}/reply"),
-            json!({"text": reply})
-        )
-        .await
-        .status(),
-        StatusCode::ACCEPTED
-    );
+    desk.claim_and_reply(id, reply).await;
     let sent = fake.wait_for_sent(502, 2, WAIT).await;
     assert_eq!(sent[1].text, to_telegram_html(reply));
     assert!(sent[1].text.contains("&amp; bring ID &lt;3"));

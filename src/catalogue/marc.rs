@@ -427,6 +427,7 @@ mod tests {
     use super::super::mapping::to_catalogue;
     use super::super::record::Availability;
     use super::*;
+    use crate::bench::XorShift;
 
     const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/catalogue/");
 
@@ -807,22 +808,6 @@ mod tests {
         assert_eq!(f245.subfield('b'), Some("да"));
         let f246 = rec.data_fields("246").next().unwrap();
         assert_eq!(f246.subfield('a'), Some("DA"));
-    }
-
-    /// A small deterministic generator for the fuzz tests.
-    struct XorShift(u64);
-
-    impl XorShift {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
     }
 
     #[test]

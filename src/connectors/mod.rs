@@ -14,8 +14,10 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+use tokio_util::sync::CancellationToken;
+
 use crate::domain::Channel;
-use crate::store::OutboxRow;
+use crate::store::{OutboxRow, SingletonGuard, Store};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {
@@ -73,5 +75,27 @@ impl Connectors {
 
     pub fn get(&self, channel: Channel) -> Option<&Arc<dyn Connector>> {
         self.0.get(&channel)
+    }
+}
+
+/// Waits until this instance is the one to run `job` (a poller or syncer that must run once
+/// per bot; see `Store::try_singleton`), asking again every 15 s; `None` once `stop` fires.
+pub async fn run_alone(
+    store: &Store,
+    job: &str,
+    stop: &CancellationToken,
+) -> Option<SingletonGuard> {
+    loop {
+        match store.try_singleton(job).await {
+            Ok(Some(guard)) => return Some(guard),
+            Ok(None) => tracing::info!(job, "another instance runs this; standing by"),
+            Err(e) => {
+                tracing::warn!(job, error = %format!("{e:#}"), "cannot take the singleton lock")
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(15)) => {}
+            _ = stop.cancelled() => return None,
+        }
     }
 }

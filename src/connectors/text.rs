@@ -178,6 +178,11 @@ pub fn telegram_visible_len(markdown: &str) -> usize {
     n
 }
 
+/// Length in characters: the measure of platforms whose limits count characters.
+pub fn char_count(text: &str) -> usize {
+    text.chars().count()
+}
+
 /// Splits `text` into parts whose `measure` is at most `max`: between paragraphs where it
 /// can, else between lines, else between words, else anywhere (on a character boundary).
 /// Parts keep their order; whitespace at a cut is dropped.

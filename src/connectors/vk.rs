@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use subtle::ConstantTimeEq;
 
-use super::text::{split, to_plain};
+use super::text::{char_count, split, to_plain};
 use super::{Connector, Part, SendError};
 use crate::domain::{Channel, Inbound, InboundKind};
 use crate::store::OutboxRow;
@@ -227,9 +227,7 @@ impl Connector for Vk {
     }
 
     fn split(&self, text: &str) -> Vec<String> {
-        split(&to_plain(text), MAX_MESSAGE_LEN, &|s: &str| {
-            s.chars().count()
-        })
+        split(&to_plain(text), MAX_MESSAGE_LEN, &char_count)
     }
 
     fn deduplicates(&self) -> bool {

@@ -75,4 +75,37 @@ impl DeskClient {
             .await
             .unwrap()
     }
+
+    /// A ticket's detail as the desk API returns it.
+    pub async fn ticket(&self, id: i64) -> Value {
+        self.get(&format!("/api/v1/tickets/{id}"))
+            .await
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Claims ticket `id` and replies `text`, as a librarian at the desk does; both must be
+    /// accepted.
+    pub async fn claim_and_reply(&self, id: i64, text: &str) {
+        let claim = self
+            .post(&format!("/api/v1/tickets/{id}/claim"), json!({}))
+            .await;
+        assert_eq!(
+            claim.status(),
+            reqwest::StatusCode::OK,
+            "claiming ticket {id}"
+        );
+        let reply = self
+            .post(
+                &format!("/api/v1/tickets/{id}/reply"),
+                json!({"text": text}),
+            )
+            .await;
+        assert_eq!(
+            reply.status(),
+            reqwest::StatusCode::ACCEPTED,
+            "replying to ticket {id}"
+        );
+    }
 }

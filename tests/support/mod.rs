@@ -5,6 +5,7 @@
 pub mod librarian;
 pub mod pg;
 pub mod platforms;
+pub mod process;
 pub mod synapse;
 pub mod telegram;
 
@@ -174,13 +175,22 @@ impl ChatClient {
 }
 
 /// Polls `cond` until it holds or `WAIT` passes.
-pub async fn eventually<F, Fut>(mut cond: F) -> bool
+pub async fn eventually<F, Fut>(cond: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    eventually_within(WAIT, cond).await
+}
+
+/// Polls `cond` until it holds or `wait` passes.
+pub async fn eventually_within<F, Fut>(wait: Duration, mut cond: F) -> bool
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
     let start = std::time::Instant::now();
-    while start.elapsed() < WAIT {
+    while start.elapsed() < wait {
         if cond().await {
             return true;
         }

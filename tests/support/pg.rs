@@ -6,13 +6,14 @@
 use std::env;
 use std::fs;
 use std::hash::{BuildHasher, RandomState};
-use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{self, Child, Command, Stdio};
+use std::process::{self, Child, Command};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
+
+use super::free_port;
+use super::process::{path_str, quote, spawn_watchdog};
 
 const USER: &str = "refdesk";
 const NOT_FOUND: &str = "PostgreSQL server binaries (initdb, pg_ctl) not found: install the Debian \
@@ -88,20 +89,10 @@ impl TestPostgres {
             stop.join(" "),
             quote(&dir_str)
         );
-        let watchdog = Command::new("sh")
-            .args(["-c", &script])
-            .current_dir("/")
-            .stdin(Stdio::piped()) // the pipe's write end is CLOEXEC: no other child inherits it
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .expect("spawning the PostgreSQL watchdog");
+        let watchdog = spawn_watchdog(&script, "PostgreSQL");
 
         // Racy in theory (someone may take the port before the server binds it); fine in practice.
-        let listener = TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1:0");
-        let port = listener.local_addr().unwrap().port();
-        drop(listener);
+        let port = free_port();
         let pg = TestPostgres {
             bin,
             dir,
@@ -220,13 +211,4 @@ fn run(cmd: &mut Command) {
     };
     let output = String::from_utf8_lossy(&[out.stdout, out.stderr].concat()).into_owned();
     assert!(out.status.success(), "{cmd:?}: {}\n{output}", out.status);
-}
-
-fn path_str(path: &Path) -> String {
-    path.to_str().expect("non-UTF-8 temp dir").to_owned()
-}
-
-/// Single-quotes `s` for sh.
-fn quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
 }

@@ -9,9 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
-use sha2::Sha256;
 
 pub const PAGE_TOKEN: &str = "EAAGpage-token";
 pub const WA_TOKEN: &str = "EAAGwhatsapp-token";
@@ -216,15 +214,7 @@ impl FakePlatforms {
 
 /// `X-Hub-Signature-256` for `body` under `secret`.
 pub fn meta_signature(secret: &str, body: &[u8]) -> String {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(body);
-    let hex: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("sha256={hex}")
+    refdesk::connectors::meta::signature_header(secret.as_bytes(), body)
 }
 
 /// A Messenger (`object` "page") or Instagram webhook body with one text message.

@@ -13,7 +13,7 @@ use std::env;
 use std::fs::{self, File};
 use std::hash::{BuildHasher, RandomState};
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{self, Child, Command, Stdio};
@@ -22,6 +22,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+
+use super::free_port;
+use super::process::{path_str, quote, spawn_watchdog};
 
 /// The Synapse release the tests run against; bumping it reinstalls the venv's Synapse.
 /// It needs Python >= 3.10.
@@ -184,20 +187,10 @@ impl Synapse {
             quote(&path_str(&config_path)),
             quote(&path_str(&dir))
         );
-        let mut watchdog = Command::new("sh")
-            .args(["-c", &script])
-            .current_dir("/")
-            .stdin(Stdio::piped()) // the pipe's write end is CLOEXEC: no other child inherits it
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .expect("spawning the Synapse watchdog");
+        let mut watchdog = spawn_watchdog(&script, "Synapse");
 
         // Racy in theory (someone may take the port before the server binds it); fine in practice.
-        let listener = TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1:0");
-        let port = listener.local_addr().unwrap().port();
-        drop(listener);
+        let port = free_port();
         let secret = format!("{:016x}{:016x}", random(), random());
         write_config(&dir, &config_path, &log_path, port, &secret);
 
@@ -494,13 +487,4 @@ fn sha1(data: &[u8]) -> [u8; 20] {
         bytes.copy_from_slice(&word.to_be_bytes());
     }
     digest
-}
-
-fn path_str(path: &Path) -> String {
-    path.to_str().expect("non-UTF-8 temp dir").to_owned()
-}
-
-/// Single-quotes `s` for sh.
-fn quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
 }

@@ -18,7 +18,7 @@ use matrix_sdk::{Client, RoomState};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
-use super::text::{split, to_matrix_html, to_plain};
+use super::text::{char_count, split, to_matrix_html, to_plain};
 use super::{Connector, Part, SendError};
 use crate::conversation::ConversationService;
 use crate::domain::Channel;
@@ -135,7 +135,7 @@ impl Connector for Matrix {
     }
 
     fn split(&self, text: &str) -> Vec<String> {
-        split(text, MAX_MESSAGE_LEN, &|s: &str| s.chars().count())
+        split(text, MAX_MESSAGE_LEN, &char_count)
     }
 
     /// The homeserver drops a repeated transaction id from the same device.

@@ -15,6 +15,7 @@ use matrix_sdk::ruma::events::room::message::{
 use matrix_sdk::{Client, Room, RoomState};
 use tokio_util::sync::CancellationToken;
 
+use crate::connectors::run_alone;
 use crate::conversation::ConversationService;
 use crate::domain::{Channel, Inbound, InboundKind};
 
@@ -31,16 +32,8 @@ struct Handling {
 
 pub async fn run(client: Client, service: ConversationService, stop: CancellationToken) {
     let store = service.store().clone();
-    let _guard = loop {
-        match store.try_singleton("matrix-sync").await {
-            Ok(Some(guard)) => break guard,
-            Ok(None) => tracing::info!("another instance syncs with Matrix; standing by"),
-            Err(e) => tracing::warn!(error = %format!("{e:#}"), "cannot take the Matrix sync lock"),
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(15)) => {}
-            _ = stop.cancelled() => return,
-        }
+    let Some(_guard) = run_alone(&store, "matrix-sync", &stop).await else {
+        return;
     };
     let handling = Arc::new(Handling {
         service: service.clone(),

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::Channel;
 use crate::store::Store;
 pub use send::MetaChannel;
+pub use webhook::signature_header;
 
 /// `[meta]` settings.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]

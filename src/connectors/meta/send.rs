@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 
 use super::Meta;
-use crate::connectors::text::{split, to_plain};
+use crate::connectors::text::{char_count, split, to_plain};
 use crate::connectors::{Connector, Part, SendError};
 use crate::domain::{Channel, Sender, now_ms};
 use crate::store::OutboxRow;
@@ -124,9 +124,7 @@ impl Connector for MetaChannel {
     }
 
     fn split(&self, text: &str) -> Vec<String> {
-        split(&to_plain(text), self.max_len(), &|s: &str| {
-            s.chars().count()
-        })
+        split(&to_plain(text), self.max_len(), &char_count)
     }
 
     async fn send(&self, row: &OutboxRow, part: Part<'_>) -> Result<(), SendError> {

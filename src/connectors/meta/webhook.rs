@@ -59,6 +59,19 @@ fn verify(meta: &Meta, query: &HashMap<String, String>) -> Response {
     }
 }
 
+/// The `X-Hub-Signature-256` value Meta sends for `body`: `sha256=<hex HMAC-SHA256>`.
+pub fn signature_header(secret: &[u8], body: &[u8]) -> String {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).expect("any key length");
+    mac.update(body);
+    let hex: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("sha256={hex}")
+}
+
 /// Whether `header` is `sha256=<hex of HMAC-SHA256(secret, body)>`, compared in constant time.
 pub fn signature_valid(secret: &[u8], body: &[u8], header: Option<&[u8]>) -> bool {
     let Some(hex) = header.and_then(|h| h.strip_prefix(b"sha256=")) else {
@@ -115,15 +128,13 @@ mod tests {
     #[test]
     fn signatures_over_the_raw_bytes() {
         let body = "{\"text\":\"¿Dónde está la biblioteca? 图书馆\"}".as_bytes();
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(b"s3cret").unwrap();
-        mac.update(body);
-        let hex: String = mac
-            .finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        let header = format!("sha256={hex}");
+        // RFC 4231, test case 2: the header is a plain HMAC-SHA256 of the bytes.
+        assert_eq!(
+            signature_header(b"Jefe", b"what do ya want for nothing?"),
+            "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        let header = signature_header(b"s3cret", body);
+        let hex = header.trim_start_matches("sha256=").to_string();
         assert!(signature_valid(b"s3cret", body, Some(header.as_bytes())));
         assert!(!signature_valid(b"other", body, Some(header.as_bytes())));
         let mut changed = body.to_vec();

@@ -148,13 +148,8 @@ impl Telegram {
         stop: CancellationToken,
     ) -> anyhow::Result<Started> {
         let tg = Arc::new(Self::new(settings)?);
-        match tg.bot.get_me().await {
-            Ok(me) => {
-                let _ = tg.me.set(BotIdentity {
-                    id: me.id.0,
-                    username: me.username.clone().unwrap_or_default(),
-                });
-            }
+        match tg.identify().await {
+            Ok(()) => {}
             Err(RequestError::Api(ApiError::InvalidToken)) => {
                 bail!("Telegram refused telegram.token (check it with @BotFather)")
             }
@@ -172,7 +167,7 @@ impl Telegram {
 
     async fn run(self: Arc<Self>, service: ConversationService, stop: CancellationToken) {
         let setup = async {
-            retry("getMe", &stop, || self.identify()).await;
+            retry("getMe", &stop, || async { Ok(self.identify().await?) }).await;
             retry("setMyCommands", &stop, || self.register_commands()).await;
         };
         tokio::select! {
@@ -199,7 +194,8 @@ impl Telegram {
         }
     }
 
-    async fn identify(&self) -> anyhow::Result<()> {
+    /// Learns the bot's id and username with `getMe` (once).
+    async fn identify(&self) -> Result<(), RequestError> {
         if self.me.get().is_none() {
             let me = self.bot.get_me().await?;
             let _ = self.me.set(BotIdentity {

@@ -12,6 +12,7 @@ use teloxide::types::AllowedUpdate;
 use tokio_util::sync::CancellationToken;
 
 use super::{Telegram, retry};
+use crate::connectors::run_alone;
 use crate::conversation::ConversationService;
 
 const OFFSET_KEY: &str = "telegram.offset";
@@ -21,16 +22,8 @@ const POLL_SECONDS: u32 = 10;
 pub async fn run(tg: Arc<Telegram>, service: ConversationService, stop: CancellationToken) {
     let store = service.store().clone();
     // One poller per bot: a second instance on the same PostgreSQL waits its turn.
-    let _guard = loop {
-        match store.try_singleton("telegram-polling").await {
-            Ok(Some(guard)) => break guard,
-            Ok(None) => tracing::info!("another instance polls Telegram; standing by"),
-            Err(e) => tracing::warn!(error = %format!("{e:#}"), "cannot take the polling lock"),
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(15)) => {}
-            _ = stop.cancelled() => return,
-        }
+    let Some(_guard) = run_alone(&store, "telegram-polling", &stop).await else {
+        return;
     };
     // A webhook left set from webhook mode makes getUpdates fail.
     let delete = || async { Ok(tg.bot.delete_webhook().await.map(drop)?) };
