@@ -117,17 +117,22 @@ async fn say(room: &Room, text: &str) {
         .unwrap();
 }
 
-/// The bot's devices, as the homeserver lists them.
-async fn devices(syn: &Synapse, bot: &User) -> Vec<String> {
-    let list: Value = reqwest::Client::new()
-        .get(format!("{}/_matrix/client/v3/devices", syn.base_url))
-        .bearer_auth(&bot.access_token)
+/// A GET on the homeserver's client-server API (`/_matrix/client/v3/{path}`) as `token`.
+async fn client_api(syn: &Synapse, token: &str, path: &str) -> Value {
+    reqwest::Client::new()
+        .get(format!("{}/_matrix/client/v3/{path}", syn.base_url))
+        .bearer_auth(token)
         .send()
         .await
         .unwrap()
         .json()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// The bot's devices, as the homeserver lists them.
+async fn devices(syn: &Synapse, bot: &User) -> Vec<String> {
+    let list = client_api(syn, &bot.access_token, "devices").await;
     let mut ids: Vec<String> = list["devices"]
         .as_array()
         .unwrap()
@@ -140,20 +145,8 @@ async fn devices(syn: &Synapse, bot: &User) -> Vec<String> {
 
 /// Event types the bot put in the room, read raw from the homeserver with the patron's token.
 async fn bot_event_types(syn: &Synapse, patron: &Client, room: &Room, bot: &str) -> Vec<String> {
-    let url = format!(
-        "{}/_matrix/client/v3/rooms/{}/messages?dir=b&limit=100",
-        syn.base_url,
-        room.room_id()
-    );
-    let page: Value = reqwest::Client::new()
-        .get(url)
-        .bearer_auth(patron.access_token().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let path = format!("rooms/{}/messages?dir=b&limit=100", room.room_id());
+    let page = client_api(syn, &patron.access_token().unwrap(), &path).await;
     page["chunk"]
         .as_array()
         .unwrap()
@@ -342,20 +335,8 @@ async fn shared_rooms_only_when_mentioned(db: Db) {
 
 /// Whether the room has `n` joined members, as the homeserver says.
 async fn joined_count(syn: &Synapse, client: &Client, room: &Room, n: usize) -> bool {
-    let url = format!(
-        "{}/_matrix/client/v3/rooms/{}/joined_members",
-        syn.base_url,
-        room.room_id()
-    );
-    let members: Value = reqwest::Client::new()
-        .get(url)
-        .bearer_auth(client.access_token().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let path = format!("rooms/{}/joined_members", room.room_id());
+    let members = client_api(syn, &client.access_token().unwrap(), &path).await;
     members["joined"].as_object().map(|m| m.len()) == Some(n)
 }
 
