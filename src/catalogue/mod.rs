@@ -2,6 +2,7 @@
 //! tantivy index, searched by the answer engine and by staff.
 
 pub mod csv;
+pub mod fold;
 pub mod import;
 pub mod index;
 pub mod isbn;
@@ -15,7 +16,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-pub use index::{CatalogueBoosts, CatalogueHit, CatalogueIndex};
+pub use index::{CatalogueBoosts, CatalogueHit, CatalogueIndex, CatalogueQuery, Found, Strength};
 
 /// `[catalogue]` settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
