@@ -436,6 +436,14 @@ fn whole_titles_and_authors_rank_first() {
     assert_eq!(records("Dune by Frank Herbert")[0], "b1");
     assert_eq!(records("Frank Herbert, Dune")[0], "b1");
     assert_eq!(records("Poems by Walcott")[0], "m9");
+    assert_eq!(
+        records("Derek Walcott's Poems of the sea and the shore")[0],
+        "m9"
+    );
+    // An ISBN-10 without the word ISBN, after a cue or alone.
+    assert_eq!(records("do you have 0441013597?"), ["b1"]);
+    assert_eq!(records("is 0-441-01359-7 available?"), ["b1"]);
+    assert_eq!(records("0441013597"), ["b1"]);
 }
 
 #[test]

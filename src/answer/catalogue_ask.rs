@@ -104,23 +104,23 @@ const CUES: &[(&str, Sure, Reading)] = &[
     ("something about ", Strong, Topic),
     ("literature on ", Strong, Topic),
     ("search the catalogue for ", Strong, Topic),
-    ("can i borrow ", Strong, Title),
-    ("could i borrow ", Strong, Title),
-    ("can i check out ", Strong, Title),
     ("книги о ", Strong, Topic),
     ("книги об ", Strong, Topic),
     ("книги про ", Strong, Topic),
     ("что-нибудь о ", Strong, Topic),
     ("литература по ", Strong, Topic),
-    ("можно взять ", Strong, Title),
-    ("можно ли взять ", Strong, Title),
     ("libros sobre ", Strong, Topic),
     ("algo sobre ", Strong, Topic),
     ("libros de ", Strong, Topic),
-    ("puedo llevarme ", Strong, Title),
-    ("puedo pedir prestado ", Strong, Title),
-    ("puedo sacar ", Strong, Title),
-    // A book, or a service.
+    // A book, or a service ("can I borrow a laptop").
+    ("can i borrow ", Weak, Title),
+    ("could i borrow ", Weak, Title),
+    ("can i check out ", Weak, Title),
+    ("можно взять ", Weak, Title),
+    ("можно ли взять ", Weak, Title),
+    ("puedo llevarme ", Weak, Title),
+    ("puedo pedir prestado ", Weak, Title),
+    ("puedo sacar ", Weak, Title),
     ("do you have ", Weak, Title),
     ("do u have ", Weak, Title),
     ("have you got ", Weak, Title),
@@ -211,8 +211,8 @@ pub fn classify(text: &str) -> Option<CatalogueAsk> {
 pub fn bare(text: &str) -> Option<CatalogueQuery> {
     let lower = normalise(text);
     let rest = clean(&lower)?;
-    if let Some((title, author)) = rest.rsplit_once(" by ") {
-        return Some(CatalogueQuery::title_by(&rest, title, author));
+    if let Some(query) = title_and_author(&rest) {
+        return Some(query);
     }
     if let Some((author, title)) = rest.split_once(", ") {
         return Some(CatalogueQuery::title_by(&rest, title, author));
@@ -247,7 +247,25 @@ fn read(rest: &str, mut sure: Sure, reading: Reading) -> Option<(Sure, Catalogue
         }
     }
     let rest = clean(rest)?;
+    // "books on my e-reader": the patron's own things, not a subject (titles may start so:
+    // "My Ántonia", "Our little Japanese cousin").
+    if reading == Topic
+        && ["my ", "your ", "мой ", "мою ", "моя ", "mi ", "mis "]
+            .iter()
+            .any(|p| rest.starts_with(p))
+    {
+        return None;
+    }
     let query = match reading {
+        // "books by a particular author and ...": not a name.
+        Author
+            if rest.split_whitespace().count() > 5
+                || ["a ", "an ", "the ", "this ", "that ", "same ", "other "]
+                    .iter()
+                    .any(|p| rest.starts_with(p)) =>
+        {
+            return Some((Weak, CatalogueQuery::words(&rest)));
+        }
         Author => CatalogueQuery::by(&rest),
         Topic => CatalogueQuery::words(&rest),
         Title => {
@@ -258,17 +276,29 @@ fn read(rest: &str, mut sure: Sure, reading: Reading) -> Option<(Sure, Catalogue
             {
                 // "looking for Frank Herbert books": works by someone (or a series).
                 CatalogueQuery::by(name.trim())
-            } else if let Some((title, author)) = rest.rsplit_once(" by ")
-                && !title.trim().is_empty()
-                && !author.trim().is_empty()
-            {
-                CatalogueQuery::title_by(&rest, title.trim(), author.trim())
             } else {
-                CatalogueQuery::words(&rest)
+                title_and_author(&rest).unwrap_or_else(|| CatalogueQuery::words(&rest))
             }
         }
     };
     Some((sure, query))
+}
+
+/// "TITLE by AUTHOR" (the last "by": "Stand by me by Stephen King") or "AUTHOR's TITLE"
+/// (a name of at most four words), split.
+fn title_and_author(text: &str) -> Option<CatalogueQuery> {
+    let (title, author) = match text.rsplit_once(" by ") {
+        Some(split) => split,
+        None => {
+            let (author, title) = text.split_once("'s ")?;
+            if author.split_whitespace().count() > 4 {
+                return None;
+            }
+            (title, author)
+        }
+    };
+    let (title, author) = (title.trim(), author.trim());
+    (!title.is_empty() && !author.is_empty()).then(|| CatalogueQuery::title_by(text, title, author))
 }
 
 /// Records for `query` good enough to offer, best first. With `exact_only` (the FAQ is
@@ -287,6 +317,19 @@ pub fn matches(
             .author
             .as_deref()
             .is_some_and(|a| a.split_whitespace().count() >= 2);
+    // "do you have 0441013597": a bare ISBN-10 after a cue, or alone.
+    if query.title.is_none()
+        && query.author.is_none()
+        && query
+            .text
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '-' | ' ' | 'x'))
+        && isbn::to_isbn13(&query.text).is_some()
+    {
+        let mut found = catalogue.by_isbn(&query.text);
+        found.truncate(limit);
+        return found;
+    }
     catalogue
         .lookup(query, Some(lang), limit * 3)
         .into_iter()
@@ -511,7 +554,17 @@ mod tests {
         }
         assert_eq!(
             classify("can I borrow Quiet study?"),
-            Some(Strong(words("quiet study")))
+            Some(Weak(words("quiet study")))
+        );
+        // The patron's own things, and descriptions that are not names.
+        assert_eq!(classify("can I read library books on my e-reader"), None);
+        assert_eq!(
+            classify("I'm looking for Our little Japanese cousin"),
+            Some(Firm(words("our little japanese cousin")))
+        );
+        assert_eq!(
+            classify("how do I look up books by a particular author"),
+            Some(Weak(words("a particular author")))
         );
         assert_eq!(
             classify("have you got Quiet study?"),
@@ -556,7 +609,7 @@ mod tests {
         );
         assert_eq!(
             classify("can I borrow Dune by Frank Herbert?"),
-            Some(Strong(dune.clone()))
+            Some(Weak(dune.clone()))
         );
         // The last "by" splits: a title may hold one.
         assert_eq!(
@@ -577,6 +630,22 @@ mod tests {
                 "frank herbert"
             ))
         );
+        assert_eq!(
+            bare("Frank Herbert's Dune"),
+            Some(CatalogueQuery::title_by(
+                "frank herbert's dune",
+                "dune",
+                "frank herbert"
+            ))
+        );
+        assert_eq!(
+            classify("do you have Frank Herbert's 'Dune'?"),
+            Some(Weak(CatalogueQuery::title_by(
+                "frank herbert's 'dune'",
+                "'dune'",
+                "frank herbert"
+            )))
+        );
         assert_eq!(bare("Dune."), Some(words("dune")));
         assert_eq!(bare("??"), None);
     }
@@ -596,7 +665,7 @@ mod tests {
         }
         assert_eq!(
             classify("Можно взять «Мастер и Маргарита»?"),
-            Some(Strong(master()))
+            Some(Weak(master()))
         );
         assert_eq!(
             classify("книги автора Булгаков"),
@@ -615,7 +684,7 @@ mod tests {
         }
         assert_eq!(
             classify("¿Puedo llevarme Cien años de soledad?"),
-            Some(Strong(cien()))
+            Some(Weak(cien()))
         );
         assert_eq!(
             classify("¿tienen Cien años de soledad?"),
