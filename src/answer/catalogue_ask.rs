@@ -17,11 +17,15 @@ pub enum CatalogueAsk {
     Strong(CatalogueQuery),
     /// Could be a catalogue question or a FAQ one ("do you have ...": a book, or wifi?).
     Weak(CatalogueQuery),
+    /// As likely to ask for a thing as for a book ("can I borrow a laptop", "... Dune"):
+    /// only a whole title or a named author counts, and then even over a FAQ answer.
+    Thing(CatalogueQuery),
 }
 
 /// How sure a cue is that the question is for the catalogue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Sure {
+    Thing,
     Weak,
     Strong,
     Firm,
@@ -39,7 +43,7 @@ enum Reading {
 }
 
 use Reading::{Author, Title, Topic};
-use Sure::{Firm, Strong, Weak};
+use Sure::{Firm, Strong, Thing, Weak};
 
 /// Phrases that ask the catalogue for something; what follows is the search. The cue that
 /// starts first in the question counts ("do you have Looking for Alaska" asks for a title),
@@ -112,15 +116,17 @@ const CUES: &[(&str, Sure, Reading)] = &[
     ("libros sobre ", Strong, Topic),
     ("algo sobre ", Strong, Topic),
     ("libros de ", Strong, Topic),
-    // A book, or a service ("can I borrow a laptop").
-    ("can i borrow ", Weak, Title),
-    ("could i borrow ", Weak, Title),
-    ("can i check out ", Weak, Title),
-    ("можно взять ", Weak, Title),
-    ("можно ли взять ", Weak, Title),
-    ("puedo llevarme ", Weak, Title),
-    ("puedo pedir prestado ", Weak, Title),
-    ("puedo sacar ", Weak, Title),
+    // A book, or a thing ("can I borrow a laptop").
+    ("can i borrow ", Thing, Title),
+    ("could i borrow ", Thing, Title),
+    ("can i check out ", Thing, Title),
+    ("can i take out ", Thing, Title),
+    ("можно взять ", Thing, Title),
+    ("можно ли взять ", Thing, Title),
+    ("puedo llevarme ", Thing, Title),
+    ("puedo pedir prestado ", Thing, Title),
+    ("puedo sacar ", Thing, Title),
+    // A book, or a service.
     ("do you have ", Weak, Title),
     ("do u have ", Weak, Title),
     ("have you got ", Weak, Title),
@@ -138,7 +144,7 @@ const CUES: &[(&str, Sure, Reading)] = &[
 /// Words between a cue and the title that belong to neither ("any", "the book"), and how
 /// sure they make the question ("do you have a copy of ..." asks for an item).
 const FILLERS: [(&str, Sure); 16] = [
-    ("any ", Weak),
+    ("any ", Thing),
     ("a copy of ", Firm),
     ("copies of ", Firm),
     ("the book called ", Firm),
@@ -154,6 +160,27 @@ const FILLERS: [(&str, Sure); 16] = [
     ("un libro llamado ", Firm),
     ("la novela ", Firm),
     ("el ejemplar de ", Firm),
+];
+
+/// What a patron may ask to borrow or have without naming it: never taken for a title
+/// after an unsure cue ("can I borrow one?"), though books are called "It" and "One".
+const PRONOUNS: [&str; 16] = [
+    "one",
+    "it",
+    "them",
+    "some",
+    "any",
+    "this",
+    "that",
+    "these",
+    "those",
+    "something",
+    "anything",
+    "one of them",
+    "one of those",
+    "a book",
+    "books",
+    "a few",
 ];
 
 /// Trailing words that belong to the question, not the title.
@@ -203,11 +230,13 @@ pub fn classify(text: &str) -> Option<CatalogueAsk> {
         Firm => CatalogueAsk::Firm(query),
         Strong => CatalogueAsk::Strong(query),
         Weak => CatalogueAsk::Weak(query),
+        Thing => CatalogueAsk::Thing(query),
     })
 }
 
 /// A question with no cue at all, read as a title ("Dune", "Dune by Frank Herbert",
-/// "Frank Herbert, Dune"): worth a look in the catalogue when the FAQ has no answer.
+/// "Frank Herbert, Dune"): worth a look in the catalogue for a whole title when the FAQ
+/// has no answer.
 pub fn bare(text: &str) -> Option<CatalogueQuery> {
     let lower = normalise(text);
     let rest = clean(&lower)?;
@@ -254,6 +283,10 @@ fn read(rest: &str, mut sure: Sure, reading: Reading) -> Option<(Sure, Catalogue
             .iter()
             .any(|p| rest.starts_with(p))
     {
+        return None;
+    }
+    // "my charger is at home, can I borrow one?": a word standing for something else.
+    if sure <= Weak && PRONOUNS.contains(&rest.as_str()) {
         return None;
     }
     let query = match reading {
@@ -554,7 +587,14 @@ mod tests {
         }
         assert_eq!(
             classify("can I borrow Quiet study?"),
-            Some(Weak(words("quiet study")))
+            Some(Thing(words("quiet study")))
+        );
+        assert_eq!(classify("my charger is at home, can I borrow one?"), None);
+        assert_eq!(classify("do you have it"), None);
+        assert_eq!(classify("is there a copy of it?"), Some(Firm(words("it"))));
+        assert_eq!(
+            classify("could I borrow any books by Frank Herbert"),
+            Some(Firm(CatalogueQuery::by("frank herbert")))
         );
         // The patron's own things, and descriptions that are not names.
         assert_eq!(classify("can I read library books on my e-reader"), None);
@@ -609,7 +649,7 @@ mod tests {
         );
         assert_eq!(
             classify("can I borrow Dune by Frank Herbert?"),
-            Some(Weak(dune.clone()))
+            Some(Thing(dune.clone()))
         );
         // The last "by" splits: a title may hold one.
         assert_eq!(
@@ -665,7 +705,7 @@ mod tests {
         }
         assert_eq!(
             classify("Можно взять «Мастер и Маргарита»?"),
-            Some(Weak(master()))
+            Some(Thing(master()))
         );
         assert_eq!(
             classify("книги автора Булгаков"),
@@ -684,7 +724,7 @@ mod tests {
         }
         assert_eq!(
             classify("¿Puedo llevarme Cien años de soledad?"),
-            Some(Weak(cien()))
+            Some(Thing(cien()))
         );
         assert_eq!(
             classify("¿tienen Cien años de soledad?"),

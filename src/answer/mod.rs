@@ -210,8 +210,8 @@ impl AnswerEngine {
     /// A catalogue answer, or a catalogue miss to escalate, for a catalogue question;
     /// `None` to let the FAQ decide. A FAQ answer the engine is sure of beats cue words,
     /// except an ISBN or a record matching exactly what the patron is looking for by name
-    /// ("I'm looking for Quiet study"). A question with no cue at all is looked up as a
-    /// title when the FAQ has no answer, and only an exact match counts.
+    /// ("I'm looking for Quiet study", "can I borrow Dune"). A question with no cue at all
+    /// is looked up as a title when the FAQ has no answer, and only an exact match counts.
     fn catalogue_answer(
         &self,
         text: &str,
@@ -233,6 +233,7 @@ impl AnswerEngine {
                 (lookup(&query, false), true)
             }
             Some(CatalogueAsk::Weak(query)) => (lookup(&query, false), false),
+            Some(CatalogueAsk::Thing(query)) => (lookup(&query, true), false),
             None if faq_confident => return None,
             None => (lookup(&catalogue_ask::bare(text)?, true), false),
         };

@@ -547,8 +547,14 @@ impl CatalogueIndex {
         } else {
             self.coverage(record, words, lang_hint)
         };
+        let full = key(&record.title);
+        let whole = [query.title.as_deref(), Some(query.text.as_str())]
+            .into_iter()
+            .flatten()
+            .any(|t| key(t) == full);
         let rank = Rank {
             tier,
+            whole,
             name: author.unwrap_or(0),
             coverage: (coverage * 100.0).round() as u32,
             score,
@@ -681,29 +687,41 @@ impl CatalogueIndex {
     }
 }
 
-/// `fold::key` of the whole title and of its 245 $a part (what precedes the first " : ",
-/// " ; ", " = " or " / " the mapping keeps between subfields).
+/// `fold::key` of the whole title and of where its 245 $a may end: the mapping joins $a $b
+/// $n $p with spaces and keeps the ISBD punctuation between them (" : ", " / ", " = ",
+/// " ; "), and a $a may end in a comma or a full stop ("The workmen's compensation acts,
+/// being an annotated study ..."). The first three such places count.
 fn title_keys(title: &str) -> Vec<String> {
     let mut keys = vec![key(title)];
-    if let Some(cut) = [" : ", " ; ", " = ", " / "]
+    let mut cuts: Vec<usize> = [" : ", " ; ", " = ", " / ", ", ", ". "]
         .iter()
-        .filter_map(|sep| title.find(sep))
-        .min()
-    {
-        let proper = key(&title[..cut]);
-        if !proper.is_empty() && proper != keys[0] {
-            keys.push(proper);
+        .flat_map(|sep| title.match_indices(sep).map(|(at, _)| at))
+        // Not after an initial ("Songs of J. S. B.").
+        .filter(|&at| {
+            title[..at]
+                .rsplit(' ')
+                .next()
+                .is_some_and(|w| w.trim_end_matches('.').chars().count() > 1)
+        })
+        .collect();
+    cuts.sort_unstable();
+    for cut in cuts.into_iter().take(3) {
+        let k = key(&title[..cut]);
+        if !keys.contains(&k) {
+            keys.push(k);
         }
     }
     keys.retain(|k| !k.is_empty());
     keys
 }
 
-/// A candidate's place in the answer, compared field by field: the kind of match, how well
-/// the author matches, coverage in hundredths, then BM25.
+/// A candidate's place in the answer, compared field by field: the kind of match, a whole
+/// title over its $a, how well the author matches, coverage in hundredths, then BM25.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Rank {
     tier: u8,
+    /// The question is the record's whole title, not only where its $a may end.
+    whole: bool,
     name: u8,
     coverage: u32,
     score: f32,
@@ -719,8 +737,8 @@ impl PartialOrd for Rank {
 
 impl Ord for Rank {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.tier, self.name, self.coverage)
-            .cmp(&(other.tier, other.name, other.coverage))
+        (self.tier, self.whole, self.name, self.coverage)
+            .cmp(&(other.tier, other.whole, other.name, other.coverage))
             .then_with(|| self.score.total_cmp(&other.score))
     }
 }
@@ -799,5 +817,31 @@ impl CatalogueWriter<'_> {
         self.writer.wait_merging_threads()?;
         self.index.reader.reload()?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::title_keys;
+
+    #[test]
+    fn title_keys_are_the_whole_title_and_where_its_245a_may_end() {
+        assert_eq!(
+            title_keys("The pragmatic programmer : from journeyman to master"),
+            [
+                "the pragmatic programmer from journeyman to master",
+                "the pragmatic programmer"
+            ]
+        );
+        assert_eq!(
+            title_keys("The workmen's compensation acts, being an annotated study"),
+            [
+                "the workmens compensation acts being an annotated study",
+                "the workmens compensation acts"
+            ]
+        );
+        assert_eq!(title_keys("Songs of J. S. B."), ["songs of j s b"]);
+        assert_eq!(title_keys("It"), ["it"]);
+        assert!(title_keys("...").is_empty());
     }
 }
