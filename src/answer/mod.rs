@@ -2,6 +2,7 @@
 //! entry), hands the conversation to a person, or escalates to the librarian queue.
 
 pub mod catalogue_ask;
+pub mod catalogue_reply;
 pub mod confidence;
 pub mod eval;
 mod intent;
@@ -237,7 +238,8 @@ impl AnswerEngine {
             });
         }
         let ids = found.iter().map(|r| r.id.clone()).collect();
-        Some((Outcome::Catalogue, catalogue_ask::reply(&found, lang), ids))
+        let reply = catalogue_reply::reply(&found, lang, &self.catalogue_settings);
+        Some((Outcome::Catalogue, reply, ids))
     }
 
     /// The best records that cover enough of what was asked for.
