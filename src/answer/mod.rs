@@ -3,6 +3,7 @@
 
 pub mod calibration;
 pub mod catalogue_ask;
+pub mod catalogue_reply;
 pub mod confidence;
 pub mod eval;
 mod intent;
@@ -391,7 +392,8 @@ impl AnswerEngine {
             });
         }
         let ids = found.iter().map(|r| r.id.clone()).collect();
-        Some((Outcome::Catalogue, catalogue_ask::reply(&found, lang), ids))
+        let reply = catalogue_reply::reply(&found, lang, &self.catalogue_settings);
+        Some((Outcome::Catalogue, reply, ids))
     }
 
     /// The best records that cover enough of what was asked for.
