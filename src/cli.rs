@@ -372,10 +372,23 @@ fn calibration_report(c: &crate::answer::calibration::Calibration) -> String {
         c.unanswerable_samples
     ));
     if !c.few_phrasings.is_empty() {
+        let shown: Vec<&str> = c
+            .few_phrasings
+            .iter()
+            .take(12)
+            .map(String::as_str)
+            .collect();
+        let more = c.few_phrasings.len().saturating_sub(shown.len());
         out.push_str(&format!(
-            "[{}] few phrasings (add alternates in patrons' words): {}\n",
+            "[{}] {} entries with few phrasings (add alternates in patrons' words): {}{}\n",
             c.lang,
-            c.few_phrasings.join(", ")
+            c.few_phrasings.len(),
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
         ));
     }
     for (asked, got, n) in c.confusions.iter().take(10) {

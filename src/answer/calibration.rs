@@ -34,6 +34,12 @@ pub const MIN_THRESHOLD: f32 = 0.45;
 pub const MAX_SAMPLES: usize = 1500;
 /// An entry with fewer phrasings than this is hard to recognise in new words.
 pub const FEW_PHRASINGS: usize = 4;
+/// With fewer leave-one-out questions than this the estimate means little: the threshold
+/// falls back to `FALLBACK_THRESHOLD`, and `faq check` says so.
+pub const MIN_SAMPLES: usize = 30;
+/// The threshold when calibration has too little to go on: the hand-set value that served
+/// the sample FAQ before calibration.
+pub const FALLBACK_THRESHOLD: f32 = 0.7;
 
 /// What calibration found for one language's index.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -57,6 +63,8 @@ pub struct Calibration {
     pub few_phrasings: Vec<String>,
     /// The threshold came from the settings, not from calibration.
     pub fixed: bool,
+    /// Too few phrasings to calibrate on: the threshold is `FALLBACK_THRESHOLD`.
+    pub fallback: bool,
 }
 
 impl Calibration {
@@ -184,14 +192,17 @@ pub fn calibrate(
             ));
         }
     }
-    let threshold = fixed.unwrap_or_else(|| {
-        curve
-            .iter()
-            .filter(|(_, p)| *p >= target_precision)
-            .map(|(c, _)| *c)
-            .fold(f32::INFINITY, f32::min)
-            .clamp(MIN_THRESHOLD, 1.0)
-    });
+    let fallback = fixed.is_none() && positives.len() < MIN_SAMPLES;
+    let threshold = fixed
+        .or(fallback.then_some(FALLBACK_THRESHOLD))
+        .unwrap_or_else(|| {
+            curve
+                .iter()
+                .filter(|(_, p)| *p >= target_precision)
+                .map(|(c, _)| *c)
+                .fold(f32::INFINITY, f32::min)
+                .clamp(MIN_THRESHOLD, 1.0)
+        });
     let answered_right = positives
         .iter()
         .filter(|(c, right)| *right && *c >= threshold)
@@ -211,14 +222,14 @@ pub fn calibrate(
         confusions,
         few_phrasings: few,
         fixed: fixed.is_some(),
+        fallback,
     }
 }
 
-/// Every phrasing of every entry with at least two (one left out leaves one to match),
-/// spread evenly over the FAQ when there are more than `MAX_SAMPLES`.
+/// Every phrasing of every entry, spread evenly over the FAQ when there are more than
+/// `MAX_SAMPLES`. An entry with only its question keeps its answer to be found by.
 fn leave_one_out_masks(index: &FaqIndex) -> Vec<Mask> {
     let all: Vec<Mask> = (0..index.len())
-        .filter(|&doc| index.phrasings(doc) >= 2)
         .flat_map(|doc| (0..index.phrasings(doc)).map(move |phrase| Mask { doc, phrase }))
         .collect();
     if all.len() <= MAX_SAMPLES {
