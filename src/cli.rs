@@ -506,7 +506,7 @@ fn bench_answer(
         );
     }
     println!(
-        "index build for {entries} entries: {:.2} s",
+        "index build and calibration for {entries} entries: {:.2} s",
         build.as_secs_f64()
     );
     Ok(ExitCode::SUCCESS)
