@@ -505,3 +505,172 @@ REF = "Reference"
         "{reply}"
     );
 }
+
+/// Records whose titles and names carry diacritics and romanisation marks, short titles
+/// of common words (one that is also a FAQ topic) and longer titles containing them.
+const MARKED_CSV: &str = "\
+id,title,authors,subjects,publisher,year,isbn,call_number,language,location,status,due
+m1,Die Blechtrommel,\"Grass, Günter\",German fiction,Luchterhand,1959,,PT2613.R338 B5,ger,Main library,available,
+m2,Atemschaukel : Roman,\"Müller, Herta\",German fiction,Hanser,2009,,PT2673.U29234 A84,ger,Main library,available,
+m3,Tārīkh al-Ṭabarī,\"Ṭabarī, Muḥammad ibn Jarīr\",Islamic Empire -- History,Dār al-Maʻārif,1960,,DS38.2 .T313,ara,Main library,available,
+m4,Sefer ha-ʻIḳarim,\"Albo, Joseph\",Jewish philosophy,Mosad ha-Rav Ḳuk,1946,,BM550 .A5,heb,Main library,available,
+m5,Quiet study,\"Lindqvist, Åsa\",Silence|Study skills,Norstedts,2011,,LB1049 .L56,eng,Main library,available,
+m6,Quiet study spaces in the academic library : a survey of student use,\"Brown, Carol\",Academic libraries -- Space utilization,ALA,2015,,Z679.5 .B76,eng,Main library,available,
+m7,It,\"King, Stephen\",Horror fiction,Viking,1986,,PS3561.I483 I8,eng,Main library,available,
+m8,Poems,\"Dickinson, Emily\",American poetry,Roberts Brothers,1890,,PS1541 .A1,eng,Main library,available,
+m9,Poems of the sea and the shore,\"Walcott, Derek\",Caribbean poetry,FSG,1970,,PR9272.9.W3 P6,eng,Main library,available,
+m10,Selected poems,\"Ward, Anne\",English poetry,Faber,1980,,PR6073 .A7,eng,Main library,available,
+m11,Ogonëk i lesa,\"Ilʹin, Mikhail\",Forests -- Russia,Detgiz,1950,,SD220 .I4,rus,Main library,available,
+";
+
+fn marked_library(dir: &Path) -> CatalogueIndex {
+    let csv = dir.join("marked.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "{LIBRARY_CSV}{}",
+            &MARKED_CSV[MARKED_CSV.find('\n').unwrap() + 1..]
+        ),
+    )
+    .unwrap();
+    let index = fresh_index(dir);
+    let (report, problems) = import(&index, &[csv], None);
+    assert_eq!((report.indexed, report.rejected), (16, 0), "{problems}");
+    index
+}
+
+#[test]
+fn diacritics_and_romanisation_marks_may_be_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine_with(marked_library(dir.path()));
+    let first = |q: &str| {
+        let a = engine.answer(q, None);
+        assert_eq!(a.outcome, Outcome::Catalogue, "{q}: {a:?}");
+        a.records[0].clone()
+    };
+    // Typed without the marks, and with them.
+    assert_eq!(first("books by Gunter Grass"), "m1");
+    assert_eq!(first("books by Günter Grass"), "m1");
+    assert_eq!(first("anything by Herta Muller?"), "m2");
+    assert_eq!(first("I'm looking for Tarikh al-Tabari"), "m3");
+    assert_eq!(first("books by Muhammad ibn Jarir Tabari"), "m3");
+    assert_eq!(first("is there a copy of Sefer ha-Ikarim?"), "m4");
+    assert_eq!(first("do you have Sefer ha-'Ikarim"), "m4");
+    assert_eq!(first("books by Asa Lindqvist"), "m5");
+    assert_eq!(first("looking for Ogonek i lesa"), "m11");
+    assert_eq!(first("books by Mikhail Ilin"), "m11");
+    // Either name order.
+    assert_eq!(first("books by Grass, Gunter"), "m1");
+    assert_eq!(first("I'm looking for books by Herbert, Frank"), "b1");
+}
+
+#[test]
+fn whole_titles_and_authors_rank_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine_with(marked_library(dir.path()));
+    let records = |q: &str| {
+        let a = engine.answer(q, None);
+        assert_eq!(a.outcome, Outcome::Catalogue, "{q}: {a:?}");
+        a.records
+    };
+    // A title of common words beats longer titles containing them.
+    assert_eq!(records("do you have Poems?")[0], "m8");
+    assert_eq!(records("I'm looking for quiet study")[0], "m5");
+    // 245 $a alone is a whole title too.
+    assert_eq!(records("looking for Atemschaukel")[0], "m2");
+    // A title made of stop words.
+    assert_eq!(records("is there a copy of 'It'?"), ["m7"]);
+    // Title and author, split and searched in their own fields; with no cue at all too.
+    assert_eq!(records("do you have Poems by Emily Dickinson")[0], "m8");
+    assert_eq!(records("I'm looking for Dune by Herbert")[0], "b1");
+    assert_eq!(records("Dune by Frank Herbert")[0], "b1");
+    assert_eq!(records("Frank Herbert, Dune")[0], "b1");
+    assert_eq!(records("Poems by Walcott")[0], "m9");
+    assert_eq!(
+        records("Derek Walcott's Poems of the sea and the shore")[0],
+        "m9"
+    );
+    // An ISBN-10 without the word ISBN, after a cue or alone.
+    assert_eq!(records("do you have 0441013597?"), ["b1"]);
+    assert_eq!(records("is 0-441-01359-7 available?"), ["b1"]);
+    assert_eq!(records("0441013597"), ["b1"]);
+}
+
+#[test]
+fn looking_for_a_title_of_faq_words_beats_the_faq() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine_with(marked_library(dir.path()));
+    // The FAQ is sure of these words ...
+    let faq = engine.answer("quiet study", None);
+    assert_eq!(
+        (faq.outcome, faq.faq_id.as_deref()),
+        (Outcome::Faq, Some("quiet-zones")),
+        "{faq:?}"
+    );
+    // ... but a patron looking for the book gets the book.
+    for q in [
+        "I'm looking for Quiet study",
+        "is there a copy of \"Quiet study\"?",
+        "looking for the book Quiet study",
+    ] {
+        let a = engine.answer(q, None);
+        assert!(a.confidence >= a.explanation.threshold, "{q}: {a:?}");
+        assert_eq!(
+            (a.outcome, a.records.first().map(String::as_str)),
+            (Outcome::Catalogue, Some("m5")),
+            "{q}: {a:?}"
+        );
+    }
+    // Looking for a service, not a title: still the FAQ's.
+    for (q, id) in [
+        ("I'm looking for a quiet place to work", "quiet-zones"),
+        ("do you have quiet study areas", "quiet-zones"),
+        ("do you have wifi", "wifi"),
+        ("can I read library books on my e-reader", "e-books"),
+    ] {
+        let a = engine.answer(q, None);
+        assert_eq!(
+            (a.outcome, a.faq_id.as_deref()),
+            (Outcome::Faq, Some(id)),
+            "{q}: {a:?}"
+        );
+    }
+}
+
+#[test]
+fn an_index_of_an_older_format_asks_for_a_reimport() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(library(dir.path()));
+    let index_dir = dir.path().join("catalogue");
+    // The current format opens again ...
+    CatalogueIndex::open_existing(&index_dir, Default::default())
+        .unwrap()
+        .unwrap();
+    // ... an index from before format markers does not.
+    std::fs::remove_file(index_dir.join("refdesk-format")).unwrap();
+    for opened in [
+        CatalogueIndex::open_existing(&index_dir, Default::default()).map(|_| ()),
+        CatalogueIndex::open_or_create(&index_dir, Default::default()).map(|_| ()),
+    ] {
+        let err = format!("{:#}", opened.expect_err("an old index must be refused"));
+        assert!(err.contains("re-import the catalogue"), "{err}");
+        assert!(err.contains(&index_dir.display().to_string()), "{err}");
+    }
+    std::fs::write(index_dir.join("refdesk-format"), "refdesk-catalogue 1\n").unwrap();
+    let err = CatalogueIndex::open_existing(&index_dir, Default::default())
+        .map(|_| ())
+        .unwrap_err();
+    assert!(
+        format!("{err:#}").contains("refdesk-catalogue 1"),
+        "{err:#}"
+    );
+    // An empty directory gets a fresh index of the current format.
+    let fresh = dir.path().join("fresh");
+    drop(CatalogueIndex::open_or_create(&fresh, Default::default()).unwrap());
+    assert_eq!(
+        std::fs::read_to_string(fresh.join("refdesk-format"))
+            .unwrap()
+            .trim(),
+        refdesk::catalogue::index::FORMAT
+    );
+}

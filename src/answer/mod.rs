@@ -363,7 +363,10 @@ impl AnswerEngine {
     }
 
     /// A catalogue answer, or a catalogue miss to escalate, for a catalogue question;
-    /// `None` to let the FAQ decide. Only an ISBN beats a FAQ answer the engine is sure of.
+    /// `None` to let the FAQ decide. A FAQ answer the engine is sure of beats cue words,
+    /// except an ISBN or a record matching exactly what the patron is looking for by name
+    /// ("I'm looking for Quiet study"). A question with no cue at all is looked up as a
+    /// title when the FAQ has no answer, and only an exact match counts.
     fn catalogue_answer(
         &self,
         text: &str,
@@ -371,15 +374,22 @@ impl AnswerEngine {
         faq_confident: bool,
     ) -> Option<(Outcome, String, Vec<String>)> {
         let catalogue = self.catalogue.as_ref()?;
-        let ask = catalogue_ask::classify(text)?;
         let limit = self.catalogue_settings.max_results.max(1);
-        let (found, strong) = match ask {
-            CatalogueAsk::Isbn(isbn) => (catalogue.by_isbn(&isbn), true),
-            // A question the FAQ is sure of stays with the FAQ, cue words or not ("can I read
-            // library books on my e-reader", "my professor put a book on reserve").
-            CatalogueAsk::Strong(_) | CatalogueAsk::Weak(_) if faq_confident => return None,
-            CatalogueAsk::Strong(what) => (self.good_matches(catalogue, &what, lang, limit), true),
-            CatalogueAsk::Weak(what) => (self.good_matches(catalogue, &what, lang, limit), false),
+        let min_coverage = self.catalogue_settings.min_coverage;
+        let lookup = |query: &crate::catalogue::CatalogueQuery, exact_only: bool| {
+            catalogue_ask::matches(catalogue, query, lang, limit, min_coverage, exact_only)
+        };
+        let (found, strong) = match catalogue_ask::classify(text) {
+            Some(CatalogueAsk::Isbn(isbn)) => (catalogue.by_isbn(&isbn), true),
+            // "can I read library books on my e-reader", "my professor put a book on reserve"
+            Some(CatalogueAsk::Strong(_) | CatalogueAsk::Weak(_)) if faq_confident => return None,
+            Some(CatalogueAsk::Firm(query)) if faq_confident => (lookup(&query, true), false),
+            Some(CatalogueAsk::Firm(query) | CatalogueAsk::Strong(query)) => {
+                (lookup(&query, false), true)
+            }
+            Some(CatalogueAsk::Weak(query)) => (lookup(&query, false), false),
+            None if faq_confident => return None,
+            None => (lookup(&catalogue_ask::bare(text)?, true), false),
         };
         if found.is_empty() {
             // Sure it was a catalogue question, but nothing matches well: a librarian looks.
@@ -394,23 +404,6 @@ impl AnswerEngine {
         let ids = found.iter().map(|r| r.id.clone()).collect();
         let reply = catalogue_reply::reply(&found, lang, &self.catalogue_settings);
         Some((Outcome::Catalogue, reply, ids))
-    }
-
-    /// The best records that cover enough of what was asked for.
-    fn good_matches(
-        &self,
-        catalogue: &CatalogueIndex,
-        what: &str,
-        lang: &str,
-        limit: usize,
-    ) -> Vec<crate::catalogue::record::CatalogueRecord> {
-        catalogue
-            .search(what, Some(lang), limit * 3)
-            .into_iter()
-            .filter(|h| h.coverage >= self.catalogue_settings.min_coverage)
-            .take(limit)
-            .map(|h| h.record)
-            .collect()
     }
 
     /// The entry's answer in `lang`, else in the default language.

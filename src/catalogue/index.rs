@@ -13,8 +13,9 @@ use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
+use super::fold::{fold, key};
 use super::isbn;
 use super::record::CatalogueRecord;
 use crate::search::Analyzer;
@@ -45,8 +46,16 @@ struct Fields {
     author: Field,
     subject: Field,
     isbn: Field,
+    /// `fold::key` of the whole title and of its 245 $a part, for exact title matches.
+    title_key: Field,
     record: Field,
 }
+
+/// The analysis the index's terms come from. Bump it whenever indexing changes what terms
+/// a record gets (an older index would answer wrongly): `FORMAT_FILE` in the index
+/// directory records it, and an index without the current one must be imported again.
+pub const FORMAT: &str = "refdesk-catalogue 2 (folded)";
+const FORMAT_FILE: &str = "refdesk-format";
 
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
@@ -63,6 +72,7 @@ fn schema() -> (Schema, Fields) {
         author: b.add_text_field("author", text.clone()),
         subject: b.add_text_field("subject", text),
         isbn: b.add_text_field("isbn", STRING),
+        title_key: b.add_text_field("title_key", STRING),
         record: b.add_text_field("record", STORED),
     };
     (b.build(), fields)
@@ -126,7 +136,7 @@ impl Analyzers {
     pub fn content_words(&self, text: &str, lang_hint: Option<&str>) -> Vec<String> {
         let (en, hint) = (self.get("en"), self.get(lang_hint.unwrap_or("en")));
         self.get("und")
-            .terms(text)
+            .terms(&fold(text))
             .into_iter()
             .filter(|w| !en.is_stopword(w) && !hint.is_stopword(w))
             .collect()
@@ -161,6 +171,66 @@ pub struct CatalogueHit {
     pub coverage: f32,
 }
 
+/// What a catalogue question asks for: words to find anywhere, and, when the question names
+/// them, a title and an author to find in their own fields.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CatalogueQuery {
+    /// All that was asked for ("dune by frank herbert"): coverage is measured on it, and it
+    /// may itself be a whole title ("stand by me").
+    pub text: String,
+    /// The title part ("dune"), when the question names an author too.
+    pub title: Option<String>,
+    /// The author part ("frank herbert"), matched in either name order.
+    pub author: Option<String>,
+}
+
+impl CatalogueQuery {
+    /// Words to find anywhere: a title, a subject, a name.
+    pub fn words(text: &str) -> Self {
+        Self {
+            text: text.to_string(),
+            ..Self::default()
+        }
+    }
+
+    /// Works by `name`.
+    pub fn by(name: &str) -> Self {
+        Self {
+            text: name.to_string(),
+            title: None,
+            author: Some(name.to_string()),
+        }
+    }
+
+    /// `title` by `author`; `text` is the question as written.
+    pub fn title_by(text: &str, title: &str, author: &str) -> Self {
+        Self {
+            text: text.to_string(),
+            title: Some(title.to_string()),
+            author: Some(author.to_string()),
+        }
+    }
+}
+
+/// How a record matches a question, weakest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Strength {
+    /// Words in common only: `coverage` says how many.
+    Words,
+    /// An author with all the words of the name asked for (and the title part's words).
+    Named,
+    /// The whole title, or its 245 $a, as asked (with the author, when one is named).
+    Exact,
+}
+
+/// A search result and the kind of match it is.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Found {
+    pub hit: CatalogueHit,
+    pub strength: Strength,
+}
+
 pub struct CatalogueIndex {
     index: Index,
     reader: IndexReader,
@@ -182,10 +252,32 @@ pub struct CatalogueWriter<'a> {
 }
 
 impl CatalogueIndex {
-    /// Opens the index in `dir`, creating an empty one if there is none.
+    /// Opens the index in `dir`, creating an empty one if there is none. An index made by
+    /// an older refdesk (other terms) is refused with a request to import again.
     pub fn open_or_create(dir: &Path, boosts: CatalogueBoosts) -> anyhow::Result<Self> {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the catalogue index in {}", dir.display()))?;
+        let marker = dir.join(FORMAT_FILE);
+        if dir.join("meta.json").exists() {
+            let found = std::fs::read_to_string(&marker).unwrap_or_default();
+            if found.trim() != FORMAT {
+                anyhow::bail!(
+                    "the catalogue index in {} was built by an older version of refdesk \
+                     ({}); re-import the catalogue: move that directory away (or delete it) \
+                     and run `refdesk catalogue import` again",
+                    dir.display(),
+                    if found.trim().is_empty() {
+                        "no format marker"
+                    } else {
+                        found.trim()
+                    }
+                );
+            }
+        } else {
+            std::fs::write(&marker, format!("{FORMAT}\n")).with_context(|| {
+                format!("cannot write the catalogue index in {}", dir.display())
+            })?;
+        }
         let (schema, fields) = schema();
         let directory = MmapDirectory::open(dir)
             .with_context(|| format!("cannot open the catalogue index in {}", dir.display()))?;
@@ -243,11 +335,106 @@ impl CatalogueIndex {
         })
     }
 
-    /// Matches for `text`, best first, with their coverage of the question.
+    /// Matches for `text` (words to find anywhere), best first, with their coverage of the
+    /// question.
     pub fn search(&self, text: &str, lang_hint: Option<&str>, limit: usize) -> Vec<CatalogueHit> {
+        self.lookup(&CatalogueQuery::words(text), lang_hint, limit)
+            .into_iter()
+            .map(|f| f.hit)
+            .collect()
+    }
+
+    /// Matches for a catalogue question, best first: whole-title matches (with the author,
+    /// when one is named) before records naming the author, before records sharing words.
+    pub fn lookup(
+        &self,
+        query: &CatalogueQuery,
+        lang_hint: Option<&str>,
+        limit: usize,
+    ) -> Vec<Found> {
+        let limit = limit.max(1);
+        let searcher = self.reader.searcher();
+        let depth = (limit * 10).max(50);
+        let mut found: HashMap<DocAddress, f32> = HashMap::new();
+        let mut add = |query: &dyn Query, n: usize| {
+            if let Ok(top) = searcher.search(query, &TopDocs::with_limit(n).order_by_score()) {
+                for (score, addr) in top {
+                    let best = found.entry(addr).or_insert(score);
+                    *best = best.max(score);
+                }
+            }
+        };
+        let keys = self.wanted_keys(query);
+        if !keys.is_empty() {
+            let clauses = keys
+                .iter()
+                .map(|k| {
+                    let q = TermQuery::new(
+                        Term::from_field_text(self.fields.title_key, k),
+                        IndexRecordOption::Basic,
+                    );
+                    (Occur::Should, Box::new(q) as Box<dyn Query>)
+                })
+                .collect();
+            add(&BooleanQuery::new(clauses), depth);
+        }
+        if let Some(q) = self.words_query(&query.text, lang_hint) {
+            add(&q, depth);
+        }
+        if let Some(author) = &query.author
+            && let Some(q) = self.named_query(author, query.title.as_deref(), lang_hint)
+        {
+            add(&q, depth);
+        }
+        let words = self.analyzers.content_words(&query.text, lang_hint);
+        let mut ranked: Vec<(Rank, Found)> = found
+            .into_iter()
+            .filter_map(|(addr, score)| {
+                let doc: TantivyDocument = searcher.doc(addr).ok()?;
+                let record = self.stored_record(&doc)?;
+                let (rank, strength, coverage) =
+                    self.judge(&record, query, &words, score, lang_hint);
+                let hit = CatalogueHit {
+                    record,
+                    score,
+                    coverage,
+                };
+                Some((rank, Found { hit, strength }))
+            })
+            .collect();
+        ranked.sort_by(|a, b| {
+            b.0.cmp(&a.0)
+                .then_with(|| a.1.hit.record.id.cmp(&b.1.hit.record.id))
+        });
+        ranked.into_iter().take(limit).map(|(_, f)| f).collect()
+    }
+
+    /// The title keys a record must have to match the question as a whole title: the title
+    /// part's, and the whole question's when it was split into title and author (a title
+    /// may contain "by": "Stand by me").
+    fn wanted_keys(&self, query: &CatalogueQuery) -> Vec<String> {
+        let mut keys = Vec::new();
+        let whole_is_title = query.author.is_none() || query.title.is_some();
+        for text in [
+            query.title.as_deref(),
+            whole_is_title.then_some(query.text.as_str()),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let k = key(text);
+            if !k.is_empty() && !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+        keys
+    }
+
+    /// Any of the text's terms in title, authors or subjects, weighted by field.
+    fn words_query(&self, text: &str, lang_hint: Option<&str>) -> Option<BooleanQuery> {
         let terms = self.analyzers.query_terms(text, lang_hint);
         if terms.is_empty() {
-            return Vec::new();
+            return None;
         }
         let f = self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
@@ -264,25 +451,132 @@ impl CatalogueIndex {
                 clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost))));
             }
         }
-        let query = BooleanQuery::new(clauses);
-        let searcher = self.reader.searcher();
-        let Ok(top) = searcher.search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score())
-        else {
-            return Vec::new();
-        };
-        let words = self.analyzers.content_words(text, lang_hint);
-        top.into_iter()
-            .filter_map(|(score, addr)| {
-                let doc: TantivyDocument = searcher.doc(addr).ok()?;
-                let record = self.stored_record(&doc)?;
-                let coverage = self.coverage(&record, &words, lang_hint);
-                Some(CatalogueHit {
-                    record,
-                    score,
-                    coverage,
-                })
+        Some(BooleanQuery::new(clauses))
+    }
+
+    /// Records with every word of the author's name among their authors, those sharing
+    /// words with the title part first.
+    fn named_query(
+        &self,
+        author: &str,
+        title: Option<&str>,
+        lang_hint: Option<&str>,
+    ) -> Option<BooleanQuery> {
+        let names = self.analyzers.get("und").terms(&fold(author));
+        if names.is_empty() {
+            return None;
+        }
+        let f = self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = names
+            .iter()
+            .map(|n| {
+                let q = TermQuery::new(
+                    Term::from_field_text(f.author, n),
+                    IndexRecordOption::WithFreqs,
+                );
+                (Occur::Must, Box::new(q) as Box<dyn Query>)
             })
-            .collect()
+            .collect();
+        for t in title
+            .map(|t| self.analyzers.query_terms(t, lang_hint))
+            .unwrap_or_default()
+        {
+            let q = TermQuery::new(
+                Term::from_field_text(f.title, &t),
+                IndexRecordOption::WithFreqs,
+            );
+            clauses.push((Occur::Should, Box::new(q)));
+        }
+        Some(BooleanQuery::new(clauses))
+    }
+
+    /// How well `record` answers the question: its rank among the candidates, the kind of
+    /// match, and its coverage of the question's words (1 for a whole-title or author
+    /// match, which may have no content words at all: a book called "It").
+    fn judge(
+        &self,
+        record: &CatalogueRecord,
+        query: &CatalogueQuery,
+        words: &[String],
+        score: f32,
+        lang_hint: Option<&str>,
+    ) -> (Rank, Strength, f32) {
+        let own_keys = title_keys(&record.title);
+        let exact_part = query
+            .title
+            .as_deref()
+            .or(query.author.is_none().then_some(query.text.as_str()))
+            .map(key)
+            .is_some_and(|k| own_keys.contains(&k));
+        // The whole question as a title, when it may be one ("Stand by me").
+        let exact_whole = (query.author.is_none() || query.title.is_some())
+            && own_keys.contains(&key(&query.text));
+        let author = query
+            .author
+            .as_deref()
+            .map(|a| self.author_match(record, a));
+        let named = author.is_some_and(|a| a > 0);
+        let title_covered = query.title.as_deref().is_none_or(|t| {
+            let title_words = self.analyzers.content_words(t, lang_hint);
+            title_words.is_empty()
+                || self.share(
+                    std::iter::once(record.title.as_str()),
+                    record,
+                    &title_words,
+                    lang_hint,
+                ) >= 1.0
+        });
+        let tier = if exact_part && named {
+            5
+        } else if exact_whole {
+            4
+        } else if named && title_covered {
+            3
+        } else if exact_part {
+            1
+        } else {
+            0
+        };
+        let strength = match tier {
+            4.. => Strength::Exact,
+            3 => Strength::Named,
+            _ => Strength::Words,
+        };
+        let coverage = if tier >= 3 {
+            1.0
+        } else {
+            self.coverage(record, words, lang_hint)
+        };
+        let rank = Rank {
+            tier,
+            name: author.unwrap_or(0),
+            coverage: (coverage * 100.0).round() as u32,
+            score,
+        };
+        (rank, strength, coverage)
+    }
+
+    /// How well one of the record's authors matches `author`, in either name order ("Frank
+    /// Herbert", "Herbert, Frank", "herbert"): 0 when none has all its words; more for the
+    /// first author (the main entry) and for a name with no other words.
+    fn author_match(&self, record: &CatalogueRecord, author: &str) -> u8 {
+        let neutral = self.analyzers.get("und");
+        let wanted: HashSet<String> = neutral.terms(&fold(author)).into_iter().collect();
+        if wanted.is_empty() {
+            return 0;
+        }
+        record
+            .authors
+            .iter()
+            .enumerate()
+            .filter_map(|(i, a)| {
+                let have: HashSet<String> = neutral.terms(&fold(a)).into_iter().collect();
+                wanted
+                    .is_subset(&have)
+                    .then(|| 1 + u8::from(i == 0) * 2 + u8::from(have.len() == wanted.len()))
+            })
+            .max()
+            .unwrap_or(0)
     }
 
     /// Records with this ISBN (10 or 13 digits, hyphens allowed).
@@ -350,6 +644,21 @@ impl CatalogueIndex {
     /// Share of the question's content words (unstemmed, or stemmed in the record's
     /// language) that appear in the record's title, authors or subjects.
     fn coverage(&self, record: &CatalogueRecord, words: &[String], lang_hint: Option<&str>) -> f32 {
+        let texts = std::iter::once(record.title.as_str())
+            .chain(record.authors.iter().map(String::as_str))
+            .chain(record.subjects.iter().map(String::as_str));
+        self.share(texts, record, words, lang_hint)
+    }
+
+    /// Share of `words` found in `texts` (folded, as is or stemmed in the record's language
+    /// or the question's).
+    fn share<'t>(
+        &self,
+        texts: impl Iterator<Item = &'t str>,
+        record: &CatalogueRecord,
+        words: &[String],
+        lang_hint: Option<&str>,
+    ) -> f32 {
         if words.is_empty() {
             return 0.0;
         }
@@ -357,12 +666,10 @@ impl CatalogueIndex {
         let hint = self.analyzers.get(lang_hint.unwrap_or("en"));
         let neutral = self.analyzers.get("und");
         let mut have: HashSet<String> = HashSet::new();
-        for text in std::iter::once(record.title.as_str())
-            .chain(record.authors.iter().map(String::as_str))
-            .chain(record.subjects.iter().map(String::as_str))
-        {
-            have.extend(neutral.terms(text));
-            have.extend(own.terms(text));
+        for text in texts {
+            let text = fold(text);
+            have.extend(neutral.terms(&text));
+            have.extend(own.terms(&text));
         }
         let found = words
             .iter()
@@ -374,6 +681,50 @@ impl CatalogueIndex {
     }
 }
 
+/// `fold::key` of the whole title and of its 245 $a part (what precedes the first " : ",
+/// " ; ", " = " or " / " the mapping keeps between subfields).
+fn title_keys(title: &str) -> Vec<String> {
+    let mut keys = vec![key(title)];
+    if let Some(cut) = [" : ", " ; ", " = ", " / "]
+        .iter()
+        .filter_map(|sep| title.find(sep))
+        .min()
+    {
+        let proper = key(&title[..cut]);
+        if !proper.is_empty() && proper != keys[0] {
+            keys.push(proper);
+        }
+    }
+    keys.retain(|k| !k.is_empty());
+    keys
+}
+
+/// A candidate's place in the answer, compared field by field: the kind of match, how well
+/// the author matches, coverage in hundredths, then BM25.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Rank {
+    tier: u8,
+    name: u8,
+    coverage: u32,
+    score: f32,
+}
+
+impl Eq for Rank {}
+
+impl PartialOrd for Rank {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Rank {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.tier, self.name, self.coverage)
+            .cmp(&(other.tier, other.name, other.coverage))
+            .then_with(|| self.score.total_cmp(&other.score))
+    }
+}
+
 impl CatalogueWriter<'_> {
     /// Adds a record, replacing any earlier one with the same control number.
     pub fn upsert(&mut self, record: &CatalogueRecord) -> anyhow::Result<()> {
@@ -381,14 +732,17 @@ impl CatalogueWriter<'_> {
         let code = analyzer_code(record.language.as_deref());
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, &record.id);
-        doc.add_text(f.title, self.analyse(code, &record.title));
+        doc.add_text(f.title, self.analyse(code, &fold(&record.title)));
+        for k in title_keys(&record.title) {
+            doc.add_text(f.title_key, k);
+        }
         for a in &record.authors {
             // Names are not stemmed: "Dickens" must not become "dicken".
-            let terms = self.index.analyzers.get("und").terms(a).join(" ");
+            let terms = self.index.analyzers.get("und").terms(&fold(a)).join(" ");
             doc.add_text(f.author, terms);
         }
         for s in &record.subjects {
-            doc.add_text(f.subject, self.analyse(code, s));
+            doc.add_text(f.subject, self.analyse(code, &fold(s)));
         }
         for i in &record.isbns {
             if let Some(key) = isbn::to_isbn13(i) {

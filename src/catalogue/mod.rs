@@ -3,6 +3,7 @@
 
 pub mod codes;
 pub mod csv;
+pub mod fold;
 pub mod import;
 pub mod index;
 pub mod isbn;
@@ -17,7 +18,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 pub use codes::{CodeName, CodeTable};
-pub use index::{CatalogueBoosts, CatalogueHit, CatalogueIndex};
+pub use index::{CatalogueBoosts, CatalogueHit, CatalogueIndex, CatalogueQuery, Found, Strength};
 
 /// `[catalogue]` settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
