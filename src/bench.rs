@@ -67,6 +67,7 @@ pub fn synthetic_faq(base: &FaqSet, n: usize) -> FaqSet {
     FaqSet {
         entries,
         default_lang: base.default_lang.clone(),
+        thesaurus: base.thesaurus.clone(),
     }
 }
 
@@ -147,6 +148,7 @@ mod tests {
                 path: PathBuf::from("hours.md"),
             }],
             default_lang: "en".into(),
+            thesaurus: Default::default(),
         };
         let a = synthetic_faq(&base, 50);
         let b = synthetic_faq(&base, 50);

@@ -193,7 +193,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: FaqCommand::Check { dir },
         } => Ok(faq_check(
             dir.as_deref().unwrap_or(&settings.faq.dir),
-            &settings.faq.default_language,
+            &settings,
         )),
         Command::Catalogue {
             command: CatalogueCommand::Import { files, format },
@@ -321,8 +321,8 @@ fn catalogue_search(
     Ok(ExitCode::SUCCESS)
 }
 
-fn faq_check(dir: &Path, default_lang: &str) -> ExitCode {
-    match load_dir(dir, default_lang) {
+fn faq_check(dir: &Path, settings: &Settings) -> ExitCode {
+    match load_dir(dir, &settings.faq.default_language) {
         Ok(set) => {
             println!(
                 "{}: {} entries, {} files, languages: {}",
@@ -331,7 +331,18 @@ fn faq_check(dir: &Path, default_lang: &str) -> ExitCode {
                 set.entries.len(),
                 set.languages().join(", ")
             );
-            ExitCode::SUCCESS
+            match AnswerEngine::new(set, settings.answer.clone()) {
+                Ok(engine) => {
+                    for c in engine.calibrations() {
+                        print!("{}", calibration_report(c));
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    println!("{}: cannot index the FAQ: {e:#}", dir.display());
+                    ExitCode::FAILURE
+                }
+            }
         }
         Err(errors) => {
             for e in &errors {
@@ -343,8 +354,55 @@ fn faq_check(dir: &Path, default_lang: &str) -> ExitCode {
     }
 }
 
+/// What calibration found for one language, and where staff should add phrasings.
+fn calibration_report(c: &crate::answer::calibration::Calibration) -> String {
+    let mut out = String::new();
+    let how = if c.fixed {
+        "fixed in the settings"
+    } else {
+        "calibrated"
+    };
+    out.push_str(&format!(
+        "[{}] threshold {:.2} ({how}) for precision {:.2}; estimated coverage {:.2} ({} phrasings asked back, {} unanswerable questions)\n",
+        c.lang,
+        c.threshold,
+        c.target_precision,
+        c.estimated_coverage,
+        c.answerable_samples,
+        c.unanswerable_samples
+    ));
+    if !c.few_phrasings.is_empty() {
+        let shown: Vec<&str> = c
+            .few_phrasings
+            .iter()
+            .take(12)
+            .map(String::as_str)
+            .collect();
+        let more = c.few_phrasings.len().saturating_sub(shown.len());
+        out.push_str(&format!(
+            "[{}] {} entries with few phrasings (add alternates in patrons' words): {}{}\n",
+            c.lang,
+            c.few_phrasings.len(),
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        ));
+    }
+    for (asked, got, n) in c.confusions.iter().take(10) {
+        out.push_str(&format!(
+            "[{}] hard to tell apart: {n} phrasing(s) of `{asked}` were taken for `{got}`\n",
+            c.lang
+        ));
+    }
+    out
+}
+
 #[derive(Serialize)]
 struct AskLine<'a> {
+    explanation: &'a crate::answer::Explanation,
     q: &'a str,
     outcome: &'static str,
     faq_id: Option<&'a str>,
@@ -365,6 +423,7 @@ fn ask(settings: &Settings, args: AskArgs) -> anyhow::Result<ExitCode> {
         let a = engine.answer(q, args.lang.as_deref());
         if args.json {
             let line = AskLine {
+                explanation: &a.explanation,
                 q,
                 outcome: a.outcome.as_str(),
                 faq_id: a.faq_id.as_deref(),
@@ -394,7 +453,9 @@ fn ask(settings: &Settings, args: AskArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn run_eval(settings: &Settings, args: EvalArgs) -> anyhow::Result<ExitCode> {
-    let engine = engine(settings, args.faq.as_deref())?;
+    let catalogue = open_catalogue(settings)?.map(std::sync::Arc::new);
+    let engine = engine(settings, args.faq.as_deref())?
+        .with_catalogue(catalogue, settings.catalogue.clone());
     let file = std::fs::File::open(&args.cases)
         .with_context(|| format!("cannot open {}", args.cases.display()))?;
     let cases = eval::read_cases(
@@ -445,7 +506,7 @@ fn bench_answer(
         );
     }
     println!(
-        "index build for {entries} entries: {:.2} s",
+        "index build and calibration for {entries} entries: {:.2} s",
         build.as_secs_f64()
     );
     Ok(ExitCode::SUCCESS)

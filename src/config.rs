@@ -239,17 +239,19 @@ mod tests {
     #[test]
     fn file_then_environment() {
         let s = Settings::from_sources(
-            "[answer]\nthreshold = 0.7\n[faq]\ndefault_language = \"ru\"\n",
+            "[answer]\ntarget_precision = 0.95\n[faq]\ndefault_language = \"ru\"\n",
             "test",
             env(&[
                 ("REFDESK__ANSWER__THRESHOLD", "0.8"),
+                ("REFDESK__ANSWER__TARGET_PRECISION", "0.99"),
                 ("REFDESK__FAQ__DIR", "/srv/faq"),
                 ("REFDESK__ANSWER__BOOSTS__QUESTION", "4"),
                 ("UNRELATED", "x"),
             ]),
         )
         .unwrap();
-        assert_eq!(s.answer.threshold, 0.8);
+        assert_eq!(s.answer.threshold, Some(0.8));
+        assert_eq!(s.answer.target_precision, 0.99);
         assert_eq!(s.faq.default_language, "ru");
         assert_eq!(s.faq.dir, PathBuf::from("/srv/faq"));
         assert_eq!(s.answer.boosts.question, 4.0);

@@ -71,12 +71,9 @@ impl ConversationService {
         let lang = replies::phrase_lang(msg.language.as_deref());
         let fixed = |outcome, reply: String| Answer {
             outcome,
-            faq_id: None,
-            confidence: 0.0,
-            candidates: Vec::new(),
             reply,
             lang: lang.to_string(),
-            records: Vec::new(),
+            ..Answer::default()
         };
         match msg.kind {
             InboundKind::Text => {

@@ -151,7 +151,7 @@ fn threshold_decides_between_answer_and_escalation() {
     let strict = AnswerEngine::new(
         faq,
         AnswerSettings {
-            threshold: 1.01,
+            threshold: Some(1.01),
             ..AnswerSettings::default()
         },
     )

@@ -61,6 +61,73 @@ fn faq_check_reports_path_and_line_and_exits_1() {
 }
 
 #[test]
+fn faq_check_reports_calibration_and_bad_synonyms() {
+    let out = refdesk().args(["faq", "check", "faq"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("[en] threshold") && stdout.contains("calibrated"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("estimated coverage"), "{stdout}");
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("good.md"),
+        "+++\nquestion = \"Q?\"\n+++\nA.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("synonyms.toml"),
+        "[en]\nreturn = [\"hand in\"]\nsubmit = [\"hand in\"]\n",
+    )
+    .unwrap();
+    let out = refdesk()
+        .args(["faq", "check"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let path = dir.path().join("synonyms.toml").display().to_string();
+    assert!(
+        stdout.contains(&path) && stdout.contains("`hand in` is a synonym of both"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn ask_json_explains_the_decision() {
+    let out = refdesk()
+        .args([
+            "ask",
+            "--json",
+            "I was charged twice for my fine, £5 each time",
+        ])
+        .output()
+        .unwrap();
+    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(line["outcome"], "escalate");
+    assert_eq!(line["explanation"]["reason"], "personal_case");
+    let out = refdesk()
+        .args(["ask", "--json", "how do I renew my books"])
+        .output()
+        .unwrap();
+    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let e = &line["explanation"];
+    assert_eq!(e["reason"], "confident");
+    assert!(e["estimated_precision"].as_f64().unwrap() > 0.5, "{e}");
+    assert!(line["confidence"].as_f64().unwrap() >= e["threshold"].as_f64().unwrap());
+    assert!(
+        e["terms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["term"] == "renew" && t["found_in"] == "topic"),
+        "{e}"
+    );
+}
+
+#[test]
 fn ask_json_reads_stdin_line_by_line() {
     let out = run_with_stdin(
         refdesk().args(["ask", "--json", "-"]),

@@ -1,7 +1,7 @@
 //! Questions for the catalogue ("do you have ...", "I'm looking for ...", "books by ...",
-//! "anything on ...", an ISBN) and the replies listing what it holds.
+//! "anything on ...", an ISBN). The replies listing what it holds are in `catalogue_reply`.
 
-use crate::catalogue::record::{Availability, CatalogueRecord};
+use crate::catalogue::record::CatalogueRecord;
 use crate::catalogue::{CatalogueIndex, CatalogueQuery, Strength, isbn};
 
 /// What a question asks of the catalogue.
@@ -428,110 +428,9 @@ fn clean(rest: &str) -> Option<String> {
         .then(|| rest.to_string())
 }
 
-/// The reply listing `records` (best first), in `lang`.
-pub fn reply(records: &[CatalogueRecord], lang: &str) -> String {
-    let header = match lang {
-        "ru" => "Вот что я нашёл в каталоге:",
-        "es" => "Esto es lo que encontré en el catálogo:",
-        _ => "Here is what I found in the catalogue:",
-    };
-    let footer = match lang {
-        "ru" => "Если это не то, что нужно, напишите /human, и библиотекарь поможет с поиском.",
-        "es" => "Si no es lo que buscas, escribe /human y un bibliotecario te ayudará a buscar.",
-        _ => "If this isn't what you need, ask for a librarian and they'll help you search.",
-    };
-    let mut out = String::from(header);
-    out.push_str("\n\n");
-    for r in records {
-        out.push_str("- ");
-        out.push_str(&line(r, lang));
-        out.push('\n');
-    }
-    out.push('\n');
-    out.push_str(footer);
-    out
-}
-
-/// "**Dune**, Herbert, Frank (1965). Call number PS3558.E63 D8. Available: Main library."
-fn line(r: &CatalogueRecord, lang: &str) -> String {
-    let mut s = format!("**{}**", r.title);
-    if let Some(author) = r.authors.first() {
-        s.push_str(&format!(", {author}"));
-    }
-    if let Some(year) = r.year {
-        s.push_str(&format!(" ({year})"));
-    }
-    s.push('.');
-    let call = r
-        .call_number
-        .clone()
-        .or_else(|| r.holdings.iter().find_map(|h| h.call_number.clone()));
-    if let Some(call) = call {
-        let label = match lang {
-            "ru" => "Шифр",
-            "es" => "Signatura",
-            _ => "Call number",
-        };
-        s.push_str(&format!(" {label} {call}."));
-    }
-    if let Some(status) = availability(r, lang) {
-        s.push(' ');
-        s.push_str(&status);
-    }
-    s
-}
-
-/// The best news among the record's items: one available beats one on loan.
-fn availability(r: &CatalogueRecord, lang: &str) -> Option<String> {
-    let available = r
-        .holdings
-        .iter()
-        .find(|h| h.status == Availability::Available);
-    if let Some(h) = available {
-        let word = match lang {
-            "ru" => "Есть в наличии",
-            "es" => "Disponible",
-            _ => "Available",
-        };
-        return Some(match &h.location {
-            Some(loc) => format!("{word}: {loc}."),
-            None => format!("{word}."),
-        });
-    }
-    let on_loan = r.holdings.iter().find_map(|h| match &h.status {
-        Availability::OnLoan { due } => Some(due.clone()),
-        _ => None,
-    });
-    if let Some(due) = on_loan {
-        return Some(match (lang, due) {
-            ("ru", Some(d)) => format!("Выдана, вернуть до {d}."),
-            ("ru", None) => "Выдана.".into(),
-            ("es", Some(d)) => format!("Prestado hasta {d}."),
-            ("es", None) => "Prestado.".into(),
-            (_, Some(d)) => format!("On loan, due back {d}."),
-            (_, None) => "On loan.".into(),
-        });
-    }
-    if r.holdings
-        .iter()
-        .any(|h| h.status == Availability::NotForLoan)
-    {
-        return Some(
-            match lang {
-                "ru" => "Только для чтения в библиотеке.",
-                "es" => "Solo consulta en sala.",
-                _ => "For use in the library only.",
-            }
-            .into(),
-        );
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogue::record::Holding;
 
     fn words(text: &str) -> CatalogueQuery {
         CatalogueQuery::words(text)
@@ -738,24 +637,5 @@ mod tests {
             classify("libros sobre historia"),
             Some(Strong(words("historia")))
         );
-    }
-
-    #[test]
-    fn replies_say_where_and_whether() {
-        let r = CatalogueRecord {
-            id: "1".into(),
-            title: "Dune".into(),
-            authors: vec!["Herbert, Frank".into()],
-            year: Some(1965),
-            call_number: Some("PS3558.E63 D8".into()),
-            holdings: vec![Holding {
-                location: Some("Main library".into()),
-                call_number: None,
-                status: Availability::Available,
-            }],
-            ..Default::default()
-        };
-        let text = reply(&[r], "en");
-        assert!(text.contains("- **Dune**, Herbert, Frank (1965). Call number PS3558.E63 D8. Available: Main library."), "{text}");
     }
 }

@@ -7,19 +7,24 @@
 //! and a wrong answer costs more than a librarian's reply, so a near-tie lowers confidence.
 
 /// How much a word counts when only the entry's answer (not its question, alternates or
-/// tags) contains it: the answer mentions many things it is not about.
-pub const ANSWER_ONLY_CREDIT: f32 = 0.4;
+/// tags) contains it: the answer mentions things it is not about, but patrons who have never
+/// seen the FAQ often use its answer's words ("alumni", "top up").
+pub const ANSWER_ONLY_CREDIT: f32 = 0.7;
 /// A word the FAQ never uses ("Japan", "conference") still counts against coverage, since it
 /// may be what the question is really about, but at this share of the weight of the rarest
 /// known word: long, polite questions carry many such words around a clear FAQ topic.
 pub const UNKNOWN_WORD_WEIGHT: f32 = 0.4;
 /// A word matched only after typo correction is less certain than one typed right.
 pub const CORRECTED_CREDIT: f32 = 0.8;
+/// A context word ("student", "this week", "wondering") weighs this share of its idf
+/// against an entry that is not about it.
+pub const CONTEXT_WORD_WEIGHT: f32 = 0.25;
 /// The shares of a candidate's rank: coverage of the question, match with the entry's
-/// closest phrasing, BM25 relative to the best hit.
-const COVERAGE_SHARE: f32 = 0.55;
-const PHRASE_SHARE: f32 = 0.30;
-const BM25_SHARE: f32 = 0.15;
+/// closest phrasing, and BM25 relative to the best hit (which brings in how often the
+/// entry's fields repeat the question's words, answer text included).
+const COVERAGE_SHARE: f32 = 0.455;
+const PHRASE_SHARE: f32 = 0.245;
+const BM25_SHARE: f32 = 0.3;
 /// A lead of this much (in rank) over the runner-up counts as a clear winner.
 const CLEAR_LEAD: f32 = 0.25;
 
@@ -43,17 +48,12 @@ pub fn coverage(words: &[WordMatch]) -> f32 {
 }
 
 /// A candidate's rank in [0, 1]: mostly how much of the question the entry covers, then how
-/// much of the entry's closest phrasing the question covers (the match seen from the other
-/// side), with BM25 relative to the best hit breaking what remains of ties.
-pub fn rank(coverage: f32, phrase: f32, bm25: f32, best_bm25: f32) -> f32 {
-    let relative = if best_bm25 > 0.0 {
-        (bm25 / best_bm25).clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
+/// closely the question matches the entry's closest phrasing, then BM25 relative to the
+/// best hit (`relative_bm25` in [0, 1]).
+pub fn rank(coverage: f32, phrase: f32, relative_bm25: f32) -> f32 {
     COVERAGE_SHARE * coverage.clamp(0.0, 1.0)
         + PHRASE_SHARE * phrase.clamp(0.0, 1.0)
-        + BM25_SHARE * relative
+        + BM25_SHARE * relative_bm25.clamp(0.0, 1.0)
 }
 
 /// Confidence in the best candidate, in [0, 1]: its rank, discounted when the runner-up is
@@ -89,11 +89,15 @@ mod tests {
 
     #[test]
     fn rank_is_normalised() {
-        assert!((rank(1.0, 1.0, 10.0, 10.0) - 1.0).abs() < 1e-6);
-        assert_eq!(rank(0.0, 0.0, 0.0, 10.0), 0.0);
-        assert!(rank(1.0, 1.0, 5.0, 10.0) < 1.0);
-        assert!(rank(1.0, 0.5, 10.0, 10.0) < rank(1.0, 1.0, 10.0, 10.0));
-        assert_eq!(rank(0.5, 0.0, 1.0, 0.0), COVERAGE_SHARE * 0.5);
+        assert!((rank(1.0, 1.0, 1.0) - 1.0).abs() < 1e-6);
+        assert_eq!(rank(0.0, 0.0, 0.0), 0.0);
+        assert!(rank(1.0, 0.5, 1.0) < rank(1.0, 1.0, 1.0));
+        assert!(
+            rank(0.5, 1.0, 1.0) < rank(1.0, 0.5, 1.0),
+            "coverage counts more"
+        );
+        assert_eq!(rank(0.5, 0.0, 0.0), COVERAGE_SHARE * 0.5);
+        assert!(rank(1.0, 1.0, 0.2) < rank(1.0, 1.0, 1.0));
     }
 
     #[test]

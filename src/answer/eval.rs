@@ -14,7 +14,15 @@ pub struct Case {
     pub expect: Vec<String>,
     #[serde(default)]
     pub lang: Option<String>,
+    /// The case's style or class (`phone`, `formal`, `oos`, `personal`, `title` ...).
+    /// `personal` marks the patron's own case: it must reach a person even when its topic
+    /// is a FAQ topic, and is counted apart from out-of-scope questions.
+    #[serde(default)]
+    pub kind: Option<String>,
 }
+
+/// How many of the catalogue's records count for a `catalogue:<id>` case.
+pub const CATALOGUE_DEPTH: usize = 3;
 
 pub fn read_cases(reader: impl BufRead, source: &str) -> anyhow::Result<Vec<Case>> {
     let mut cases = Vec::new();
@@ -58,6 +66,15 @@ pub struct Miss {
     pub expect: Vec<String>,
     pub got: String,
     pub confidence: f32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+}
+
+/// Coverage of the answerable cases of one kind.
+#[derive(Debug, Clone, Serialize)]
+pub struct KindCoverage {
+    pub kind: String,
+    pub coverage: Share,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -67,13 +84,22 @@ pub struct Report {
     pub precision: Share,
     /// FAQ-answerable cases answered automatically with a right entry.
     pub coverage: Share,
-    /// Out-of-scope cases (expecting only `escalate`) that got an automatic FAQ answer.
+    /// Out-of-scope cases (expecting only `escalate`, not `personal`) that got an automatic
+    /// answer (FAQ or catalogue).
     pub out_of_scope_answered: Share,
+    /// `personal` cases that got an automatic answer instead of a person.
+    pub personal_answered: Share,
+    /// `catalogue:<id>` cases with a wanted record among the first `CATALOGUE_DEPTH` offered.
+    pub catalogue_top3: Share,
+    /// FAQ-answerable cases the catalogue took (a record list, or a catalogue miss).
+    pub faq_taken_by_catalogue: Share,
     pub smalltalk_accuracy: Share,
     pub handoff_accuracy: Share,
     /// FAQ-answerable cases whose first candidate is right, whatever the outcome.
     pub p_at_1: Share,
     pub mrr: f64,
+    /// Coverage per `kind`, for the kinds that have answerable cases.
+    pub by_kind: Vec<KindCoverage>,
     pub misses: Vec<Miss>,
 }
 
@@ -84,73 +110,136 @@ fn got(answer: &Answer) -> String {
     }
 }
 
+/// Whether the answer satisfies one of the case's expectations.
+fn is_right(case: &Case, answer: &Answer, got: &str) -> bool {
+    case.expect
+        .iter()
+        .any(|e| match e.strip_prefix("catalogue:") {
+            Some(id) => {
+                answer.outcome == Outcome::Catalogue
+                    && answer.records.iter().take(CATALOGUE_DEPTH).any(|r| r == id)
+            }
+            None => e == got,
+        })
+}
+
+#[derive(Default)]
+struct Tally {
+    hits: usize,
+    total: usize,
+}
+
+impl Tally {
+    fn add(&mut self, counted: bool, hit: bool) {
+        if counted {
+            self.total += 1;
+            self.hits += usize::from(hit);
+        }
+    }
+
+    fn share(&self) -> Share {
+        Share::of(self.hits, self.total)
+    }
+}
+
 pub fn evaluate(engine: &AnswerEngine, cases: &[Case]) -> Report {
-    let (mut answered, mut answered_right) = (0, 0);
-    let (mut answerable, mut covered, mut first_right) = (0, 0, 0);
+    let (mut precision, mut coverage, mut first_right) =
+        (Tally::default(), Tally::default(), Tally::default());
+    let (mut oos, mut personal, mut st, mut ho) = (
+        Tally::default(),
+        Tally::default(),
+        Tally::default(),
+        Tally::default(),
+    );
+    let (mut catalogue, mut taken) = (Tally::default(), Tally::default());
+    let mut kinds: Vec<(String, Tally)> = Vec::new();
     let mut reciprocal_ranks = 0.0;
-    let (mut oos, mut oos_answered) = (0, 0);
-    let (mut st, mut st_right, mut ho, mut ho_right) = (0, 0, 0, 0);
     let mut misses = Vec::new();
 
     for case in cases {
         let answer = engine.answer(&case.q, case.lang.as_deref());
         let got = got(&answer);
-        let right = case.expect.contains(&got);
+        let right = is_right(case, &answer, &got);
         let expected_ids: Vec<&str> = case
             .expect
             .iter()
             .filter_map(|e| e.strip_prefix("faq:"))
             .collect();
-        if answer.outcome == Outcome::Faq {
-            answered += 1;
-            answered_right += usize::from(right);
-        }
-        if !expected_ids.is_empty() {
-            answerable += 1;
-            covered += usize::from(right && answer.outcome == Outcome::Faq);
-            if let Some(pos) = answer
+        let automatic = matches!(answer.outcome, Outcome::Faq | Outcome::Catalogue);
+        let is_personal = case.kind.as_deref() == Some("personal");
+        precision.add(answer.outcome == Outcome::Faq, right);
+        let answerable = !expected_ids.is_empty();
+        coverage.add(answerable, right && answer.outcome == Outcome::Faq);
+        taken.add(answerable, answer.from_catalogue);
+        if answerable {
+            let position = answer
                 .candidates
                 .iter()
-                .position(|c| expected_ids.contains(&c.id.as_str()))
-            {
+                .position(|c| expected_ids.contains(&c.id.as_str()));
+            if let Some(pos) = position {
                 reciprocal_ranks += 1.0 / (pos + 1) as f64;
-                first_right += usize::from(pos == 0);
             }
+            first_right.add(true, position == Some(0));
+            let kind = case.kind.clone().unwrap_or_else(|| "-".into());
+            let at = match kinds.iter().position(|(k, _)| *k == kind) {
+                Some(at) => at,
+                None => {
+                    kinds.push((kind, Tally::default()));
+                    kinds.len() - 1
+                }
+            };
+            kinds[at]
+                .1
+                .add(true, right && answer.outcome == Outcome::Faq);
         }
-        if case.expect.iter().all(|e| e == "escalate") {
-            oos += 1;
-            oos_answered += usize::from(answer.outcome == Outcome::Faq);
-        }
-        if case.expect.iter().any(|e| e == "smalltalk") {
-            st += 1;
-            st_right += usize::from(answer.outcome == Outcome::Smalltalk);
-        }
-        if case.expect.iter().any(|e| e == "handoff") {
-            ho += 1;
-            ho_right += usize::from(answer.outcome == Outcome::Handoff);
-        }
+        let only_escalate = case.expect.iter().all(|e| e == "escalate");
+        oos.add(only_escalate && !is_personal, automatic);
+        personal.add(is_personal, automatic);
+        catalogue.add(
+            case.expect.iter().any(|e| e.starts_with("catalogue:")),
+            right,
+        );
+        st.add(
+            case.expect.iter().any(|e| e == "smalltalk"),
+            answer.outcome == Outcome::Smalltalk,
+        );
+        ho.add(
+            case.expect.iter().any(|e| e == "handoff"),
+            answer.outcome == Outcome::Handoff,
+        );
         if !right {
             misses.push(Miss {
                 q: case.q.clone(),
-                expect: case.expect.clone(),
+                expect: case.expect.iter().take(3).cloned().collect(),
                 got,
                 confidence: answer.confidence,
+                kind: case.kind.clone(),
             });
         }
     }
     Report {
         cases: cases.len(),
-        precision: Share::of(answered_right, answered),
-        coverage: Share::of(covered, answerable),
-        out_of_scope_answered: Share::of(oos_answered, oos),
-        smalltalk_accuracy: Share::of(st_right, st),
-        handoff_accuracy: Share::of(ho_right, ho),
-        p_at_1: Share::of(first_right, answerable),
-        mrr: if answerable == 0 {
+        precision: precision.share(),
+        coverage: coverage.share(),
+        out_of_scope_answered: oos.share(),
+        personal_answered: personal.share(),
+        catalogue_top3: catalogue.share(),
+        faq_taken_by_catalogue: taken.share(),
+        smalltalk_accuracy: st.share(),
+        handoff_accuracy: ho.share(),
+        p_at_1: first_right.share(),
+        mrr: if coverage.total == 0 {
             0.0
         } else {
-            reciprocal_ranks / answerable as f64
+            reciprocal_ranks / coverage.total as f64
         },
+        by_kind: kinds
+            .into_iter()
+            .map(|(kind, t)| KindCoverage {
+                kind,
+                coverage: t.share(),
+            })
+            .collect(),
         misses,
     }
 }
@@ -164,15 +253,25 @@ impl Report {
         out.push_str(&line("precision (auto answers)", &self.precision));
         out.push_str(&line("coverage (answerable)", &self.coverage));
         out.push_str(&line("out-of-scope answered", &self.out_of_scope_answered));
+        out.push_str(&line("personal-case answered", &self.personal_answered));
+        out.push_str(&line("catalogue: wanted in top 3", &self.catalogue_top3));
+        out.push_str(&line(
+            "FAQ taken by catalogue",
+            &self.faq_taken_by_catalogue,
+        ));
         out.push_str(&line("small-talk accuracy", &self.smalltalk_accuracy));
         out.push_str(&line("handoff accuracy", &self.handoff_accuracy));
         out.push_str(&line("P@1 (candidates)", &self.p_at_1));
         out.push_str(&format!("MRR (candidates)           {:>6.3}\n", self.mrr));
+        for k in &self.by_kind {
+            out.push_str(&line(&format!("  coverage, {}", k.kind), &k.coverage));
+        }
         if show_misses && !self.misses.is_empty() {
             out += "\nmisses:\n";
             for m in &self.misses {
                 out.push_str(&format!(
-                    "  {:?}: expected {} got {} ({:.2})\n",
+                    "  [{}] {:?}: expected {} got {} ({:.2})\n",
+                    m.kind.as_deref().unwrap_or("-"),
                     m.q,
                     m.expect.join("|"),
                     m.got,

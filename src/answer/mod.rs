@@ -1,10 +1,14 @@
 //! The answer engine: decides whether the bot answers a patron itself (small talk, a FAQ
 //! entry), hands the conversation to a person, or escalates to the librarian queue.
 
+pub mod calibration;
 pub mod catalogue_ask;
+pub mod catalogue_reply;
 pub mod confidence;
 pub mod eval;
 mod intent;
+pub mod personal;
+pub mod ranking;
 pub mod replies;
 
 use serde::{Deserialize, Serialize};
@@ -13,17 +17,22 @@ use std::sync::Arc;
 
 use crate::catalogue::{CatalogueIndex, CatalogueSettings};
 use crate::faq::{FaqEntry, FaqSet};
-use crate::search::{Boosts, FaqIndex, QueryTerm};
+use crate::search::{Boosts, FaqIndex};
+use calibration::Calibration;
 use catalogue_ask::CatalogueAsk;
-use confidence::{ANSWER_ONLY_CREDIT, CORRECTED_CREDIT, WordMatch};
 pub use intent::{SmallTalk, asks_for_person, small_talk};
+use personal::PersonalSignals;
+use ranking::{Ranked, TermMatch};
 
 /// `[answer]` settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AnswerSettings {
-    /// Answer automatically only at or above this confidence (0..1).
-    pub threshold: f32,
+    /// The share of automatic answers that should be right. On every FAQ load the engine
+    /// estimates, from the FAQ itself, the confidence at which its answers reach it.
+    pub target_precision: f32,
+    /// A fixed confidence threshold (0..1) instead of the calibrated one.
+    pub threshold: Option<f32>,
     /// How many candidate entries to report with each answer.
     pub candidates: usize,
     /// Field boosts of the FAQ index.
@@ -33,19 +42,21 @@ pub struct AnswerSettings {
 impl Default for AnswerSettings {
     fn default() -> Self {
         Self {
-            threshold: 0.7,
+            target_precision: 0.97,
+            threshold: None,
             candidates: 5,
             boosts: Boosts::default(),
         }
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     Smalltalk,
     Handoff,
     Faq,
+    #[default]
     Escalate,
     /// Records from the catalogue.
     Catalogue,
@@ -76,7 +87,7 @@ pub struct Candidate {
     pub score: f32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Answer {
     pub outcome: Outcome,
     pub faq_id: Option<String>,
@@ -89,6 +100,54 @@ pub struct Answer {
     pub lang: String,
     /// Control numbers of the catalogue records in the reply (outcome `catalogue`).
     pub records: Vec<String>,
+    /// The catalogue decided: a record list, or a catalogue miss for a librarian.
+    pub from_catalogue: bool,
+    /// Why the engine decided as it did.
+    pub explanation: Explanation,
+}
+
+/// Why the engine answered, handed over or escalated.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// The patron asked for a person.
+    AskedForPerson,
+    SmallTalk,
+    /// The patron's own case (see `personal`): a person settles it.
+    PersonalCase,
+    /// Records from the catalogue.
+    CatalogueFound,
+    /// A catalogue question no record matches well.
+    CatalogueMiss,
+    /// The best entry's confidence reaches the calibrated threshold.
+    Confident,
+    /// An entry matches, but not confidently enough.
+    #[default]
+    BelowThreshold,
+    /// No entry shares a word with the question.
+    NoMatch,
+    /// A fixed reply (a command, an unsupported message).
+    Fixed,
+}
+
+/// What lies behind a decision: shown by `refdesk ask --json` and on the desk's tickets.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Explanation {
+    pub reason: Reason,
+    /// The calibrated (or configured) threshold of the question's language.
+    pub threshold: f32,
+    pub target_precision: f32,
+    /// Estimated share of right answers among those given at the best entry's confidence
+    /// or above.
+    pub estimated_precision: f32,
+    /// The best entry's coverage of the question and its closest phrasing's match.
+    pub coverage: f32,
+    pub phrase_match: f32,
+    /// The best entry's lead over the runner-up, in rank.
+    pub lead: f32,
+    /// The question's words against the best entry.
+    pub terms: Vec<TermMatch>,
+    pub personal: PersonalSignals,
 }
 
 struct LangIndex {
@@ -96,6 +155,7 @@ struct LangIndex {
     index: FaqIndex,
     /// Positions in `FaqSet::entries` of the index's entries, in index order.
     entries: Vec<usize>,
+    calibration: Calibration,
 }
 
 pub struct AnswerEngine {
@@ -106,10 +166,8 @@ pub struct AnswerEngine {
     catalogue_settings: CatalogueSettings,
 }
 
-/// How deep to look in BM25 order before re-ranking by coverage.
-const SEARCH_DEPTH: usize = 10;
-
 impl AnswerEngine {
+    /// Indexes every language of the FAQ and calibrates each index (see `calibration`).
     pub fn new(faq: FaqSet, settings: AnswerSettings) -> anyhow::Result<Self> {
         let mut indexes = Vec::new();
         for lang in faq.languages() {
@@ -117,11 +175,23 @@ impl AnswerEngine {
                 .filter(|&i| faq.entries[i].lang == lang)
                 .collect();
             let refs: Vec<&FaqEntry> = entries.iter().map(|&i| &faq.entries[i]).collect();
-            let index = FaqIndex::build(&lang, &refs, settings.boosts)?;
+            let index =
+                FaqIndex::build(&lang, &refs, settings.boosts, faq.thesaurus.groups(&lang))?;
+            let ids: Vec<&str> = (0..index.len())
+                .map(|doc| refs[index.entry(doc)].id.as_str())
+                .collect();
+            let calibration = calibration::calibrate(
+                &index,
+                &ids,
+                &calibration::unanswerable(&lang),
+                settings.target_precision,
+                settings.threshold,
+            );
             indexes.push(LangIndex {
                 lang,
                 index,
                 entries,
+                calibration,
             });
         }
         Ok(Self {
@@ -131,6 +201,11 @@ impl AnswerEngine {
             catalogue: None,
             catalogue_settings: CatalogueSettings::default(),
         })
+    }
+
+    /// What calibration found, per language.
+    pub fn calibrations(&self) -> impl Iterator<Item = &Calibration> {
+        self.indexes.iter().map(|li| &li.calibration)
     }
 
     /// Lets the engine answer catalogue questions from `catalogue`.
@@ -164,38 +239,79 @@ impl AnswerEngine {
         let lang = li
             .map(|l| l.lang.clone())
             .unwrap_or_else(|| self.faq.default_lang.clone());
-        let Ranking {
-            candidates,
-            confidence,
-            best,
-        } = li.map(|li| self.rank(li, text)).unwrap_or_default();
-        let faq_confident = best.is_some() && confidence >= self.settings.threshold;
+        let ranked = li
+            .map(|li| ranking::rank(&li.index, text, None))
+            .unwrap_or_default();
+        let confidence = ranked.confidence();
+        let threshold = li.map(|l| l.calibration.threshold).unwrap_or(1.0);
+        let best = li
+            .zip(ranked.best())
+            .map(|(li, b)| li.entries[li.index.entry(b.doc)]);
+        let faq_confident = best.is_some() && confidence >= threshold;
+        let personal = personal::signals(text);
+        let mut explanation = self.explain(li, &ranked, personal);
         let mut records = Vec::new();
-        let (outcome, faq_id, reply) = if asks_for_person(text) {
-            (Outcome::Handoff, None, replies::handoff(&lang).to_string())
+        let mut from_catalogue = false;
+        let (outcome, reason, faq_id, reply) = if asks_for_person(text) {
+            let reply = replies::handoff(&lang).to_string();
+            (Outcome::Handoff, Reason::AskedForPerson, None, reply)
         } else if let Some(kind) = small_talk(text) {
-            (
-                Outcome::Smalltalk,
-                None,
-                replies::small_talk(kind, &lang).to_string(),
-            )
+            let reply = replies::small_talk(kind, &lang).to_string();
+            (Outcome::Smalltalk, Reason::SmallTalk, None, reply)
+        } else if personal.is_personal() {
+            let reply = replies::escalated(&lang).to_string();
+            (Outcome::Escalate, Reason::PersonalCase, None, reply)
         } else if let Some((outcome, reply, ids)) =
             self.catalogue_answer(text, &lang, faq_confident)
         {
             records = ids;
-            (outcome, None, reply)
-        } else if let Some(entry) = best.filter(|_| confidence >= self.settings.threshold) {
+            from_catalogue = true;
+            let reason = if outcome == Outcome::Catalogue {
+                Reason::CatalogueFound
+            } else {
+                Reason::CatalogueMiss
+            };
+            (outcome, reason, None, reply)
+        } else if let Some(entry) = best.filter(|_| faq_confident) {
             // The best entry comes from the index of the question's language: its answer
             // is already in that language.
             let entry = &self.faq.entries[entry];
-            (Outcome::Faq, Some(entry.id.clone()), entry.answer.clone())
+            let reply = entry.answer.clone();
+            (
+                Outcome::Faq,
+                Reason::Confident,
+                Some(entry.id.clone()),
+                reply,
+            )
         } else {
+            let reason = if best.is_some() {
+                Reason::BelowThreshold
+            } else {
+                Reason::NoMatch
+            };
             (
                 Outcome::Escalate,
+                reason,
                 None,
                 replies::escalated(&lang).to_string(),
             )
         };
+        explanation.reason = reason;
+        let candidates = li
+            .map(|li| {
+                ranked
+                    .scored
+                    .iter()
+                    .take(self.settings.candidates)
+                    .map(|s| Candidate {
+                        id: self.faq.entries[li.entries[li.index.entry(s.doc)]]
+                            .id
+                            .clone(),
+                        score: (s.rank * 1000.0).round() / 1000.0,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         Answer {
             outcome,
             faq_id,
@@ -204,6 +320,45 @@ impl AnswerEngine {
             reply,
             lang,
             records,
+            from_catalogue,
+            explanation,
+        }
+    }
+
+    /// The features behind the best entry's confidence.
+    fn explain(
+        &self,
+        li: Option<&LangIndex>,
+        ranked: &Ranked,
+        personal: PersonalSignals,
+    ) -> Explanation {
+        let round = |x: f32| (x * 1000.0).round() / 1000.0;
+        let Some(li) = li else {
+            return Explanation {
+                personal,
+                threshold: 1.0,
+                target_precision: self.settings.target_precision,
+                ..Explanation::default()
+            };
+        };
+        let confidence = ranked.confidence();
+        let best = ranked.best();
+        Explanation {
+            reason: Reason::default(),
+            threshold: round(li.calibration.threshold),
+            target_precision: li.calibration.target_precision,
+            estimated_precision: if best.is_some() {
+                round(li.calibration.precision_at(confidence))
+            } else {
+                0.0
+            },
+            coverage: best.map(|b| round(b.coverage)).unwrap_or(0.0),
+            phrase_match: best.map(|b| round(b.phrase)).unwrap_or(0.0),
+            lead: round(ranked.lead()),
+            terms: best
+                .map(|b| ranking::term_matches(&li.index, b.doc, &ranked.terms))
+                .unwrap_or_default(),
+            personal,
         }
     }
 
@@ -248,7 +403,8 @@ impl AnswerEngine {
             });
         }
         let ids = found.iter().map(|r| r.id.clone()).collect();
-        Some((Outcome::Catalogue, catalogue_ask::reply(&found, lang), ids))
+        let reply = catalogue_reply::reply(&found, lang, &self.catalogue_settings);
+        Some((Outcome::Catalogue, reply, ids))
     }
 
     /// The entry's answer in `lang`, else in the default language.
@@ -286,95 +442,5 @@ impl AnswerEngine {
             .max_by_key(|(hits, _)| *hits)
             .map(|(_, li)| li)
             .or(Some(default))
-    }
-
-    /// The best entries for a text, re-ranked by coverage, and the confidence in the first.
-    fn rank(&self, li: &LangIndex, text: &str) -> Ranking {
-        let terms = li.index.analyse(text);
-        let hits = match li.index.search(&terms, SEARCH_DEPTH) {
-            Ok(hits) => hits,
-            Err(e) => {
-                tracing::error!(error = %e, "FAQ search failed");
-                return Ranking::default();
-            }
-        };
-        let Some(best_bm25) = hits.first().map(|h| h.bm25) else {
-            return Ranking::default();
-        };
-        let weights: Vec<f32> = terms
-            .iter()
-            .map(|t| {
-                let idf = li.index.idf(&t.stem);
-                if t.known {
-                    idf
-                } else {
-                    idf * confidence::UNKNOWN_WORD_WEIGHT
-                }
-            })
-            .collect();
-        let stems: Vec<&str> = terms
-            .iter()
-            .filter(|t| t.known)
-            .map(|t| t.stem.as_str())
-            .collect();
-        let mut ranked: Vec<(usize, f32)> = hits
-            .iter()
-            .map(|hit| {
-                let words: Vec<WordMatch> = terms
-                    .iter()
-                    .zip(&weights)
-                    .map(|(t, &weight)| WordMatch {
-                        weight,
-                        credit: credit(&li.index, hit.doc, t),
-                    })
-                    .collect();
-                let cov = confidence::coverage(&words);
-                let phrase = li.index.phrase_match(hit.doc, &stems);
-                (hit.doc, confidence::rank(cov, phrase, hit.bm25, best_bm25))
-            })
-            .collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
-        let best_rank = ranked.first().map(|r| r.1).unwrap_or(0.0);
-        let runner_up = ranked.get(1).map(|r| r.1).unwrap_or(0.0);
-        let entry_of = |doc: usize| li.entries[li.index.entry(doc)];
-        let candidates = ranked
-            .iter()
-            .take(self.settings.candidates)
-            .map(|&(doc, score)| Candidate {
-                id: self.faq.entries[entry_of(doc)].id.clone(),
-                score: (score * 1000.0).round() / 1000.0,
-            })
-            .collect();
-        Ranking {
-            candidates,
-            confidence: confidence::confidence(best_rank, runner_up),
-            best: ranked.first().map(|&(doc, _)| entry_of(doc)),
-        }
-    }
-}
-
-/// What ranking found: the candidates to report, the confidence in the best entry, and that
-/// entry's position in `FaqSet::entries`.
-#[derive(Default)]
-struct Ranking {
-    candidates: Vec<Candidate>,
-    confidence: f32,
-    best: Option<usize>,
-}
-
-fn credit(index: &FaqIndex, doc: usize, term: &QueryTerm) -> f32 {
-    let base = if !term.known {
-        0.0
-    } else if index.in_topic(doc, &term.stem) {
-        1.0
-    } else if index.in_answer(doc, &term.stem) {
-        ANSWER_ONLY_CREDIT
-    } else {
-        0.0
-    };
-    if term.corrected {
-        base * CORRECTED_CREDIT
-    } else {
-        base
     }
 }

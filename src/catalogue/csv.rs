@@ -18,14 +18,16 @@
 //! | `isbn`        | no       | ISBNs separated by `\|`; hyphens are fine (`978-0-441-17271-9`); values that are not a 10- or 13-character ISBN are left out |
 //! | `call_number` | no       | shelf mark / call number                                  |
 //! | `language`    | no       | MARC language code (`eng`, `fre`, `ger`)                  |
-//! | `location`    | no       | where the copy is shelved (`Main / Fiction`)              |
-//! | `status`      | no       | `available`, `on_loan`, `not_for_loan`, `missing` or `unknown`; empty means unknown (or on loan when `due` is given) |
-//! | `due`         | no       | due date while on loan, as you want it shown (`2026-07-01`) |
+//! | `branch`      | no       | the branch holding the copy: a code from `[catalogue.branches]` or a name (`MAIN`, `Main Library`) |
+//! | `location`    | no       | where in the branch it is shelved: a code from `[catalogue.locations]` or a name (`Fiction`) |
+//! | `barcode`     | no       | the copy's barcode                                        |
+//! | `status`      | no       | `available`, `on_loan`, `not_for_loan`, `lost` (or `missing`), `withdrawn`, `damaged` or `unknown`; empty means unknown (or on loan when `due` is given) |
+//! | `due`         | no       | due date while on loan: `2026-07-01` (a time after it is fine) is shown as a date in the patron's language, anything else as written |
 //!
 //! `authors`, `author`, `subjects`, `subject`, `isbn` and `isbns` are accepted for the
 //! multi-valued columns. Values are trimmed; an empty cell is the same as a missing one.
-//! When any of `location`, `status`, `due` or `call_number` is given, the record gets one
-//! holding (copy) with them.
+//! When any of `branch`, `location`, `barcode`, `status`, `due` or `call_number` is given, the
+//! record gets one holding (copy) with them.
 //!
 //! A row without an id or a title, or with a year or status that cannot be read, is
 //! reported with its row number (the first data row is 1) and skipped; the rest of the file
@@ -35,7 +37,7 @@ use std::io::Read;
 use std::iter::FusedIterator;
 
 use super::mapping::{RecordError, normalise_isbn};
-use super::record::{Availability, CatalogueRecord, Holding};
+use super::record::{Availability, CatalogueRecord, DueDate, Holding};
 
 /// Column positions, found from the header row.
 #[derive(Debug, Clone, Default)]
@@ -49,7 +51,9 @@ struct Columns {
     isbn: Option<usize>,
     call_number: Option<usize>,
     language: Option<usize>,
+    branch: Option<usize>,
     location: Option<usize>,
+    barcode: Option<usize>,
     status: Option<usize>,
     due: Option<usize>,
 }
@@ -104,7 +108,9 @@ impl<R: Read> CsvReader<R> {
             isbn: find(&["isbn", "isbns"]),
             call_number: find(&["call_number"]),
             language: find(&["language"]),
+            branch: find(&["branch"]),
             location: find(&["location"]),
+            barcode: find(&["barcode"]),
             status: find(&["status"]),
             due: find(&["due"]),
         };
@@ -178,30 +184,40 @@ fn row_to_record(columns: &Columns, row: &csv::StringRecord) -> Result<Catalogue
         None => None,
         Some(s) => Some(parse_status(s).ok_or_else(|| {
             format!(
-                "{id}: status {s:?} is not one of available, on_loan, not_for_loan, missing, unknown"
+                "{id}: status {s:?} is not one of available, on_loan, not_for_loan, lost, withdrawn, damaged, unknown"
             )
         })?),
     };
-    let due = cell(columns.due).map(String::from);
+    let due = cell(columns.due).map(DueDate::parse);
+    let branch = cell(columns.branch).map(String::from);
     let location = cell(columns.location).map(String::from);
+    let barcode = cell(columns.barcode).map(String::from);
     let call_number = cell(columns.call_number).map(String::from);
 
-    let holdings =
-        if location.is_some() || status.is_some() || due.is_some() || call_number.is_some() {
-            let status = match status {
-                Some(Availability::OnLoan { .. }) => Availability::OnLoan { due },
-                Some(status) => status,
-                None if due.is_some() => Availability::OnLoan { due },
-                None => Availability::Unknown,
-            };
-            vec![Holding {
-                location,
-                call_number: call_number.clone(),
-                status,
-            }]
-        } else {
-            Vec::new()
+    let any_holding = branch.is_some()
+        || location.is_some()
+        || barcode.is_some()
+        || status.is_some()
+        || due.is_some()
+        || call_number.is_some();
+    let holdings = if any_holding {
+        let status = match status {
+            Some(Availability::OnLoan { .. }) => Availability::OnLoan { due },
+            Some(status) => status,
+            None if due.is_some() => Availability::OnLoan { due },
+            None => Availability::Unknown,
         };
+        vec![Holding {
+            home_branch: branch,
+            holding_branch: None,
+            location,
+            call_number: call_number.clone(),
+            barcode,
+            status,
+        }]
+    } else {
+        Vec::new()
+    };
 
     Ok(CatalogueRecord {
         id: id.to_string(),
@@ -246,7 +262,9 @@ fn parse_status(s: &str) -> Option<Availability> {
         "available" => Availability::Available,
         "on_loan" => Availability::OnLoan { due: None },
         "not_for_loan" => Availability::NotForLoan,
-        "missing" => Availability::Missing,
+        "lost" | "missing" => Availability::Lost,
+        "withdrawn" => Availability::Withdrawn,
+        "damaged" => Availability::Damaged,
         "unknown" => Availability::Unknown,
         _ => return None,
     })
@@ -288,6 +306,7 @@ mod tests {
                 location: Some("Main / Fiction".into()),
                 call_number: Some("PS3558.E63 D8".into()),
                 status: Availability::Available,
+                ..Default::default()
             }]
         );
         let b2 = rows[1].as_ref().unwrap();
@@ -299,7 +318,7 @@ mod tests {
         assert_eq!(
             b2.holdings[0].status,
             Availability::OnLoan {
-                due: Some("2026-07-01".into())
+                due: Some(DueDate::parse("2026-07-01"))
             }
         );
         let b3 = rows[2].as_ref().unwrap();
@@ -312,7 +331,7 @@ mod tests {
         let text = std::fs::read_to_string(SAMPLE).unwrap();
         assert_eq!(err.offset as usize, text.find("b4,").unwrap());
         let b5 = rows[4].as_ref().unwrap();
-        assert_eq!(b5.holdings[0].status, Availability::Missing);
+        assert_eq!(b5.holdings[0].status, Availability::Lost);
         assert_eq!(b5.publisher.as_deref(), Some("Allen & Unwin"));
     }
 
@@ -336,6 +355,48 @@ mod tests {
     }
 
     #[test]
+    fn branch_barcode_and_the_states_of_a_copy() {
+        let rows = read(
+            b"id,title,branch,location,barcode,status,due\n\
+              1,One,MAIN,MC,39001,on loan,2027-03-14 23:59:00\n\
+              2,Two,EAST,,,withdrawn,\n\
+              3,Three,,,,Damaged,\n\
+              4,Four,,,,LOST,\n\
+              5,Five,,,39005,,\n",
+        );
+        let one = &rows[0].as_ref().unwrap().holdings[0];
+        assert_eq!(
+            (
+                one.branch(),
+                one.location.as_deref(),
+                one.barcode.as_deref()
+            ),
+            (Some("MAIN"), Some("MC"), Some("39001"))
+        );
+        assert_eq!(
+            one.status,
+            Availability::OnLoan {
+                due: Some(DueDate::Date(
+                    crate::catalogue::record::CalendarDate::new(2027, 3, 14).unwrap()
+                ))
+            }
+        );
+        let statuses: Vec<Availability> = rows[1..]
+            .iter()
+            .map(|r| r.as_ref().unwrap().holdings[0].status.clone())
+            .collect();
+        assert_eq!(
+            statuses,
+            [
+                Availability::Withdrawn,
+                Availability::Damaged,
+                Availability::Lost,
+                Availability::Unknown
+            ]
+        );
+    }
+
+    #[test]
     fn missing_required_column() {
         let err = CsvReader::new(&b"id,author\n1,x\n"[..]).err().unwrap();
         assert!(err.message.contains("`title`"), "{err}");
@@ -349,7 +410,7 @@ mod tests {
               1,One,1999,,\n\
               ,No id,,,\n\
               3,Three,c1999,,\n\
-              4,Four,,lost,\n\
+              4,Four,,borrowed-ish,\n\
               5,Bad \xff utf8,,,\n\
               6,Six,,,2026-01-01\n\
               7,Seven,,On loan,\n\
@@ -368,7 +429,7 @@ mod tests {
         assert_eq!(
             rows[5].as_ref().unwrap().holdings[0].status,
             Availability::OnLoan {
-                due: Some("2026-01-01".into())
+                due: Some(DueDate::parse("2026-01-01"))
             }
         );
         assert_eq!(

@@ -6,7 +6,7 @@ use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 
-use super::record::{Availability, CatalogueRecord, Holding};
+use super::record::{Availability, CatalogueRecord, DueDate, Holding};
 
 /// A MARC 21 record as read from a file, before mapping.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -285,27 +285,33 @@ fn publisher(rec: &MarcRecord) -> Option<String> {
     non_empty(s)
 }
 
-/// 008/07-10 when four digits, else the first four-digit run in 264 $c (publication, then
-/// any other 264) or 260 $c.
+/// The year of publication: the first four-digit run in 264 $c (second indicator 1,
+/// publication) or else 260 $c, which wins when 008/07-10 says otherwise (a wrong 008 is
+/// common in converted records; the imprint is what the title page says). With no year
+/// there, 008/07-10 when four digits, else the first year in any other 264 $c (copyright,
+/// distribution).
 fn year(rec: &MarcRecord) -> Option<u16> {
-    if let Some(f008) = rec.control("008") {
-        let date: Vec<char> = f008.chars().skip(7).take(4).collect();
-        if date.len() == 4 && date.iter().all(char::is_ascii_digit) {
-            let text: String = date.into_iter().collect();
-            return text.parse().ok();
-        }
-    }
-    let published = rec
-        .data_fields("264")
-        .filter(|f| f.indicators().is_some_and(|(_, i2)| i2 == '1'));
-    let others = rec
-        .data_fields("264")
-        .filter(|f| f.indicators().is_some_and(|(_, i2)| i2 != '1'));
+    let in_c = |fields: &mut dyn Iterator<Item = &Field>| {
+        fields
+            .flat_map(|f| f.subfields('c'))
+            .find_map(first_four_digit_run)
+    };
+    let publication = |f: &&Field| f.indicators().is_some_and(|(_, i2)| i2 == '1');
+    let published = in_c(&mut rec.data_fields("264").filter(publication))
+        .or_else(|| in_c(&mut rec.data_fields("260")));
     published
-        .chain(rec.data_fields("260"))
-        .chain(others)
-        .flat_map(|f| f.subfields('c'))
-        .find_map(first_four_digit_run)
+        .or_else(|| year_008(rec))
+        .or_else(|| in_c(&mut rec.data_fields("264").filter(|f| !publication(f))))
+}
+
+/// 008/07-10 when it is four digits.
+fn year_008(rec: &MarcRecord) -> Option<u16> {
+    let date: String = rec.control("008")?.chars().skip(7).take(4).collect();
+    if date.len() == 4 && date.bytes().all(|b| b.is_ascii_digit()) {
+        date.parse().ok()
+    } else {
+        None
+    }
 }
 
 fn first_four_digit_run(s: &str) -> Option<u16> {
@@ -373,29 +379,39 @@ fn language(rec: &MarcRecord) -> Option<String> {
 }
 
 fn holdings(rec: &MarcRecord) -> Vec<Holding> {
-    let mut holdings = Vec::new();
-    for field in &rec.fields {
-        match field.tag() {
-            "852" if matches!(field, Field::Data { .. }) => {
-                let places: Vec<String> = ['a', 'b']
-                    .iter()
-                    .filter_map(|&c| field.subfield(c).and_then(non_empty))
-                    .collect();
-                holdings.push(Holding {
-                    location: (!places.is_empty()).then(|| places.join(" / ")),
-                    call_number: non_empty(&joined(field, &['h', 'i'])),
-                    status: Availability::Unknown,
-                });
-            }
-            "952" if matches!(field, Field::Data { .. }) => holdings.push(koha_item(field)),
-            _ => {}
-        }
-    }
-    holdings
+    rec.fields
+        .iter()
+        .filter(|f| matches!(f, Field::Data { .. }))
+        .filter_map(|field| match field.tag() {
+            "852" => Some(holdings_statement(field)),
+            "952" => Some(koha_item(field)),
+            _ => None,
+        })
+        .collect()
 }
 
-/// A Koha item (952): $a home branch, $c shelving location, $o call number, $0 withdrawn,
-/// $1 lost, $7 not for loan, $q due date (set while on loan).
+/// A MARC holdings field (852): $a the library or branch, $b the sublocation or collection
+/// and $c the shelving location (joined), $h $i call number, $p barcode. It says nothing of
+/// circulation.
+fn holdings_statement(field: &Field) -> Holding {
+    let places: Vec<String> = ['b', 'c']
+        .iter()
+        .flat_map(|&c| field.subfields(c))
+        .filter_map(non_empty)
+        .collect();
+    Holding {
+        home_branch: field.subfield('a').and_then(non_empty),
+        holding_branch: None,
+        location: (!places.is_empty()).then(|| places.join(", ")),
+        call_number: non_empty(&joined(field, &['h', 'i'])),
+        barcode: field.subfield('p').and_then(non_empty),
+        status: Availability::Unknown,
+    }
+}
+
+/// A Koha item (952): $a home branch, $b holding branch, $c shelving location, $o call
+/// number, $p barcode; $0 withdrawn, $1 lost, $4 damaged, $7 not for loan (each when not
+/// 0), $q due date (set while on loan).
 fn koha_item(field: &Field) -> Holding {
     let flag = |code: char| {
         field
@@ -403,21 +419,28 @@ fn koha_item(field: &Field) -> Holding {
             .map(str::trim)
             .is_some_and(|v| !v.is_empty() && v != "0")
     };
-    let status = if flag('1') || flag('0') {
-        Availability::Missing
+    let status = if flag('0') {
+        Availability::Withdrawn
+    } else if flag('1') {
+        Availability::Lost
+    } else if flag('4') {
+        Availability::Damaged
     } else if flag('7') {
         Availability::NotForLoan
     } else if let Some(due) = field.subfield('q').and_then(non_empty) {
-        Availability::OnLoan { due: Some(due) }
+        Availability::OnLoan {
+            due: Some(DueDate::parse(&due)),
+        }
     } else {
         Availability::Available
     };
+    let sub = |code: char| field.subfield(code).and_then(non_empty);
     Holding {
-        location: field
-            .subfield('c')
-            .and_then(non_empty)
-            .or_else(|| field.subfield('a').and_then(non_empty)),
-        call_number: field.subfield('o').and_then(non_empty),
+        home_branch: sub('a'),
+        holding_branch: sub('b'),
+        location: sub('c'),
+        call_number: sub('o'),
+        barcode: sub('p'),
         status,
     }
 }
@@ -704,13 +727,15 @@ mod tests {
     #[test]
     fn year_from_008_or_imprint() {
         let f008 = "840112s1962    pau      b    00010 eng  ";
-        let rec = with_title(vec![
-            control("008", f008),
-            data("260", "  ", &[('c', "1970")]),
-        ]);
-        let rec = to_catalogue(&rec).unwrap();
+        // 008 alone, or agreeing with the imprint.
+        let rec = to_catalogue(&with_title(vec![control("008", f008)])).unwrap();
         assert_eq!(rec.year, Some(1962));
         assert_eq!(rec.language.as_deref(), Some("eng"));
+        let rec = with_title(vec![
+            control("008", f008),
+            data("260", "  ", &[('c', "c1962.")]),
+        ]);
+        assert_eq!(to_catalogue(&rec).unwrap().year, Some(1962));
         // "19uu" is not a year: fall back to 260 $c, skipping runs of other lengths.
         let rec = with_title(vec![
             control("008", "840112q19uu    pau           00010 fre  "),
@@ -730,12 +755,61 @@ mod tests {
         }
         let rec = to_catalogue(&with_title(vec![control("008", "8401")])).unwrap();
         assert_eq!(rec.year, None);
+        // An imprint with no year leaves the 008's.
+        let rec = with_title(vec![
+            control("008", f008),
+            data("260", "  ", &[('c', "[n.d.]")]),
+            data("264", " 4", &[('c', "©1980")]),
+        ]);
+        assert_eq!(to_catalogue(&rec).unwrap().year, Some(1962));
+        // Neither: a copyright year will do.
+        let rec = with_title(vec![data("264", " 4", &[('c', "©1980")])]);
+        assert_eq!(to_catalogue(&rec).unwrap().year, Some(1980));
         let rec = to_catalogue(&with_title(vec![control(
             "008",
             "840112s1962    pau      b    00010 ENG d",
         )]))
         .unwrap();
         assert_eq!(rec.language.as_deref(), Some("eng"));
+    }
+
+    #[test]
+    fn the_imprint_year_wins_over_a_disagreeing_008() {
+        let wrong_008 = "930412s1899    it            000 1 ita d";
+        let rec = with_title(vec![
+            control("008", wrong_008),
+            data(
+                "260",
+                "  ",
+                &[('a', "Milano :"), ('b', "Bompiani,"), ('c', "1993.")],
+            ),
+        ]);
+        assert_eq!(to_catalogue(&rec).unwrap().year, Some(1993));
+        // 264 with second indicator 1 (publication) before 260, and before a copyright 264.
+        let rec = with_title(vec![
+            control("008", wrong_008),
+            data("264", " 4", &[('c', "©1990")]),
+            data("260", "  ", &[('c', "1991")]),
+            data("264", " 1", &[('c', "[2004]")]),
+        ]);
+        assert_eq!(to_catalogue(&rec).unwrap().year, Some(2004));
+        // A publication 264 without a year: 260 $c next.
+        let rec = with_title(vec![
+            control("008", wrong_008),
+            data(
+                "264",
+                " 1",
+                &[('c', "[date of publication not identified]")],
+            ),
+            data("260", "  ", &[('c', "1991")]),
+        ]);
+        assert_eq!(to_catalogue(&rec).unwrap().year, Some(1991));
+        // A copyright date alone does not overrule the 008.
+        let rec = with_title(vec![
+            control("008", wrong_008),
+            data("264", " 4", &[('c', "©1990")]),
+        ]);
+        assert_eq!(to_catalogue(&rec).unwrap().year, Some(1899));
     }
 
     #[test]
@@ -806,8 +880,10 @@ mod tests {
                 &[
                     ('a', "Central Library"),
                     ('b', "Stacks"),
+                    ('c', "Level 2"),
                     ('h', "QA76"),
                     ('i', ".L88"),
+                    ('p', "C0001"),
                 ],
             ),
             data("852", "  ", &[('b', "Annex")]),
@@ -816,55 +892,93 @@ mod tests {
                 "  ",
                 &[
                     ('a', "MAIN"),
+                    ('b', "EAST"),
                     ('c', "ADULT"),
                     ('o', "005 LUT"),
+                    ('p', "39000001"),
                     ('7', "0"),
                     ('1', "0"),
+                    ('0', "0"),
+                    ('4', "0"),
                 ],
             ),
             data(
                 "952",
                 "  ",
-                &[('a', "MAIN"), ('o', "005 LUT"), ('q', "2024-05-01")],
+                &[
+                    ('a', "MAIN"),
+                    ('o', "005 LUT"),
+                    ('q', "2024-05-01 23:59:00"),
+                ],
             ),
+            data("952", "  ", &[('a', "MAIN"), ('q', "when it's back")]),
             data(
                 "952",
                 "  ",
                 &[('a', "BRANCH"), ('7', "1"), ('q', "2024-05-01")],
             ),
             data("952", "  ", &[('a', "BRANCH"), ('1', "2"), ('7', "1")]),
-            data("952", "  ", &[('a', "BRANCH"), ('0', "1")]),
-            data("952", "  ", &[('q', " ")]),
+            data("952", "  ", &[('a', "BRANCH"), ('0', "1"), ('1', "1")]),
+            data("952", "  ", &[('a', "BRANCH"), ('4', "1")]),
+            data("952", "  ", &[('q', " "), ('p', " ")]),
         ]);
         let rec = to_catalogue(&rec).unwrap();
-        let h = |location: Option<&str>, call: Option<&str>, status| Holding {
-            location: location.map(String::from),
-            call_number: call.map(String::from),
+        let koha = |branch: &str, status| Holding {
+            home_branch: Some(branch.into()),
             status,
+            ..Default::default()
         };
         assert_eq!(
             rec.holdings,
             vec![
-                h(
-                    Some("Central Library / Stacks"),
-                    Some("QA76 .L88"),
-                    Availability::Unknown
-                ),
-                h(Some("Annex"), None, Availability::Unknown),
-                h(Some("ADULT"), Some("005 LUT"), Availability::Available),
-                h(
-                    Some("MAIN"),
-                    Some("005 LUT"),
+                Holding {
+                    home_branch: Some("Central Library".into()),
+                    location: Some("Stacks, Level 2".into()),
+                    call_number: Some("QA76 .L88".into()),
+                    barcode: Some("C0001".into()),
+                    ..Default::default()
+                },
+                Holding {
+                    location: Some("Annex".into()),
+                    ..Default::default()
+                },
+                Holding {
+                    home_branch: Some("MAIN".into()),
+                    holding_branch: Some("EAST".into()),
+                    location: Some("ADULT".into()),
+                    call_number: Some("005 LUT".into()),
+                    barcode: Some("39000001".into()),
+                    status: Availability::Available,
+                },
+                Holding {
+                    call_number: Some("005 LUT".into()),
+                    ..koha(
+                        "MAIN",
+                        Availability::OnLoan {
+                            due: Some(DueDate::Date(
+                                crate::catalogue::record::CalendarDate::new(2024, 5, 1).unwrap()
+                            ))
+                        }
+                    )
+                },
+                koha(
+                    "MAIN",
                     Availability::OnLoan {
-                        due: Some("2024-05-01".into())
+                        due: Some(DueDate::Text("when it's back".into()))
                     }
                 ),
-                h(Some("BRANCH"), None, Availability::NotForLoan),
-                h(Some("BRANCH"), None, Availability::Missing),
-                h(Some("BRANCH"), None, Availability::Missing),
-                h(None, None, Availability::Available),
+                koha("BRANCH", Availability::NotForLoan),
+                koha("BRANCH", Availability::Lost),
+                koha("BRANCH", Availability::Withdrawn),
+                koha("BRANCH", Availability::Damaged),
+                Holding {
+                    status: Availability::Available,
+                    ..Default::default()
+                },
             ]
         );
+        assert_eq!(rec.holdings[2].branch(), Some("EAST"));
+        assert_eq!(rec.holdings[3].branch(), Some("MAIN"));
         assert_eq!(rec.call_number.as_deref(), Some("QA76 .L88"));
     }
 

@@ -425,7 +425,7 @@ fn utf8_text(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::super::mapping::to_catalogue;
-    use super::super::record::Availability;
+    use super::super::record::{Availability, DueDate};
     use super::*;
     use crate::bench::XorShift;
 
@@ -670,18 +670,22 @@ mod tests {
         assert_eq!(
             recs[0].holdings[1].status,
             Availability::OnLoan {
-                due: Some("2026-06-15".into())
+                due: Some(DueDate::parse("2026-06-15"))
             }
         );
         assert_eq!(recs[1].authors, vec!["Saint-Exupéry, Antoine de"]);
         assert_eq!(recs[1].isbns, vec!["2070612759"]);
         assert_eq!(recs[1].holdings[0].status, Availability::NotForLoan);
-        assert_eq!(recs[1].holdings[1].status, Availability::Missing);
+        assert_eq!(recs[1].holdings[1].status, Availability::Lost);
         assert_eq!(recs[2].call_number.as_deref(), Some("QA76.73.R87 K53 2019"));
         assert_eq!(
-            recs[2].holdings[0].location.as_deref(),
-            Some("Central Library / Computing")
+            (
+                recs[2].holdings[0].branch(),
+                recs[2].holdings[0].location.as_deref()
+            ),
+            (Some("Central Library"), Some("Computing"))
         );
+        assert_eq!(recs[0].holdings[1].barcode.as_deref(), Some("39000000002"));
     }
 
     #[test]

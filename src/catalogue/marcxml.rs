@@ -377,8 +377,8 @@ mod tests {
         assert_eq!(rec.id, "ASP925318/clmu");
         assert_eq!(rec.title, "Zen Classics");
         assert_eq!(rec.publisher.as_deref(), Some("Virgin Classics"));
-        // 008/07-10 is "9999": a four-digit year as far as the mapping is concerned.
-        assert_eq!(rec.year, Some(9999));
+        // 008/07-10 says "9999", 260 $c "03 Nov 2008": the imprint wins.
+        assert_eq!(rec.year, Some(2008));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The library catalogue: records imported from MARC 21, MARCXML or CSV into a persistent
 //! tantivy index, searched by the answer engine and by staff.
 
+pub mod codes;
 pub mod csv;
 pub mod fold;
 pub mod import;
@@ -16,6 +17,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+pub use codes::{CodeName, CodeTable};
 pub use index::{CatalogueBoosts, CatalogueHit, CatalogueIndex, CatalogueQuery, Found, Strength};
 
 /// `[catalogue]` settings.
@@ -29,6 +31,11 @@ pub struct CatalogueSettings {
     /// A record is offered only if it contains at least this share of the words asked for.
     pub min_coverage: f32,
     pub boosts: CatalogueBoosts,
+    /// Names for the branch codes in the records (Koha's 952 $a $b): `MAIN = "Main
+    /// Library"`, or per language `MAIN = { en = "Main Library", ru = "..." }`.
+    pub branches: CodeTable,
+    /// Names for the shelving location codes (952 $c): `MC = "Main collection"`.
+    pub locations: CodeTable,
 }
 
 impl Default for CatalogueSettings {
@@ -38,6 +45,8 @@ impl Default for CatalogueSettings {
             max_results: 3,
             min_coverage: 0.75,
             boosts: CatalogueBoosts::default(),
+            branches: CodeTable::default(),
+            locations: CodeTable::default(),
         }
     }
 }

@@ -3,12 +3,15 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::parse::{FaqEntry, FaqError, parse_entry};
+use crate::search::Thesaurus;
 
-/// A validated FAQ: every entry of a directory, in every language, sorted by path.
+/// A validated FAQ: every entry of a directory, in every language, sorted by path, and the
+/// synonyms its analysis uses (built-in vocabulary plus the directory's `synonyms.toml`).
 #[derive(Debug, Clone, Default)]
 pub struct FaqSet {
     pub entries: Vec<FaqEntry>,
     pub default_lang: String,
+    pub thesaurus: Thesaurus,
 }
 
 impl FaqSet {
@@ -63,10 +66,15 @@ pub fn load_dir(dir: &Path, default_lang: &str) -> Result<FaqSet, Vec<FaqError>>
         }
     }
     errors.extend(check_set(&entries, default_lang));
+    let thesaurus = Thesaurus::for_faq_dir(dir).unwrap_or_else(|mut errs| {
+        errors.append(&mut errs);
+        Thesaurus::builtin()
+    });
     if errors.is_empty() {
         Ok(FaqSet {
             entries,
             default_lang: default_lang.to_string(),
+            thesaurus,
         })
     } else {
         Err(errors)

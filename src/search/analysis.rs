@@ -5,16 +5,38 @@ use std::collections::{HashMap, HashSet};
 
 use rust_stemmers::{Algorithm, Stemmer};
 
+use super::thesaurus::SynonymGroup;
+
 pub struct Analyzer {
     lang: String,
     stemmer: Option<Stemmer>,
     stopwords: HashSet<&'static str>,
     /// Stem -> the stem that stands for its synonym group.
     synonyms: HashMap<String, String>,
+    /// Phrases (as stems of every word, stop words included) -> the head's stem; longest
+    /// first, so "hand back" wins over a one-word match inside it.
+    phrases: Vec<(Vec<String>, String)>,
+    /// Stems of words that tell who is asking and when, not what about.
+    context: HashSet<String>,
+}
+
+/// What analysis makes of a piece of text before stemming.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Token {
+    /// A lowercased word that is not a stop word, as written.
+    Word(String),
+    /// A phrase of a synonym group ("give back"), already read as its head's term.
+    Phrase(String),
 }
 
 impl Analyzer {
+    /// The plain analyser of a language: no synonyms.
     pub fn for_language(lang: &str) -> Self {
+        Self::with_synonyms(lang, &[])
+    }
+
+    /// An analyser that reads every member of each group as the group's head.
+    pub fn with_synonyms(lang: &str, groups: &[SynonymGroup]) -> Self {
         let algorithm = match lang {
             "en" => Some(Algorithm::English),
             "ru" => Some(Algorithm::Russian),
@@ -40,19 +62,51 @@ impl Analyzer {
             stemmer: algorithm.map(Stemmer::create),
             stopwords: stopwords(lang).iter().copied().collect(),
             synonyms: HashMap::new(),
+            phrases: Vec::new(),
+            context: HashSet::new(),
         };
-        for group in synonym_groups(lang) {
-            let head = analyzer.raw_stem(group[0]);
-            for word in &group[1..] {
-                let stem = analyzer.raw_stem(word);
-                analyzer.synonyms.insert(stem, head.clone());
+        analyzer.context = context_words(lang)
+            .iter()
+            .map(|w| analyzer.raw_stem(w))
+            .collect();
+        for group in groups {
+            let Some(head) = analyzer
+                .words(&group.head)
+                .first()
+                .map(|w| analyzer.raw_stem(w))
+            else {
+                continue;
+            };
+            for member in &group.members {
+                let stems: Vec<String> = analyzer
+                    .words(member)
+                    .iter()
+                    .map(|w| analyzer.raw_stem(w))
+                    .collect();
+                match stems.len() {
+                    0 => {}
+                    1 => {
+                        analyzer.synonyms.insert(stems[0].clone(), head.clone());
+                    }
+                    _ => analyzer.phrases.push((stems, head.clone())),
+                }
             }
         }
+        analyzer
+            .phrases
+            .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
         analyzer
     }
 
     pub fn lang(&self) -> &str {
         &self.lang
+    }
+
+    /// Whether a stem is a context word: who is asking ("a visiting PhD student"), when
+    /// ("this week"), or politeness ("I was wondering whether"). A question's topic is in
+    /// its other words, so an entry that lacks a context word is not the worse for it.
+    pub fn is_context(&self, stem: &str) -> bool {
+        self.context.contains(stem)
     }
 
     /// Lowercased words. Hyphens and apostrophes inside a word join short pieces
@@ -104,12 +158,43 @@ impl Analyzer {
         }
     }
 
-    /// The index terms of a text: words without stop words, stemmed.
+    /// The text's words without stop words, with synonym phrases found first (they may
+    /// contain stop words: "hand in", "how much").
+    pub fn tokens(&self, text: &str) -> Vec<Token> {
+        let words = self.words(text);
+        let stems: Vec<String> = if self.phrases.is_empty() {
+            Vec::new()
+        } else {
+            words.iter().map(|w| self.raw_stem(w)).collect()
+        };
+        let mut out = Vec::with_capacity(words.len());
+        let mut i = 0;
+        while i < words.len() {
+            let phrase = self
+                .phrases
+                .iter()
+                .find(|(p, _)| stems.get(i..i + p.len()).is_some_and(|s| s == p.as_slice()));
+            if let Some((p, head)) = phrase {
+                out.push(Token::Phrase(head.clone()));
+                i += p.len();
+                continue;
+            }
+            if !self.is_stopword(&words[i]) {
+                out.push(Token::Word(words[i].clone()));
+            }
+            i += 1;
+        }
+        out
+    }
+
+    /// The index terms of a text: words without stop words, stemmed, synonyms folded.
     pub fn terms(&self, text: &str) -> Vec<String> {
-        self.words(text)
+        self.tokens(text)
             .into_iter()
-            .filter(|w| !self.is_stopword(w))
-            .map(|w| self.stem(&w))
+            .map(|t| match t {
+                Token::Word(w) => self.stem(&w),
+                Token::Phrase(head) => head,
+            })
             .collect()
     }
 
@@ -138,28 +223,150 @@ fn flush_word(pieces: &mut Vec<String>, current: &mut String, out: &mut Vec<Stri
     pieces.clear();
 }
 
-/// Words patrons use interchangeably for the same thing in a library. Only true synonyms in
-/// this domain: a word with a second common sense ("copy", "fine", "hold") stays out, or it
-/// would pull questions to the wrong entry.
-fn synonym_groups(lang: &str) -> &'static [&'static [&'static str]] {
+/// Words that say who asks, when, and how politely (see `Analyzer::is_context`).
+fn context_words(lang: &str) -> &'static [&'static str] {
     match lang {
         "en" => &[
-            &["bike", "bicycle", "bicycles", "cycle", "cycles"],
-            &["computer", "pc", "pcs", "desktop", "workstation"],
-            &["laptop", "chromebook", "macbook"],
-            &["tablet", "ipad", "ipads"],
-            &["food", "snack", "snacks", "meal", "lunch", "sandwich"],
-            &["drink", "beverage", "beverages"],
-            &["quiet", "silent", "silence"],
-            &["thesis", "theses", "dissertation", "dissertations"],
-            &["wifi", "wireless", "wlan"],
-            &["password", "passcode", "passphrase"],
-            &["renew", "extend", "extension"],
-            &["photocopy", "photocopier", "photocopying", "copier"],
-            &["exhibition", "exhibit", "exhibitions"],
-            &["tour", "walkthrough", "orientation"],
-            &["car", "vehicle", "cars"],
-            &["ebook", "ebooks", "e-book", "e-books"],
+            "student",
+            "undergraduate",
+            "undergrad",
+            "postgraduate",
+            "postgrad",
+            "phd",
+            "doctoral",
+            "doctorate",
+            "masters",
+            "researcher",
+            "professor",
+            "lecturer",
+            "academic",
+            "faculty",
+            "international",
+            "exchange",
+            "erasmus",
+            "visiting",
+            "fresher",
+            "freshman",
+            "sophomore",
+            "university",
+            "college",
+            "campus",
+            "department",
+            "school",
+            "semester",
+            "currently",
+            "recently",
+            "today",
+            "tomorrow",
+            "tonight",
+            "morning",
+            "afternoon",
+            "evening",
+            "week",
+            "month",
+            "moment",
+            "soon",
+            "next",
+            "last",
+            "day",
+            "wondering",
+            "hoping",
+            "kindly",
+            "grateful",
+            "appreciate",
+            "regards",
+            "dear",
+            "sir",
+            "madam",
+            "apologies",
+            "sorry",
+            "bother",
+            "quick",
+            "question",
+            "query",
+            "enquire",
+            "inquire",
+            "information",
+            "info",
+            "advise",
+            "assist",
+            "assistance",
+            "guidance",
+            "clarify",
+            "confirm",
+            "regarding",
+            "concerning",
+            "whether",
+            "attend",
+            "attending",
+            "conference",
+            "stay",
+            "staying",
+            "arrive",
+            "arrived",
+            "trip",
+            "abroad",
+            "visit",
+            "first",
+            "new",
+            "year",
+            "ago",
+            "usually",
+            "normally",
+            "generally",
+            "exactly",
+            "basically",
+            "somewhere",
+            "anyway",
+            "sometimes",
+            "maybe",
+            "perhaps",
+            "hi",
+            "hello",
+            "good",
+            "great",
+            "thank",
+            "thanks",
+            "lol",
+            "guys",
+            "friend",
+            "friends",
+            "mate",
+        ],
+        "ru" => &[
+            "студент",
+            "студентка",
+            "аспирант",
+            "преподаватель",
+            "профессор",
+            "сегодня",
+            "завтра",
+            "вечером",
+            "утром",
+            "неделе",
+            "вопрос",
+            "добрый",
+            "день",
+            "уважаемые",
+            "подскажите",
+            "интересует",
+            "хотел",
+            "хотела",
+            "бы",
+            "узнать",
+        ],
+        "es" => &[
+            "estudiante",
+            "profesor",
+            "investigador",
+            "hoy",
+            "mañana",
+            "semana",
+            "pregunta",
+            "quisiera",
+            "saber",
+            "buenos",
+            "buenas",
         ],
         _ => &[],
     }
@@ -451,7 +658,22 @@ mod tests {
 
     #[test]
     fn synonyms_share_one_term() {
-        let en = Analyzer::for_language("en");
+        let thesaurus = crate::search::Thesaurus::builtin();
+        let en = Analyzer::with_synonyms("en", thesaurus.groups("en"));
+        assert_eq!(en.terms("give back my books"), en.terms("return my books"));
+        assert_eq!(
+            en.terms("hand it back"),
+            vec!["hand", "back"],
+            "a phrase is whole words in order"
+        );
+        let sorted = |mut v: Vec<String>| {
+            v.sort();
+            v
+        };
+        assert_eq!(
+            sorted(en.terms("how much is a locker")),
+            sorted(en.terms("locker cost"))
+        );
         assert_eq!(en.terms("bicycle parking"), en.terms("bike parking"));
         assert_eq!(en.terms("PCs"), en.terms("computers"));
         assert_ne!(

@@ -12,7 +12,8 @@ use tantivy::schema::{
 use tantivy::tokenizer::{PreTokenizedString, Token};
 use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
-use super::{Analyzer, Corrector};
+use super::thesaurus::SynonymGroup;
+use super::{Analyzer, Corrector, Token as Analysed};
 use crate::faq::FaqEntry;
 
 /// How much a match in each field counts in BM25 ranking.
@@ -50,12 +51,24 @@ struct Fields {
 struct Doc {
     /// Position of the entry in the slice the index was built from.
     entry: usize,
-    /// Stems of the question, alternates and tags: what the entry says it is about.
-    topic_terms: HashSet<String>,
+    /// Stems of the question, alternates and tags (what the entry says it is about), with
+    /// how many of those texts contain each: leaving one phrasing out for calibration must
+    /// know whether another phrasing still has the word.
+    topic_terms: HashMap<String, u16>,
     answer_terms: HashSet<String>,
     /// The question and each alternate as stems with their weights: the phrasings staff
     /// wrote, to see how much of the closest one a patron's question matches.
     phrases: Vec<Vec<(String, f32)>>,
+    /// The same phrasings as written.
+    phrase_texts: Vec<String>,
+}
+
+/// One phrasing left out of an entry: calibration asks it back as if the entry did not
+/// have it (leave-one-out).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mask {
+    pub doc: usize,
+    pub phrase: usize,
 }
 
 /// One analysed word of a patron's question.
@@ -92,9 +105,15 @@ pub struct FaqIndex {
 }
 
 impl FaqIndex {
-    /// Builds an in-memory index of `entries`, all in `lang`.
-    pub fn build(lang: &str, entries: &[&FaqEntry], boosts: Boosts) -> tantivy::Result<Self> {
-        let analyzer = Analyzer::for_language(lang);
+    /// Builds an in-memory index of `entries`, all in `lang`, reading each synonym group's
+    /// members as its head.
+    pub fn build(
+        lang: &str,
+        entries: &[&FaqEntry],
+        boosts: Boosts,
+        synonyms: &[SynonymGroup],
+    ) -> tantivy::Result<Self> {
+        let analyzer = Analyzer::with_synonyms(lang, synonyms);
         let (schema, fields) = schema();
         let index = Index::create_in_ram(schema);
         let mut writer = index.writer_with_num_threads(1, 50_000_000)?;
@@ -122,7 +141,13 @@ impl FaqIndex {
             let topic_text = std::iter::once(entry.question.as_str())
                 .chain(entry.alternates.iter().map(String::as_str))
                 .chain(entry.tags.iter().map(String::as_str));
-            let topic_terms: HashSet<String> = topic_text.flat_map(|t| analyzer.terms(t)).collect();
+            let mut topic_terms: HashMap<String, u16> = HashMap::new();
+            for text in topic_text {
+                let unique: HashSet<String> = analyzer.terms(text).into_iter().collect();
+                for t in unique {
+                    *topic_terms.entry(t).or_default() += 1;
+                }
+            }
             let answer_text = plain_text(&entry.answer);
             let answer_terms: HashSet<String> = analyzer.terms(&answer_text).into_iter().collect();
             let mut entry_words: HashSet<String> = HashSet::new();
@@ -141,18 +166,24 @@ impl FaqIndex {
             for w in entry_words {
                 *surface.entry(w).or_default() += 1;
             }
-            for t in topic_terms.union(&answer_terms) {
+            let all: HashSet<&String> = topic_terms.keys().chain(&answer_terms).collect();
+            for t in all {
                 *doc_freq.entry(t.clone()).or_default() += 1;
             }
             let phrases = std::iter::once(&entry.question)
                 .chain(&entry.alternates)
                 .map(|p| analyzer.terms(p).into_iter().map(|t| (t, 0.0)).collect())
                 .collect();
+            let phrase_texts = std::iter::once(&entry.question)
+                .chain(&entry.alternates)
+                .cloned()
+                .collect();
             docs.push(Doc {
                 entry: ord,
                 topic_terms,
                 answer_terms,
                 phrases,
+                phrase_texts,
             });
         }
         writer.commit()?;
@@ -215,10 +246,21 @@ impl FaqIndex {
     /// against the FAQ's own vocabulary, stemmed, each term once.
     pub fn analyse(&self, text: &str) -> Vec<QueryTerm> {
         let mut terms: Vec<QueryTerm> = Vec::new();
-        for word in self.analyzer.words(text) {
-            if self.analyzer.is_stopword(&word) {
-                continue;
-            }
+        for token in self.analyzer.tokens(text) {
+            let word = match token {
+                Analysed::Word(word) => word,
+                Analysed::Phrase(stem) => {
+                    if !terms.iter().any(|t| t.stem == stem) {
+                        let known = self.doc_freq.contains_key(&stem);
+                        terms.push(QueryTerm {
+                            stem,
+                            corrected: false,
+                            known,
+                        });
+                    }
+                    continue;
+                }
+            };
             let stem = self.analyzer.stem(&word);
             let term = if self.doc_freq.contains_key(&stem) {
                 QueryTerm {
@@ -298,28 +340,54 @@ impl FaqIndex {
         )
     }
 
-    /// How much of the entry's closest phrasing (its question or an alternate) the query's
-    /// stems cover, weighted by idf, in [0, 1]. "How do I get a library card?" matches the
-    /// library-card question whole, and only part of "I lost my library card".
-    pub fn phrase_match(&self, doc: usize, stems: &[&str]) -> f32 {
+    /// How closely the question matches the entry's closest phrasing (its question or an
+    /// alternate), in [0, 1]: the weighted overlap of the two over their union, so a
+    /// one-word alternate matched inside a long question counts for little, and "How do I
+    /// get a library card?" matches the library-card question whole but only part of "I lost
+    /// my library card". `query` holds the question's known stems with their weights.
+    pub fn phrase_match(&self, doc: usize, query: &[(&str, f32)], mask: Option<Mask>) -> f32 {
+        let query_total: f32 = query.iter().map(|(_, w)| w).sum();
         self.docs[doc]
             .phrases
             .iter()
-            .map(|phrase| {
-                let total: f32 = phrase.iter().map(|(_, w)| w).sum();
-                let hit: f32 = phrase
-                    .iter()
-                    .filter(|(t, _)| stems.contains(&t.as_str()))
-                    .map(|(_, w)| w)
-                    .sum();
-                if total > 0.0 { hit / total } else { 0.0 }
+            .enumerate()
+            .filter(|(j, _)| mask != Some(Mask { doc, phrase: *j }))
+            .map(|(_, phrase)| {
+                let phrase_total: f32 = phrase.iter().map(|(_, w)| w).sum();
+                let (mut hit, mut hit_query) = (0.0, 0.0);
+                for (t, w) in phrase {
+                    if let Some((_, qw)) = query.iter().find(|(q, _)| q == t) {
+                        hit += w;
+                        hit_query += qw;
+                    }
+                }
+                let union = phrase_total + query_total - hit_query;
+                if union > 0.0 { hit / union } else { 0.0 }
             })
             .fold(0.0, f32::max)
     }
 
-    /// Whether the entry's question, alternates or tags contain the stem.
-    pub fn in_topic(&self, doc: usize, stem: &str) -> bool {
-        self.docs[doc].topic_terms.contains(stem)
+    /// Whether the entry's question, alternates or tags contain the stem (not counting the
+    /// masked phrasing).
+    pub fn in_topic(&self, doc: usize, stem: &str, mask: Option<Mask>) -> bool {
+        let d = &self.docs[doc];
+        let count = d.topic_terms.get(stem).copied().unwrap_or(0);
+        match mask {
+            Some(m) if m.doc == doc && d.phrases[m.phrase].iter().any(|(t, _)| t == stem) => {
+                count > 1
+            }
+            _ => count > 0,
+        }
+    }
+
+    /// How many phrasings (question and alternates) the entry has.
+    pub fn phrasings(&self, doc: usize) -> usize {
+        self.docs[doc].phrases.len()
+    }
+
+    /// The text of one phrasing, to ask it back for calibration.
+    pub fn phrasing_text(&self, doc: usize, phrase: usize) -> &str {
+        &self.docs[doc].phrase_texts[phrase]
     }
 
     pub fn in_answer(&self, doc: usize, stem: &str) -> bool {
@@ -419,7 +487,7 @@ mod tests {
             &["wireless internet"],
             "Use eduroam.",
         );
-        let idx = FaqIndex::build("en", &[&a, &b], Boosts::default()).unwrap();
+        let idx = FaqIndex::build("en", &[&a, &b], Boosts::default(), &[]).unwrap();
         let terms = idx.analyse("renewing loan");
         assert!(terms.iter().all(|t| t.known && !t.corrected), "{terms:?}");
         let hits = idx.search(&terms, 5).unwrap();

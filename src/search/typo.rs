@@ -71,8 +71,16 @@ impl Corrector {
             .filter_map(|d| self.deletes.get(d))
             .flat_map(|ids| by_index(ids))
             .collect();
+        // Patrons rarely slip on a word's first letter, while a changed first letter turns
+        // ordinary words into the FAQ's ("cook" -> "book", "rain" -> "main").
+        let first = word.chars().next();
         [left_out, extra, swapped]
             .into_iter()
+            .map(|kind| {
+                kind.into_iter()
+                    .filter(|c| c.chars().next() == first)
+                    .collect()
+            })
             .find_map(|kind| self.most_common(kind))
     }
 
@@ -98,6 +106,16 @@ fn one_deleted(word: &str) -> impl Iterator<Item = String> + '_ {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keeps_the_first_letter() {
+        let c = Corrector::new([("book", 3), ("main", 2), ("core", 1), ("renew", 1)]);
+        assert_eq!(c.correct("cook"), None);
+        assert_eq!(c.correct("rain"), None);
+        assert_eq!(c.correct("score"), None);
+        assert_eq!(c.correct("bokk"), Some("book"));
+        assert_eq!(c.correct("reneww"), Some("renew"));
+    }
 
     fn corrector() -> Corrector {
         Corrector::new([

@@ -243,6 +243,65 @@ pub struct TicketDetail {
     pub messages: Vec<MessageView>,
     /// The FAQ entries closest to the patron's latest question.
     pub suggestions: Vec<Suggestion>,
+    /// Why the bot did not answer the latest question itself, as the engine sees it now.
+    pub why: Option<WhyNotAnswered>,
+}
+
+/// The engine's reasons for a question it did not answer, for the librarian.
+#[derive(Serialize)]
+pub struct WhyNotAnswered {
+    /// One sentence a librarian can read at a glance.
+    pub summary: String,
+    pub confidence: f32,
+    pub threshold: f32,
+    pub estimated_precision: f32,
+    /// The best entry's id, if any entry matched.
+    pub best: Option<String>,
+    pub explanation: crate::answer::Explanation,
+}
+
+impl WhyNotAnswered {
+    fn of(answer: &crate::answer::Answer) -> Option<Self> {
+        use crate::answer::{Outcome, Reason};
+        if !matches!(answer.outcome, Outcome::Escalate | Outcome::Handoff) {
+            return None;
+        }
+        let e = &answer.explanation;
+        let best = answer.candidates.first().map(|c| c.id.clone());
+        let unknown: Vec<&str> = e
+            .terms
+            .iter()
+            .filter(|t| t.unknown)
+            .map(|t| t.term.as_str())
+            .collect();
+        let summary = match e.reason {
+            Reason::AskedForPerson => "The patron asked for a person.".to_string(),
+            Reason::PersonalCase => "It reads as the patron's own case (details, their own story or a complaint), which a person should settle.".to_string(),
+            Reason::CatalogueMiss => "A catalogue question with no record matching well enough.".to_string(),
+            Reason::NoMatch => "No FAQ entry shares a word with the question.".to_string(),
+            _ => {
+                let mut s = format!(
+                    "The closest entry ({}) scored {:.2}, below the threshold {:.2} that keeps automatic answers right {:.0}% of the time.",
+                    best.as_deref().unwrap_or("none"),
+                    answer.confidence,
+                    e.threshold,
+                    e.target_precision * 100.0
+                );
+                if !unknown.is_empty() {
+                    s.push_str(&format!(" Words the FAQ never uses: {}.", unknown.join(", ")));
+                }
+                s
+            }
+        };
+        Some(Self {
+            summary,
+            confidence: (answer.confidence * 1000.0).round() / 1000.0,
+            threshold: e.threshold,
+            estimated_precision: e.estimated_precision,
+            best,
+            explanation: e.clone(),
+        })
+    }
 }
 
 pub async fn ticket_detail(state: &AppState, id: i64) -> anyhow::Result<Option<TicketDetail>> {
@@ -271,7 +330,12 @@ pub async fn ticket_detail(state: &AppState, id: i64) -> anyhow::Result<Option<T
         .rev()
         .find(|m| m.from == "patron")
         .and_then(|m| m.text.clone());
-    let suggestions = question.map(|q| suggestions(state, &q)).unwrap_or_default();
+    let answer = question.map(|q| state.engine.load().answer(&q, None));
+    let suggestions = answer
+        .as_ref()
+        .map(|a| suggestions(state, a))
+        .unwrap_or_default();
+    let why = answer.as_ref().and_then(WhyNotAnswered::of);
     Ok(Some(TicketDetail {
         id,
         channel: target.channel.to_string(),
@@ -281,12 +345,12 @@ pub async fn ticket_detail(state: &AppState, id: i64) -> anyhow::Result<Option<T
         note: target.note,
         messages,
         suggestions,
+        why,
     }))
 }
 
-fn suggestions(state: &AppState, question: &str) -> Vec<Suggestion> {
+fn suggestions(state: &AppState, answer: &crate::answer::Answer) -> Vec<Suggestion> {
     let engine = state.engine.load();
-    let answer = engine.answer(question, None);
     answer
         .candidates
         .iter()
@@ -537,5 +601,50 @@ async fn change_password(
         )
             .into_response(),
         Err((status, message)) => json_error(status, &message),
+    }
+}
+
+#[cfg(test)]
+mod why_tests {
+    use super::WhyNotAnswered;
+    use crate::answer::{AnswerEngine, AnswerSettings};
+
+    fn engine() -> AnswerEngine {
+        let faq = crate::faq::load_dir(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("faq"),
+            "en",
+        )
+        .unwrap();
+        AnswerEngine::new(faq, AnswerSettings::default()).unwrap()
+    }
+
+    #[test]
+    fn a_librarian_is_told_why_the_bot_did_not_answer() {
+        let engine = engine();
+        let own = engine.answer(
+            "I was charged twice for the same lost book, £30 each time",
+            None,
+        );
+        let why = WhyNotAnswered::of(&own).expect("escalated");
+        assert!(why.summary.contains("own case"), "{}", why.summary);
+
+        let vague = engine.answer(
+            "tell me about the zeppelin archive of the old observatory",
+            None,
+        );
+        let why = WhyNotAnswered::of(&vague).expect("escalated");
+        assert!(
+            why.summary.contains("below the threshold") || why.summary.contains("No FAQ entry"),
+            "{}",
+            why.summary
+        );
+        assert!(
+            why.summary.contains("zeppelin") || why.best.is_none(),
+            "{}",
+            why.summary
+        );
+
+        let answered = engine.answer("how do I renew my books", None);
+        assert!(WhyNotAnswered::of(&answered).is_none());
     }
 }

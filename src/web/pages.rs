@@ -267,6 +267,7 @@ async fn ticket_page(
             ticket,
             messages,
             suggestions => minijinja::Value::from_serialize(&detail.suggestions),
+            why => minijinja::Value::from_serialize(&detail.why),
             canned => minijinja::Value::from_serialize(&state.desk_settings.canned_replies),
             can_claim => detail.status == "open",
             can_release => detail.status == "claimed" && (mine || is_admin),
