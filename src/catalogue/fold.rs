@@ -23,15 +23,19 @@ pub fn fold(text: &str) -> Cow<'_, str> {
     let mut out = String::with_capacity(text.len());
     // Whether the last letter kept was Cyrillic: its marks (the breve of й) stay.
     let mut after_cyrillic = false;
+    // Whether anything decomposed was kept (й's breve, Hangul jamo): only then recompose.
+    let mut compose = false;
     for c in text.nfd() {
         if is_combining_mark(c) {
             // ё is е with a diaeresis: drop that one mark, keep the others (й).
             if after_cyrillic && c != '\u{0308}' {
                 out.push(c);
+                compose = true;
             }
             continue;
         }
         after_cyrillic = is_cyrillic(c);
+        compose |= matches!(c, '\u{1100}'..='\u{11FF}');
         match c {
             'ł' => out.push('l'),
             'Ł' => out.push('L'),
@@ -54,7 +58,7 @@ pub fn fold(text: &str) -> Cow<'_, str> {
             c => out.push(c),
         }
     }
-    Cow::Owned(out.nfc().collect())
+    Cow::Owned(if compose { out.nfc().collect() } else { out })
 }
 
 /// Marks that romanisation puts inside words (ayn and alif, soft and hard signs, stress),
@@ -74,7 +78,11 @@ fn is_cyrillic(c: char) -> bool {
 /// and digits a single space. "The pragmatic programmer : from journeyman to master" and
 /// "the Pragmatic Programmer - from journeyman to master" have the same key.
 pub fn key(text: &str) -> String {
-    let folded = fold(text);
+    folded_key(&fold(text))
+}
+
+/// `key` of a text already folded (folding is the costly part).
+pub fn folded_key(folded: &str) -> String {
     let mut out = String::with_capacity(folded.len());
     for c in folded.chars() {
         if c.is_alphanumeric() {
@@ -138,6 +146,8 @@ mod tests {
         assert_eq!(fold("ёлка"), "елка");
         // Decomposed й is recomposed, not stripped.
         assert_eq!(fold("и\u{0306}"), "й");
+        // Other scripts without marks come back composed.
+        assert_eq!(fold("한국어"), "한국어");
     }
 
     #[test]

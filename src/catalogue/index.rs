@@ -15,7 +15,7 @@ use tantivy::schema::{
 };
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
-use super::fold::{fold, key};
+use super::fold::{fold, folded_key, key};
 use super::isbn;
 use super::record::CatalogueRecord;
 use crate::search::Analyzer;
@@ -692,7 +692,12 @@ impl CatalogueIndex {
 /// " ; "), and a $a may end in a comma or a full stop ("The workmen's compensation acts,
 /// being an annotated study ..."). The first three such places count.
 fn title_keys(title: &str) -> Vec<String> {
-    let mut keys = vec![key(title)];
+    folded_title_keys(&fold(title))
+}
+
+/// `title_keys` of a title already folded (folding keeps the ISBD punctuation).
+fn folded_title_keys(title: &str) -> Vec<String> {
+    let mut keys = vec![folded_key(title)];
     let mut cuts: Vec<usize> = [" : ", " ; ", " = ", " / ", ", ", ". "]
         .iter()
         .flat_map(|sep| title.match_indices(sep).map(|(at, _)| at))
@@ -706,7 +711,7 @@ fn title_keys(title: &str) -> Vec<String> {
         .collect();
     cuts.sort_unstable();
     for cut in cuts.into_iter().take(3) {
-        let k = key(&title[..cut]);
+        let k = folded_key(&title[..cut]);
         if !keys.contains(&k) {
             keys.push(k);
         }
@@ -750,8 +755,9 @@ impl CatalogueWriter<'_> {
         let code = analyzer_code(record.language.as_deref());
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, &record.id);
-        doc.add_text(f.title, self.analyse(code, &fold(&record.title)));
-        for k in title_keys(&record.title) {
+        let title = fold(&record.title);
+        doc.add_text(f.title, self.analyse(code, &title));
+        for k in folded_title_keys(&title) {
             doc.add_text(f.title_key, k);
         }
         for a in &record.authors {
