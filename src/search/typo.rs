@@ -15,6 +15,10 @@ pub struct Corrector {
 
 /// Shorter words have too many neighbours to correct safely ("form" vs "from" vs "fork").
 const MIN_LEN: usize = 4;
+/// Below this length a word is corrected only for a letter left out or two letters swapped:
+/// four-letter words patrons type right ("walk", "look", "team", "went") were being turned
+/// into the FAQ's ("wall", "loop", "tea", "wet") by a wrong or extra letter.
+const FULL_CORRECTION_LEN: usize = 5;
 
 impl Corrector {
     pub fn new<'a>(words: impl IntoIterator<Item = (&'a str, u32)>) -> Self {
@@ -66,10 +70,13 @@ impl Corrector {
             .iter()
             .filter_map(|d| self.words.get_key_value(d).map(|(k, _)| k.as_str()))
             .collect();
+        let short = word.chars().count() < FULL_CORRECTION_LEN;
+        let extra = if short { Vec::new() } else { extra };
         let swapped: Vec<&str> = deleted
             .iter()
             .filter_map(|d| self.deletes.get(d))
             .flat_map(|ids| by_index(ids))
+            .filter(|c| !short || is_transposition(word, c))
             .collect();
         // Patrons rarely slip on a word's first letter, while a changed first letter turns
         // ordinary words into the FAQ's ("cook" -> "book", "rain" -> "main").
@@ -91,6 +98,19 @@ impl Corrector {
     }
 }
 
+/// Whether `b` is `a` with two neighbouring letters swapped.
+fn is_transposition(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
+    diff.len() == 2
+        && diff[1] == diff[0] + 1
+        && a[diff[0]] == b[diff[1]]
+        && a[diff[1]] == b[diff[0]]
+}
+
 fn one_deleted(word: &str) -> impl Iterator<Item = String> + '_ {
     let chars: Vec<char> = word.chars().collect();
     (0..chars.len()).map(move |skip| {
@@ -109,12 +129,28 @@ mod tests {
 
     #[test]
     fn keeps_the_first_letter() {
-        let c = Corrector::new([("book", 3), ("main", 2), ("core", 1), ("renew", 1)]);
-        assert_eq!(c.correct("cook"), None);
-        assert_eq!(c.correct("rain"), None);
-        assert_eq!(c.correct("score"), None);
-        assert_eq!(c.correct("bokk"), Some("book"));
+        let c = Corrector::new([("books", 3), ("mains", 2), ("cores", 1), ("renew", 1)]);
+        assert_eq!(c.correct("cooks"), None);
+        assert_eq!(c.correct("rains"), None);
+        assert_eq!(c.correct("scores"), None);
+        assert_eq!(c.correct("bokks"), Some("books"));
         assert_eq!(c.correct("reneww"), Some("renew"));
+    }
+
+    #[test]
+    fn short_words_only_for_a_missing_letter_or_a_swap() {
+        let c = Corrector::new([
+            ("wall", 1),
+            ("loop", 1),
+            ("tea", 1),
+            ("floor", 1),
+            ("wifi", 1),
+        ]);
+        assert_eq!(c.correct("walk"), None);
+        assert_eq!(c.correct("look"), None);
+        assert_eq!(c.correct("team"), None);
+        assert_eq!(c.correct("flor"), Some("floor"));
+        assert_eq!(c.correct("wfii"), Some("wifi"));
     }
 
     fn corrector() -> Corrector {
@@ -148,7 +184,7 @@ mod tests {
 
     #[test]
     fn prefers_the_more_common_word() {
-        let c = Corrector::new([("cart", 1), ("card", 7)]);
-        assert_eq!(c.correct("carx"), Some("card"));
+        let c = Corrector::new([("carts", 1), ("cards", 7)]);
+        assert_eq!(c.correct("carxs"), Some("cards"));
     }
 }
