@@ -13,7 +13,7 @@ pub const ANSWER_ONLY_CREDIT: f32 = 0.7;
 /// A word the FAQ never uses ("Japan", "conference") still counts against coverage, since it
 /// may be what the question is really about, but at this share of the weight of the rarest
 /// known word: long, polite questions carry many such words around a clear FAQ topic.
-pub const UNKNOWN_WORD_WEIGHT: f32 = 0.4;
+pub const UNKNOWN_WORD_WEIGHT: f32 = 0.6;
 /// A word matched only after typo correction is less certain than one typed right.
 pub const CORRECTED_CREDIT: f32 = 0.8;
 /// A context word ("student", "this week", "wondering") weighs this share of its idf
