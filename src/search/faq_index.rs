@@ -63,6 +63,11 @@ struct Doc {
     phrase_texts: Vec<String>,
 }
 
+/// How much of the question's weight outside a phrasing counts against the match with it:
+/// enough that a one-word alternate inside a long question is a weak match, little enough
+/// that a long, polite question around a clear phrasing still matches it.
+const UNMATCHED_QUESTION_SHARE: f32 = 0.3;
+
 /// One phrasing left out of an entry: calibration asks it back as if the entry did not
 /// have it (leave-one-out).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -341,7 +346,8 @@ impl FaqIndex {
     }
 
     /// How closely the question matches the entry's closest phrasing (its question or an
-    /// alternate), in [0, 1]: the weighted overlap of the two over their union, so a
+    /// alternate), in [0, 1]: the weighted overlap of the two over the phrasing plus a share
+    /// of the rest of the question (`UNMATCHED_QUESTION_SHARE`), so a
     /// one-word alternate matched inside a long question counts for little, and "How do I
     /// get a library card?" matches the library-card question whole but only part of "I lost
     /// my library card". `query` holds the question's known stems with their weights.
@@ -361,7 +367,7 @@ impl FaqIndex {
                         hit_query += qw;
                     }
                 }
-                let union = phrase_total + query_total - hit_query;
+                let union = phrase_total + UNMATCHED_QUESTION_SHARE * (query_total - hit_query);
                 if union > 0.0 { hit / union } else { 0.0 }
             })
             .fold(0.0, f32::max)
