@@ -215,6 +215,15 @@ impl FaqIndex {
                 .collect();
             doc_map.push(map);
         }
+        // The synonyms' own words are worth correcting to too: "bicyle" is one slip from
+        // "bicycle", which the analyser then reads as the FAQ's "bike".
+        for group in synonyms {
+            for word in std::iter::once(&group.head).chain(&group.members) {
+                if !word.contains(' ') {
+                    surface.entry(word.clone()).or_insert(1);
+                }
+            }
+        }
         let corrector = Corrector::new(surface.iter().map(|(w, c)| (w.as_str(), *c)));
         let stem_corrector = Corrector::new(doc_freq.iter().map(|(w, c)| (w.as_str(), *c)));
         Ok(Self {
@@ -251,8 +260,20 @@ impl FaqIndex {
     /// against the FAQ's own vocabulary, stemmed, each term once.
     pub fn analyse(&self, text: &str) -> Vec<QueryTerm> {
         let mut terms: Vec<QueryTerm> = Vec::new();
-        for token in self.analyzer.tokens(text) {
+        let mut tokens = self.analyzer.tokens(text).into_iter().peekable();
+        while let Some(token) = tokens.next() {
             let word = match token {
+                // "lap tops", "book drop": two words the FAQ writes as one.
+                Analysed::Word(word)
+                    if !self.doc_freq.contains_key(&self.analyzer.stem(&word))
+                        && matches!(tokens.peek(), Some(Analysed::Word(next))
+                            if self.doc_freq.contains_key(&self.analyzer.stem(&format!("{word}{next}")))) =>
+                {
+                    let Some(Analysed::Word(next)) = tokens.next() else {
+                        unreachable!("peeked a word")
+                    };
+                    format!("{word}{next}")
+                }
                 Analysed::Word(word) => word,
                 Analysed::Phrase(stem) => {
                     if !terms.iter().any(|t| t.stem == stem) {
@@ -267,6 +288,20 @@ impl FaqIndex {
                 }
             };
             let stem = self.analyzer.stem(&word);
+            if !self.doc_freq.contains_key(&stem)
+                && let Some(parts) = self.split_compound(&word)
+            {
+                for stem in parts {
+                    if !terms.iter().any(|t| t.stem == stem) {
+                        terms.push(QueryTerm {
+                            stem,
+                            corrected: false,
+                            known: true,
+                        });
+                    }
+                }
+                continue;
+            }
             let term = if self.doc_freq.contains_key(&stem) {
                 QueryTerm {
                     stem,
@@ -299,6 +334,24 @@ impl FaqIndex {
             }
         }
         terms
+    }
+
+    /// A word the FAQ does not know split into two it does ("bookdrop", "studyroom",
+    /// "printcredit"), each part at least four letters ("offline" is not "off line") and
+    /// not a stop word.
+    fn split_compound(&self, word: &str) -> Option<[String; 2]> {
+        let chars: Vec<(usize, char)> = word.char_indices().collect();
+        if chars.len() < 8 || !word.chars().all(char::is_alphabetic) {
+            return None;
+        }
+        (4..=chars.len() - 4).find_map(|i| {
+            let (left, right) = word.split_at(chars[i].0);
+            if self.analyzer.is_stopword(left) || self.analyzer.is_stopword(right) {
+                return None;
+            }
+            let (l, r) = (self.analyzer.stem(left), self.analyzer.stem(right));
+            (self.doc_freq.contains_key(&l) && self.doc_freq.contains_key(&r)).then_some([l, r])
+        })
     }
 
     /// BM25 over the four fields with their boosts; best first.
@@ -503,6 +556,18 @@ mod tests {
         let hits = idx.search(&terms, 5).unwrap();
         assert_eq!(idx.entry(hits[0].doc), 1);
         assert!(idx.analyse("mongolia").iter().all(|t| !t.known));
+        let split: Vec<String> = idx
+            .analyse("wirelessinternet")
+            .into_iter()
+            .map(|t| t.stem)
+            .collect();
+        assert_eq!(
+            split,
+            idx.analyse("wireless internet")
+                .into_iter()
+                .map(|t| t.stem)
+                .collect::<Vec<_>>()
+        );
         assert!(idx.search(&idx.analyse("mongolia"), 5).unwrap().is_empty());
     }
 
