@@ -65,6 +65,9 @@ pub struct Calibration {
     pub fixed: bool,
     /// Too few phrasings to calibrate on: the threshold is `FALLBACK_THRESHOLD`.
     pub fallback: bool,
+    /// How long calibrating took.
+    #[serde(skip)]
+    pub took: std::time::Duration,
 }
 
 impl Calibration {
@@ -100,6 +103,7 @@ pub fn calibrate(
     target_precision: f32,
     fixed: Option<f32>,
 ) -> Calibration {
+    let started = std::time::Instant::now();
     let lang = index.analyzer().lang().to_string();
     let mut positives = Vec::new();
     let mut confusions: Vec<(String, String, usize)> = Vec::new();
@@ -223,6 +227,7 @@ pub fn calibrate(
         few_phrasings: few,
         fixed: fixed.is_some(),
         fallback,
+        took: started.elapsed(),
     }
 }
 

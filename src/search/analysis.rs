@@ -16,6 +16,8 @@ pub struct Analyzer {
     /// Phrases (as stems of every word, stop words included) -> the head's stem; longest
     /// first, so "hand back" wins over a one-word match inside it.
     phrases: Vec<(Vec<String>, String)>,
+    /// The stems phrases start with: most words start none, and need no phrase compared.
+    phrase_starts: HashSet<String>,
     /// Stems of words that tell who is asking and when, not what about.
     context: HashSet<String>,
 }
@@ -23,8 +25,9 @@ pub struct Analyzer {
 /// What analysis makes of a piece of text before stemming.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Token {
-    /// A lowercased word that is not a stop word, as written.
-    Word(String),
+    /// A lowercased word that is not a stop word, as written, and its term (stemmed,
+    /// synonyms folded).
+    Word(String, String),
     /// A phrase of a synonym group ("give back"), already read as its head's term.
     Phrase(String),
 }
@@ -63,6 +66,7 @@ impl Analyzer {
             stopwords: stopwords(lang).iter().copied().collect(),
             synonyms: HashMap::new(),
             phrases: Vec::new(),
+            phrase_starts: HashSet::new(),
             context: HashSet::new(),
         };
         analyzer.context = context_words(lang)
@@ -95,6 +99,7 @@ impl Analyzer {
         analyzer
             .phrases
             .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        analyzer.phrase_starts = analyzer.phrases.iter().map(|(p, _)| p[0].clone()).collect();
         analyzer
     }
 
@@ -162,25 +167,38 @@ impl Analyzer {
     /// contain stop words: "hand in", "how much").
     pub fn tokens(&self, text: &str) -> Vec<Token> {
         let words = self.words(text);
-        let stems: Vec<String> = if self.phrases.is_empty() {
-            Vec::new()
-        } else {
-            words.iter().map(|w| self.raw_stem(w)).collect()
-        };
+        // Every word is stemmed once: phrases are matched on stems, stop words included.
+        let stems: Vec<Option<String>> = words
+            .iter()
+            .map(|w| (!self.phrases.is_empty() || !self.is_stopword(w)).then(|| self.raw_stem(w)))
+            .collect();
         let mut out = Vec::with_capacity(words.len());
         let mut i = 0;
         while i < words.len() {
-            let phrase = self
-                .phrases
-                .iter()
-                .find(|(p, _)| stems.get(i..i + p.len()).is_some_and(|s| s == p.as_slice()));
+            let starts_phrase = stems[i]
+                .as_ref()
+                .is_some_and(|s| self.phrase_starts.contains(s));
+            let phrase = starts_phrase
+                .then(|| {
+                    self.phrases.iter().find(|(p, _)| {
+                        stems.get(i..i + p.len()).is_some_and(|s| {
+                            s.iter()
+                                .zip(p)
+                                .all(|(a, b)| a.as_deref() == Some(b.as_str()))
+                        })
+                    })
+                })
+                .flatten();
             if let Some((p, head)) = phrase {
                 out.push(Token::Phrase(head.clone()));
                 i += p.len();
                 continue;
             }
-            if !self.is_stopword(&words[i]) {
-                out.push(Token::Word(words[i].clone()));
+            if !self.is_stopword(&words[i])
+                && let Some(raw) = &stems[i]
+            {
+                let stem = self.synonyms.get(raw).unwrap_or(raw).clone();
+                out.push(Token::Word(words[i].clone(), stem));
             }
             i += 1;
         }
@@ -192,7 +210,7 @@ impl Analyzer {
         self.tokens(text)
             .into_iter()
             .map(|t| match t {
-                Token::Word(w) => self.stem(&w),
+                Token::Word(_, stem) => stem,
                 Token::Phrase(head) => head,
             })
             .collect()

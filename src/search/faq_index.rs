@@ -127,34 +127,36 @@ impl FaqIndex {
         let mut doc_freq: HashMap<String, u32> = HashMap::new();
         let mut surface: HashMap<String, u32> = HashMap::new();
         for (ord, entry) in entries.iter().enumerate() {
+            // Each text is analysed once: its terms feed tantivy, the topic and answer sets
+            // and the phrasings alike.
+            let question = analyzer.terms(&entry.question);
+            let alternates: Vec<Vec<String>> =
+                entry.alternates.iter().map(|a| analyzer.terms(a)).collect();
+            let tags: Vec<Vec<String>> = entry.tags.iter().map(|t| analyzer.terms(t)).collect();
+            let answer_text = plain_text(&entry.answer);
+            let answer = analyzer.terms(&answer_text);
+
             let mut doc = TantivyDocument::default();
             doc.add_text(fields.id, &entry.id);
             doc.add_u64(fields.ord, ord as u64);
-            doc.add_pre_tokenized_text(fields.question, pre_tokenize(&analyzer, &entry.question));
-            for alt in &entry.alternates {
-                doc.add_pre_tokenized_text(fields.alternates, pre_tokenize(&analyzer, alt));
+            doc.add_pre_tokenized_text(fields.question, pre_tokenized(&entry.question, &question));
+            for (text, terms) in entry.alternates.iter().zip(&alternates) {
+                doc.add_pre_tokenized_text(fields.alternates, pre_tokenized(text, terms));
             }
-            for tag in &entry.tags {
-                doc.add_pre_tokenized_text(fields.tags, pre_tokenize(&analyzer, tag));
+            for (text, terms) in entry.tags.iter().zip(&tags) {
+                doc.add_pre_tokenized_text(fields.tags, pre_tokenized(text, terms));
             }
-            doc.add_pre_tokenized_text(
-                fields.answer,
-                pre_tokenize(&analyzer, &plain_text(&entry.answer)),
-            );
+            doc.add_pre_tokenized_text(fields.answer, pre_tokenized(&answer_text, &answer));
             writer.add_document(doc)?;
 
-            let topic_text = std::iter::once(entry.question.as_str())
-                .chain(entry.alternates.iter().map(String::as_str))
-                .chain(entry.tags.iter().map(String::as_str));
             let mut topic_terms: HashMap<String, u16> = HashMap::new();
-            for text in topic_text {
-                let unique: HashSet<String> = analyzer.terms(text).into_iter().collect();
+            for terms in std::iter::once(&question).chain(&alternates).chain(&tags) {
+                let unique: HashSet<&String> = terms.iter().collect();
                 for t in unique {
-                    *topic_terms.entry(t).or_default() += 1;
+                    *topic_terms.entry(t.clone()).or_default() += 1;
                 }
             }
-            let answer_text = plain_text(&entry.answer);
-            let answer_terms: HashSet<String> = analyzer.terms(&answer_text).into_iter().collect();
+            let answer_terms: HashSet<String> = answer.into_iter().collect();
             let mut entry_words: HashSet<String> = HashSet::new();
             for text in [entry.question.as_str(), answer_text.as_str()]
                 .into_iter()
@@ -175,9 +177,9 @@ impl FaqIndex {
             for t in all {
                 *doc_freq.entry(t.clone()).or_default() += 1;
             }
-            let phrases = std::iter::once(&entry.question)
-                .chain(&entry.alternates)
-                .map(|p| analyzer.terms(p).into_iter().map(|t| (t, 0.0)).collect())
+            let phrases = std::iter::once(question)
+                .chain(alternates)
+                .map(|terms| terms.into_iter().map(|t| (t, 0.0)).collect())
                 .collect();
             let phrase_texts = std::iter::once(&entry.question)
                 .chain(&entry.alternates)
@@ -262,19 +264,21 @@ impl FaqIndex {
         let mut terms: Vec<QueryTerm> = Vec::new();
         let mut tokens = self.analyzer.tokens(text).into_iter().peekable();
         while let Some(token) = tokens.next() {
-            let word = match token {
+            let (word, stem) = match token {
                 // "lap tops", "book drop": two words the FAQ writes as one.
-                Analysed::Word(word)
-                    if !self.doc_freq.contains_key(&self.analyzer.stem(&word))
-                        && matches!(tokens.peek(), Some(Analysed::Word(next))
+                Analysed::Word(word, stem)
+                    if !self.doc_freq.contains_key(&stem)
+                        && matches!(tokens.peek(), Some(Analysed::Word(next, _))
                             if self.doc_freq.contains_key(&self.analyzer.stem(&format!("{word}{next}")))) =>
                 {
-                    let Some(Analysed::Word(next)) = tokens.next() else {
+                    let Some(Analysed::Word(next, _)) = tokens.next() else {
                         unreachable!("peeked a word")
                     };
-                    format!("{word}{next}")
+                    let joined = format!("{word}{next}");
+                    let stem = self.analyzer.stem(&joined);
+                    (joined, stem)
                 }
-                Analysed::Word(word) => word,
+                Analysed::Word(word, stem) => (word, stem),
                 Analysed::Phrase(stem) => {
                     if !terms.iter().any(|t| t.stem == stem) {
                         let known = self.doc_freq.contains_key(&stem);
@@ -287,7 +291,6 @@ impl FaqIndex {
                     continue;
                 }
             };
-            let stem = self.analyzer.stem(&word);
             if !self.doc_freq.contains_key(&stem)
                 && let Some(parts) = self.split_compound(&word)
             {
@@ -476,15 +479,14 @@ fn schema() -> (Schema, Fields) {
 }
 
 /// Our own analysis handed to tantivy as tokens, so indexing and querying cannot drift apart.
-fn pre_tokenize(analyzer: &Analyzer, text: &str) -> PreTokenizedString {
-    let tokens = analyzer
-        .terms(text)
-        .into_iter()
+fn pre_tokenized(text: &str, terms: &[String]) -> PreTokenizedString {
+    let tokens = terms
+        .iter()
         .enumerate()
         .map(|(position, term)| Token {
             position,
             position_length: 1,
-            text: term,
+            text: term.clone(),
             ..Token::default()
         })
         .collect();
