@@ -22,6 +22,17 @@ fn run_with_stdin(cmd: &mut Command, input: &[u8]) -> std::process::Output {
     child.wait_with_output().unwrap()
 }
 
+/// A FAQ directory with one good entry, for checks that add a broken file beside it.
+fn one_entry_faq() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("good.md"),
+        "+++\nquestion = \"Q?\"\n+++\nA.\n",
+    )
+    .unwrap();
+    dir
+}
+
 #[test]
 fn faq_check_passes_on_the_sample_faq() {
     let out = refdesk().args(["faq", "check", "faq"]).output().unwrap();
@@ -35,12 +46,7 @@ fn faq_check_passes_on_the_sample_faq() {
 
 #[test]
 fn faq_check_reports_path_and_line_and_exits_1() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("good.md"),
-        "+++\nquestion = \"Q?\"\n+++\nA.\n",
-    )
-    .unwrap();
+    let dir = one_entry_faq();
     std::fs::write(
         dir.path().join("bad.md"),
         "+++\nquestion = \"Q?\"\ncolour = \"red\"\n+++\nA.\n",
@@ -70,12 +76,7 @@ fn faq_check_reports_calibration_and_bad_synonyms() {
     );
     assert!(stdout.contains("estimated coverage"), "{stdout}");
 
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("good.md"),
-        "+++\nquestion = \"Q?\"\n+++\nA.\n",
-    )
-    .unwrap();
+    let dir = one_entry_faq();
     std::fs::write(
         dir.path().join("synonyms.toml"),
         "[en]\nreturn = [\"hand in\"]\nsubmit = [\"hand in\"]\n",
