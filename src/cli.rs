@@ -420,7 +420,7 @@ fn ask(settings: &Settings, args: AskArgs) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let answer_one = |q: &str, out: &mut dyn Write| -> anyhow::Result<()> {
-        let a = engine.answer(q, args.lang.as_deref());
+        let a = engine.answer_explained(q, args.lang.as_deref());
         if args.json {
             let line = AskLine {
                 explanation: &a.explanation,

@@ -51,6 +51,18 @@ fn library(dir: &Path) -> CatalogueIndex {
     index
 }
 
+/// Each question gets the FAQ entry named beside it, catalogue or not.
+fn assert_faq_answers(engine: &AnswerEngine, cases: &[(&str, &str)]) {
+    for &(q, id) in cases {
+        let a = engine.answer(q, None);
+        assert_eq!(
+            (a.outcome, a.faq_id.as_deref()),
+            (Outcome::Faq, Some(id)),
+            "{q}: {a:?}"
+        );
+    }
+}
+
 fn engine_with(index: CatalogueIndex) -> AnswerEngine {
     let faq = load_dir(&repo_path("faq"), "en").unwrap();
     AnswerEngine::new(faq, AnswerSettings::default())
@@ -167,20 +179,16 @@ fn the_engine_answers_catalogue_questions_and_leaves_faq_ones() {
     );
 
     // FAQ questions stay FAQ answers, even with a catalogue word in them.
-    for (q, id) in [
-        ("how do I renew a book", "renewals"),
-        ("do you have wifi", "wifi"),
-        ("What are your opening hours?", "hours"),
-        ("do you have study rooms I can book", "study-rooms"),
-        ("can I read library books on my e-reader", "e-books"),
-    ] {
-        let a = engine.answer(q, None);
-        assert_eq!(
-            (a.outcome, a.faq_id.as_deref()),
-            (Outcome::Faq, Some(id)),
-            "{q}: {a:?}"
-        );
-    }
+    assert_faq_answers(
+        &engine,
+        &[
+            ("how do I renew a book", "renewals"),
+            ("do you have wifi", "wifi"),
+            ("What are your opening hours?", "hours"),
+            ("do you have study rooms I can book", "study-rooms"),
+            ("can I read library books on my e-reader", "e-books"),
+        ],
+    );
     // A catalogue question with no good match goes to a librarian, not to a weak record.
     let a = engine.answer("books by Gabriel García Márquez", None);
     assert_eq!(a.outcome, Outcome::Escalate, "{a:?}");
@@ -629,19 +637,15 @@ fn looking_for_a_title_of_faq_words_beats_the_faq() {
         );
     }
     // Looking for a service, not a title: still the FAQ's.
-    for (q, id) in [
-        ("I'm looking for a quiet place to work", "quiet-zones"),
-        ("do you have quiet study areas", "quiet-zones"),
-        ("do you have wifi", "wifi"),
-        ("can I read library books on my e-reader", "e-books"),
-    ] {
-        let a = engine.answer(q, None);
-        assert_eq!(
-            (a.outcome, a.faq_id.as_deref()),
-            (Outcome::Faq, Some(id)),
-            "{q}: {a:?}"
-        );
-    }
+    assert_faq_answers(
+        &engine,
+        &[
+            ("I'm looking for a quiet place to work", "quiet-zones"),
+            ("do you have quiet study areas", "quiet-zones"),
+            ("do you have wifi", "wifi"),
+            ("can I read library books on my e-reader", "e-books"),
+        ],
+    );
 }
 
 #[test]

@@ -22,6 +22,15 @@ fn run_with_stdin(cmd: &mut Command, input: &[u8]) -> std::process::Output {
     child.wait_with_output().unwrap()
 }
 
+/// `refdesk faq check DIR`: its exit code and what it printed.
+fn faq_check(dir: &std::path::Path) -> (Option<i32>, String) {
+    let out = refdesk().args(["faq", "check"]).arg(dir).output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
 /// A FAQ directory with one good entry, for checks that add a broken file beside it.
 fn one_entry_faq() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -52,13 +61,8 @@ fn faq_check_reports_path_and_line_and_exits_1() {
         "+++\nquestion = \"Q?\"\ncolour = \"red\"\n+++\nA.\n",
     )
     .unwrap();
-    let out = refdesk()
-        .args(["faq", "check"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let (code, stdout) = faq_check(dir.path());
+    assert_eq!(code, Some(1));
     let expected = format!(
         "{}:3: unknown field `colour`",
         dir.path().join("bad.md").display()
@@ -82,13 +86,8 @@ fn faq_check_reports_calibration_and_bad_synonyms() {
         "[en]\nreturn = [\"hand in\"]\nsubmit = [\"hand in\"]\n",
     )
     .unwrap();
-    let out = refdesk()
-        .args(["faq", "check"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let (code, stdout) = faq_check(dir.path());
+    assert_eq!(code, Some(1));
     let path = dir.path().join("synonyms.toml").display().to_string();
     assert!(
         stdout.contains(&path) && stdout.contains("`hand in` is a synonym of both"),

@@ -233,8 +233,19 @@ impl AnswerEngine {
     }
 
     /// Decides what to do with a patron's message. `lang_hint` is the language the channel
-    /// reports for the patron, if any.
+    /// reports for the patron, if any. The explanation carries the figures but not the
+    /// word-by-word matches, which only a person reading it needs (`answer_explained`).
     pub fn answer(&self, text: &str, lang_hint: Option<&str>) -> Answer {
+        self.decide(text, lang_hint, false)
+    }
+
+    /// `answer`, with each word of the question matched against the best entry in the
+    /// explanation: for `refdesk ask` and the desk.
+    pub fn answer_explained(&self, text: &str, lang_hint: Option<&str>) -> Answer {
+        self.decide(text, lang_hint, true)
+    }
+
+    fn decide(&self, text: &str, lang_hint: Option<&str>, with_terms: bool) -> Answer {
         let li = self.pick_language(text, lang_hint);
         let lang = li
             .map(|l| l.lang.clone())
@@ -249,7 +260,7 @@ impl AnswerEngine {
             .map(|(li, b)| li.entries[li.index.entry(b.doc)]);
         let faq_confident = best.is_some() && confidence >= threshold;
         let personal = personal::signals(text);
-        let mut explanation = self.explain(li, &ranked, personal);
+        let mut explanation = self.explain(li, &ranked, personal, with_terms);
         let mut records = Vec::new();
         let mut from_catalogue = false;
         let (outcome, reason, faq_id, reply) = if asks_for_person(text) {
@@ -331,6 +342,7 @@ impl AnswerEngine {
         li: Option<&LangIndex>,
         ranked: &Ranked,
         personal: PersonalSignals,
+        with_terms: bool,
     ) -> Explanation {
         let round = |x: f32| (x * 1000.0).round() / 1000.0;
         let Some(li) = li else {
@@ -356,6 +368,7 @@ impl AnswerEngine {
             phrase_match: best.map(|b| round(b.phrase)).unwrap_or(0.0),
             lead: round(ranked.lead()),
             terms: best
+                .filter(|_| with_terms)
                 .map(|b| ranking::term_matches(&li.index, b.doc, &ranked.terms))
                 .unwrap_or_default(),
             personal,

@@ -152,8 +152,12 @@ impl Analyzer {
     /// The word's stem, or the stem standing for its synonym group: "bicycle" and "bike"
     /// are one term, in the index and in questions alike.
     pub fn stem(&self, word: &str) -> String {
-        let stem = self.raw_stem(word);
-        self.synonyms.get(&stem).cloned().unwrap_or(stem)
+        self.fold_synonym(self.raw_stem(word))
+    }
+
+    /// The stem standing for `raw`'s synonym group, or `raw` itself.
+    fn fold_synonym(&self, raw: String) -> String {
+        self.synonyms.get(&raw).cloned().unwrap_or(raw)
     }
 
     fn raw_stem(&self, word: &str) -> String {
@@ -168,7 +172,7 @@ impl Analyzer {
     pub fn tokens(&self, text: &str) -> Vec<Token> {
         let words = self.words(text);
         // Every word is stemmed once: phrases are matched on stems, stop words included.
-        let stems: Vec<Option<String>> = words
+        let mut stems: Vec<Option<String>> = words
             .iter()
             .map(|w| (!self.phrases.is_empty() || !self.is_stopword(w)).then(|| self.raw_stem(w)))
             .collect();
@@ -195,10 +199,9 @@ impl Analyzer {
                 continue;
             }
             if !self.is_stopword(&words[i])
-                && let Some(raw) = &stems[i]
+                && let Some(raw) = stems[i].take()
             {
-                let stem = self.synonyms.get(raw).unwrap_or(raw).clone();
-                out.push(Token::Word(words[i].clone(), stem));
+                out.push(Token::Word(words[i].clone(), self.fold_synonym(raw)));
             }
             i += 1;
         }

@@ -265,20 +265,22 @@ impl FaqIndex {
         let mut tokens = self.analyzer.tokens(text).into_iter().peekable();
         while let Some(token) = tokens.next() {
             let (word, stem) = match token {
-                // "lap tops", "book drop": two words the FAQ writes as one.
-                Analysed::Word(word, stem)
-                    if !self.doc_freq.contains_key(&stem)
-                        && matches!(tokens.peek(), Some(Analysed::Word(next, _))
-                            if self.doc_freq.contains_key(&self.analyzer.stem(&format!("{word}{next}")))) =>
-                {
-                    let Some(Analysed::Word(next, _)) = tokens.next() else {
-                        unreachable!("peeked a word")
+                Analysed::Word(word, stem) => {
+                    // "lap tops", "book drop": two words the FAQ writes as one.
+                    let joined = match tokens.peek() {
+                        Some(Analysed::Word(next, _)) if !self.doc_freq.contains_key(&stem) => {
+                            self.known_join(&word, next)
+                        }
+                        _ => None,
                     };
-                    let joined = format!("{word}{next}");
-                    let stem = self.analyzer.stem(&joined);
-                    (joined, stem)
+                    match joined {
+                        Some(joined) => {
+                            tokens.next();
+                            joined
+                        }
+                        None => (word, stem),
+                    }
                 }
-                Analysed::Word(word, stem) => (word, stem),
                 Analysed::Phrase(stem) => {
                     if !terms.iter().any(|t| t.stem == stem) {
                         let known = self.doc_freq.contains_key(&stem);
@@ -337,6 +339,13 @@ impl FaqIndex {
             }
         }
         terms
+    }
+
+    /// Two words written together, with their stem, if the FAQ knows the result.
+    fn known_join(&self, first: &str, second: &str) -> Option<(String, String)> {
+        let joined = format!("{first}{second}");
+        let stem = self.analyzer.stem(&joined);
+        self.doc_freq.contains_key(&stem).then_some((joined, stem))
     }
 
     /// A word the FAQ does not know split into two it does ("bookdrop", "studyroom",

@@ -21,6 +21,9 @@ use crate::faq::FaqError;
 
 /// The file name of the staff's synonyms in the FAQ directory.
 pub const FILE_NAME: &str = "synonyms.toml";
+/// A synonyms file larger than this is refused: a thesaurus of thousands of groups fits in
+/// a fraction of it, and every group costs analysis time on every question.
+pub const MAX_FILE_BYTES: u64 = 256 * 1024;
 
 /// One group: a head word and what patrons say for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,13 +59,22 @@ impl Thesaurus {
         if !path.exists() {
             return Ok(t);
         }
-        let text = std::fs::read_to_string(&path).map_err(|e| {
+        let cannot_read = |e: std::io::Error| {
             vec![FaqError::new(
                 &path,
                 0,
                 format!("cannot read the file: {e}"),
             )]
-        })?;
+        };
+        let size = std::fs::metadata(&path).map_err(cannot_read)?.len();
+        if size > MAX_FILE_BYTES {
+            return Err(vec![FaqError::new(
+                &path,
+                0,
+                format!("the file is {size} bytes; the limit is {MAX_FILE_BYTES}"),
+            )]);
+        }
+        let text = std::fs::read_to_string(&path).map_err(cannot_read)?;
         let staff = parse(&text, &path)?;
         t.extend(staff);
         Ok(t)
@@ -263,6 +275,18 @@ mod tests {
         );
         let bad = parse("[en\n", Path::new("s.toml")).unwrap_err();
         assert!(bad[0].message.contains("TOML"));
+    }
+
+    #[test]
+    fn an_oversized_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let line = "[en]\nreturn = [\"give back\"]\n";
+        std::fs::write(dir.path().join(FILE_NAME), line).unwrap();
+        assert!(Thesaurus::for_faq_dir(dir.path()).is_ok());
+        let big = format!("{line}{}", "# padding\n".repeat(30_000));
+        std::fs::write(dir.path().join(FILE_NAME), big).unwrap();
+        let errs = Thesaurus::for_faq_dir(dir.path()).unwrap_err();
+        assert!(errs[0].message.contains("the limit is"), "{:?}", errs[0]);
     }
 
     #[test]

@@ -330,7 +330,7 @@ pub async fn ticket_detail(state: &AppState, id: i64) -> anyhow::Result<Option<T
         .rev()
         .find(|m| m.from == "patron")
         .and_then(|m| m.text.clone());
-    let answer = question.map(|q| state.engine.load().answer(&q, None));
+    let answer = question.map(|q| state.engine.load().answer_explained(&q, None));
     let suggestions = answer
         .as_ref()
         .map(|a| suggestions(state, a))
@@ -621,14 +621,14 @@ mod why_tests {
     #[test]
     fn a_librarian_is_told_why_the_bot_did_not_answer() {
         let engine = engine();
-        let own = engine.answer(
+        let own = engine.answer_explained(
             "I was charged twice for the same lost book, £30 each time",
             None,
         );
         let why = WhyNotAnswered::of(&own).expect("escalated");
         assert!(why.summary.contains("own case"), "{}", why.summary);
 
-        let vague = engine.answer(
+        let vague = engine.answer_explained(
             "tell me about the zeppelin archive of the old observatory",
             None,
         );
@@ -644,7 +644,7 @@ mod why_tests {
             why.summary
         );
 
-        let answered = engine.answer("how do I renew my books", None);
+        let answered = engine.answer_explained("how do I renew my books", None);
         assert!(WhyNotAnswered::of(&answered).is_none());
     }
 }
