@@ -8,11 +8,11 @@ use std::time::Instant;
 use arc_swap::ArcSwap;
 use tokio::sync::Notify;
 
-use crate::answer::{Answer, AnswerEngine, Outcome, replies};
+use crate::answer::{Answer, AnswerEngine, LangHints, Outcome, replies};
 use crate::desk::{DeskEvent, DeskEvents};
 use crate::domain::{BotCommand, Inbound, InboundKind, Sender, now_ms};
 use crate::metrics::Metrics;
-use crate::store::Store;
+use crate::store::{MessageFacts, Store};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Handled {
@@ -67,27 +67,33 @@ impl ConversationService {
     }
 
     /// What the bot would do with the message, before looking at the conversation.
-    fn decide(&self, msg: &Inbound) -> Answer {
-        let lang = replies::phrase_lang(msg.language.as_deref());
+    /// `previous`: the language of the patron's last message, a hint for short ones.
+    fn decide(&self, msg: &Inbound, previous: Option<&str>) -> Answer {
+        let lang = replies::phrase_lang(previous.or(msg.language.as_deref()));
         let fixed = |outcome, reply: String| Answer {
             outcome,
             reply,
             lang: lang.to_string(),
+            reply_lang: lang.to_string(),
             ..Answer::default()
         };
         match msg.kind {
             InboundKind::Text => {
                 let started = Instant::now();
-                let answer = self
-                    .engine
-                    .load()
-                    .answer(&msg.text, msg.language.as_deref());
+                let answer = self.engine.load().answer_with(
+                    &msg.text,
+                    LangHints {
+                        channel: msg.language.as_deref(),
+                        previous,
+                    },
+                );
                 self.metrics.answer_latency(started.elapsed());
                 answer
             }
-            InboundKind::Command(BotCommand::Start) => {
-                fixed(Outcome::Command, replies::welcome(lang).into())
-            }
+            InboundKind::Command(BotCommand::Start) => fixed(
+                Outcome::Command,
+                replies::welcome(lang, self.engine.load().library_name()),
+            ),
             InboundKind::Command(BotCommand::Help) => {
                 fixed(Outcome::Command, replies::help(lang).into())
             }
@@ -107,8 +113,13 @@ impl ConversationService {
         if msg.text.contains('\0') {
             msg.text = msg.text.replace('\0', "");
         }
+        let previous = self
+            .store
+            .last_patron_language(msg.channel, &msg.patron)
+            .await?;
         // The engine is pure and fast; deciding before the transaction keeps it short.
-        let answer = self.decide(&msg);
+        let answer = self.decide(&msg, previous.as_deref());
+        let inbound_lang = (msg.kind == InboundKind::Text).then_some(answer.lang.as_str());
 
         let now = now_ms();
         let store = &self.store;
@@ -128,7 +139,15 @@ impl ConversationService {
         // silent, except to say when it could not pass on what was sent.
         if let Some(ticket) = store.active_ticket(&mut w.tx, conversation_id).await? {
             let Some(message_id) = store
-                .insert_inbound(&mut w.tx, conversation_id, &msg, "ticket", None, now)
+                .insert_inbound(
+                    &mut w.tx,
+                    conversation_id,
+                    &msg,
+                    "ticket",
+                    None,
+                    inbound_lang,
+                    now,
+                )
                 .await?
             else {
                 return Ok(Handled::Duplicate); // dropping the transaction rolls it back
@@ -141,8 +160,11 @@ impl ConversationService {
                         conversation_id,
                         Sender::Bot,
                         &reply,
-                        Some(Outcome::Unsupported.as_str()),
-                        None,
+                        MessageFacts {
+                            outcome: Some(Outcome::Unsupported.as_str()),
+                            faq_id: None,
+                            lang: Some(&answer.reply_lang),
+                        },
                         msg.channel,
                         &msg.patron,
                         now,
@@ -172,7 +194,15 @@ impl ConversationService {
         let outcome = answer.outcome.as_str();
         let faq_id = answer.faq_id.as_deref();
         let Some(message_id) = store
-            .insert_inbound(&mut w.tx, conversation_id, &msg, outcome, faq_id, now)
+            .insert_inbound(
+                &mut w.tx,
+                conversation_id,
+                &msg,
+                outcome,
+                faq_id,
+                inbound_lang,
+                now,
+            )
             .await?
         else {
             return Ok(Handled::Duplicate);
@@ -196,8 +226,11 @@ impl ConversationService {
                 conversation_id,
                 sender,
                 &answer.reply,
-                Some(outcome),
-                faq_id,
+                MessageFacts {
+                    outcome: Some(outcome),
+                    faq_id,
+                    lang: Some(&answer.reply_lang),
+                },
                 msg.channel,
                 &msg.patron,
                 now,

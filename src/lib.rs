@@ -14,6 +14,7 @@ pub mod conversation;
 pub mod desk;
 pub mod domain;
 pub mod faq;
+pub mod lang;
 pub mod metrics;
 pub mod search;
 pub mod store;

@@ -253,6 +253,9 @@ pub fn unanswerable(lang: &str) -> Vec<&'static str> {
         "en" => include_str!("unanswerable/en.txt"),
         "ru" => include_str!("unanswerable/ru.txt"),
         "es" => include_str!("unanswerable/es.txt"),
+        "az" => include_str!("unanswerable/az.txt"),
+        "tr" => include_str!("unanswerable/tr.txt"),
+        "be" => include_str!("unanswerable/be.txt"),
         _ => "",
     };
     text.lines()

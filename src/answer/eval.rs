@@ -19,6 +19,9 @@ pub struct Case {
     /// is a FAQ topic, and is counted apart from out-of-scope questions.
     #[serde(default)]
     pub kind: Option<String>,
+    /// The language the question is written in: the reply should be in it too.
+    #[serde(default)]
+    pub patron_lang: Option<String>,
 }
 
 /// How many of the catalogue's records count for a `catalogue:<id>` case.
@@ -95,6 +98,10 @@ pub struct Report {
     pub faq_taken_by_catalogue: Share,
     pub smalltalk_accuracy: Share,
     pub handoff_accuracy: Share,
+    /// Cases with a `patron_lang` whose reply (answer, notice or small talk) is in it.
+    pub reply_in_patron_language: Share,
+    /// Cases with a `patron_lang` taken to be in it.
+    pub language_identified: Share,
     /// FAQ-answerable cases whose first candidate is right, whatever the outcome.
     pub p_at_1: Share,
     pub mrr: f64,
@@ -152,6 +159,7 @@ pub fn evaluate(engine: &AnswerEngine, cases: &[Case]) -> Report {
         Tally::default(),
     );
     let (mut catalogue, mut taken) = (Tally::default(), Tally::default());
+    let (mut replied_in, mut identified) = (Tally::default(), Tally::default());
     let mut kinds: Vec<(String, Tally)> = Vec::new();
     let mut reciprocal_ranks = 0.0;
     let mut misses = Vec::new();
@@ -207,6 +215,10 @@ pub fn evaluate(engine: &AnswerEngine, cases: &[Case]) -> Report {
             case.expect.iter().any(|e| e == "handoff"),
             answer.outcome == Outcome::Handoff,
         );
+        if let Some(patron_lang) = &case.patron_lang {
+            replied_in.add(true, answer.reply_lang == *patron_lang);
+            identified.add(true, answer.lang == *patron_lang);
+        }
         if !right {
             misses.push(Miss {
                 q: case.q.clone(),
@@ -227,6 +239,8 @@ pub fn evaluate(engine: &AnswerEngine, cases: &[Case]) -> Report {
         faq_taken_by_catalogue: taken.share(),
         smalltalk_accuracy: st.share(),
         handoff_accuracy: ho.share(),
+        reply_in_patron_language: replied_in.share(),
+        language_identified: identified.share(),
         p_at_1: first_right.share(),
         mrr: if coverage.total == 0 {
             0.0
@@ -261,6 +275,13 @@ impl Report {
         ));
         out.push_str(&line("small-talk accuracy", &self.smalltalk_accuracy));
         out.push_str(&line("handoff accuracy", &self.handoff_accuracy));
+        if self.language_identified.total > 0 {
+            out.push_str(&line("language identified", &self.language_identified));
+            out.push_str(&line(
+                "reply in patron's lang",
+                &self.reply_in_patron_language,
+            ));
+        }
         out.push_str(&line("P@1 (candidates)", &self.p_at_1));
         out.push_str(&format!("MRR (candidates)           {:>6.3}\n", self.mrr));
         for k in &self.by_kind {

@@ -2,6 +2,11 @@
 //! for a person. Rules, not search: these are a closed set of phrasings in each language, and
 //! they must win over any FAQ match ("thanks, can I talk to a person?" is a handoff).
 
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use crate::lang;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SmallTalk {
     Greeting,
@@ -11,167 +16,68 @@ pub enum SmallTalk {
     Acknowledgement,
 }
 
-/// Words that make up small talk. A message made only of these (and at least one that
-/// carries meaning) is small talk.
-const FILLER: &[&str] = &[
-    "a",
-    "again",
-    "all",
-    "and",
-    "are",
-    "awesome",
-    "cool",
-    "day",
-    "dear",
-    "doing",
-    "evening",
-    "fine",
-    "folks",
-    "for",
-    "friend",
-    "good",
-    "great",
-    "guys",
-    "have",
-    "help",
-    "helpful",
-    "helped",
-    "helps",
-    "lot",
-    "much",
-    "nice",
-    "night",
-    "ok",
-    "okay",
-    "perfect",
-    "so",
-    "that",
-    "the",
-    "there",
-    "very",
-    "was",
-    "wonderful",
-    "you",
-    "your",
-    "it",
-    "alright",
-    "everyone",
-    "team",
-    "oh",
-    "ah",
-    "well",
-    "then",
-    "that's",
-    "now",
-    "bot",
-    "got",
-    "it's",
-    "is",
-    "super",
-    "brilliant",
-    "understood",
-    "de",
-    "muchas",
-    "muy",
-    "buenas",
-    "buenos",
-    "tardes",
-    "noches",
-    "días",
-    "dias",
-    "большое",
-    "огромное",
-    "добрый",
-    "доброе",
-    "день",
-    "утро",
-    "вечер",
-    "всего",
-    "доброго",
-    "хорошего",
-    "дня",
-    "вам",
-    "тебе",
-    "понятно",
-    "ясно",
-    "хорошо",
-    "ладно",
-    "отлично",
-    "понял",
-    "поняла",
-];
+/// Every language's words of small talk and of asking for a person, in one set each: a
+/// patron mixes languages ("salam, thanks"), and the reply's language is decided apart.
+struct Lexicon {
+    filler: HashSet<String>,
+    greetings: HashSet<String>,
+    thanks: HashSet<String>,
+    goodbyes: HashSet<String>,
+    acks: HashSet<String>,
+    how_are_you: Vec<String>,
+    goodbye_phrases: Vec<String>,
+    greeting_phrases: Vec<String>,
+    handoff_phrases: Vec<String>,
+    talk_verbs: HashSet<String>,
+    people: HashSet<String>,
+    alone: HashSet<String>,
+    alone_filler: HashSet<String>,
+}
 
-const GREETINGS: &[&str] = &[
-    "hi",
-    "hello",
-    "hey",
-    "heya",
-    "hiya",
-    "howdy",
-    "morning",
-    "afternoon",
-    "greetings",
-    "yo",
-    "hallo",
-    "привет",
-    "здравствуйте",
-    "здравствуй",
-    "приветствую",
-    "hola",
-    "buenas",
-    "buenos",
-    "salut",
-    "bonjour",
-    "hallo",
-    "merhaba",
-    "ciao",
-];
-const THANKS: &[&str] = &[
-    "thanks",
-    "thank",
-    "thx",
-    "ty",
-    "cheers",
-    "appreciated",
-    "appreciate",
-    "спасибо",
-    "благодарю",
-    "gracias",
-    "merci",
-    "danke",
-    "teşekkürler",
-];
-const GOODBYES: &[&str] = &[
-    "bye",
-    "goodbye",
-    "cya",
-    "later",
-    "farewell",
-    "night",
-    "пока",
-    "свидания",
-    "adiós",
-    "adios",
-    "chao",
-    "tschüss",
-];
-const ACKS: &[&str] = &[
-    "ok",
-    "okay",
-    "cool",
-    "great",
-    "perfect",
-    "понятно",
-    "ясно",
-    "хорошо",
-    "ладно",
-    "vale",
-];
+static LEXICON: LazyLock<Lexicon> = LazyLock::new(|| {
+    let packs = lang::packs();
+    let set = |f: fn(&lang::Pack) -> &Vec<String>| -> HashSet<String> {
+        packs
+            .iter()
+            .flat_map(|p| f(p).iter().map(|w| lower(w)))
+            .collect()
+    };
+    let list = |f: fn(&lang::Pack) -> &Vec<String>| -> Vec<String> {
+        packs
+            .iter()
+            .flat_map(|p| f(p).iter().map(|w| lower(w)))
+            .collect()
+    };
+    Lexicon {
+        filler: set(|p| &p.talk.filler),
+        greetings: set(|p| &p.talk.greetings),
+        thanks: set(|p| &p.talk.thanks),
+        goodbyes: set(|p| &p.talk.goodbyes),
+        acks: set(|p| &p.talk.acknowledgements),
+        how_are_you: list(|p| &p.talk.how_are_you),
+        goodbye_phrases: list(|p| &p.talk.goodbye_phrases),
+        greeting_phrases: list(|p| &p.talk.greeting_phrases),
+        handoff_phrases: list(|p| &p.handoff.phrases),
+        talk_verbs: set(|p| &p.handoff.talk_verbs),
+        people: set(|p| &p.handoff.people),
+        alone: set(|p| &p.handoff.alone),
+        alone_filler: set(|p| &p.handoff.alone_filler),
+    }
+});
+
+/// Lowercased, without the dot Rust's lowercasing of the Turkish "İ" leaves (U+0307).
+fn lower(text: &str) -> String {
+    text.chars()
+        .flat_map(char::to_lowercase)
+        .filter(|&c| c != '\u{307}')
+        .collect()
+}
 
 /// Lowercased words, punctuation and emoji dropped; apostrophes kept inside words.
 fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
-        .map(|w| w.trim_matches(|c| c == '\'' || c == '’').to_lowercase())
+    lower(text)
+        .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
+        .map(|w| w.trim_matches(|c| c == '\'' || c == '’').to_string())
         .filter(|w| !w.is_empty())
         .collect()
 }
@@ -182,221 +88,80 @@ pub fn small_talk(text: &str) -> Option<SmallTalk> {
     if words.is_empty() || words.len() > 8 {
         return None;
     }
-    let has = |set: &[&str]| words.iter().any(|w| set.contains(&w.as_str()));
+    let lx = &*LEXICON;
+    let has = |set: &HashSet<String>| words.iter().any(|w| set.contains(w));
     let joined = words.join(" ");
-    let how_are_you = [
-        "how are you",
-        "how r u",
-        "how are u",
-        "how is it going",
-        "what's up",
-        "whats up",
-        "как дела",
-        "qué tal",
-        "que tal",
-    ]
-    .iter()
-    .any(|p| joined.contains(p));
+    let contains_any = |phrases: &[String]| phrases.iter().any(|p| joined.contains(p.as_str()));
+    let phrase_words: HashSet<&str> = lx
+        .how_are_you
+        .iter()
+        .chain(&lx.goodbye_phrases)
+        .chain(&lx.greeting_phrases)
+        .flat_map(|p| p.split_whitespace())
+        .collect();
     let known = |w: &String| {
-        [FILLER, GREETINGS, THANKS, GOODBYES, ACKS]
-            .iter()
-            .any(|set| set.contains(&w.as_str()))
-            || [
-                "how",
-                "r",
-                "u",
-                "is",
-                "going",
-                "what's",
-                "whats",
-                "up",
-                "как",
-                "дела",
-                "qué",
-                "que",
-                "tal",
-                "see",
-                "ya",
-                "до",
-                "свидания",
-                "soon",
-                "take",
-                "care",
-            ]
-            .contains(&w.as_str())
+        [
+            &lx.filler,
+            &lx.greetings,
+            &lx.thanks,
+            &lx.goodbyes,
+            &lx.acks,
+        ]
+        .iter()
+        .any(|set| set.contains(w))
+            || phrase_words.contains(w.as_str())
     };
     if !words.iter().all(known) {
         return None;
     }
-    if has(THANKS) {
+    if has(&lx.thanks) {
         Some(SmallTalk::Thanks)
-    } else if has(GOODBYES)
-        || joined.contains("see you")
-        || joined.contains("see ya")
-        || joined.contains("take care")
-    {
+    } else if has(&lx.goodbyes) || contains_any(&lx.goodbye_phrases) {
         Some(SmallTalk::Goodbye)
-    } else if how_are_you {
+    } else if contains_any(&lx.how_are_you) {
         Some(SmallTalk::HowAreYou)
-    } else if has(GREETINGS)
-        || joined.contains("good evening")
-        || joined.contains("добрый")
-        || joined.contains("доброе")
-    {
+    } else if has(&lx.greetings) || contains_any(&lx.greeting_phrases) {
         Some(SmallTalk::Greeting)
-    } else if has(ACKS) {
+    } else if has(&lx.acks) {
         Some(SmallTalk::Acknowledgement)
     } else {
         None
     }
 }
 
-const TALK_VERBS: &[&str] = &[
-    "talk",
-    "speak",
-    "chat",
-    "connect",
-    "transfer",
-    "put",
-    "reach",
-    "forward",
-    "escalate",
-    "pass",
-    "поговорить",
-    "говорить",
-    "связаться",
-    "соедините",
-    "соединить",
-    "позовите",
-    "позвать",
-    "переключите",
-    "hablar",
-    "comunicarme",
-    "hable",
-];
-const PEOPLE: &[&str] = &[
-    "person",
-    "human",
-    "humans",
-    "librarian",
-    "someone",
-    "somebody",
-    "staff",
-    "agent",
-    "operator",
-    "representative",
-    "people",
-    "employee",
-    "man",
-    "woman",
-    "member",
-    "человек",
-    "человеком",
-    "библиотекарь",
-    "библиотекарем",
-    "библиотекаря",
-    "оператор",
-    "оператором",
-    "оператора",
-    "сотрудник",
-    "сотрудником",
-    "сотрудника",
-    "кем",
-    "кем-нибудь",
-    "persona",
-    "humano",
-    "bibliotecario",
-    "bibliotecaria",
-    "alguien",
-    "agente",
-];
-/// Phrases that ask for a person on their own.
-const HANDOFF_PHRASES: &[&str] = &[
-    "real person",
-    "live person",
-    "real human",
-    "human being",
-    "live agent",
-    "live chat with",
-    "not a bot",
-    "not a robot",
-    "no bot",
-    "actual person",
-    "actual human",
-    "human please",
-    "person please",
-    "живой человек",
-    "живым человеком",
-    "живого человека",
-    "не бот",
-    "persona real",
-    "/human",
-];
-
 /// Whether the patron asks to be put through to a person.
 pub fn asks_for_person(text: &str) -> bool {
-    let lower = text.to_lowercase();
-    if HANDOFF_PHRASES.iter().any(|p| lower.contains(p)) {
+    let lx = &*LEXICON;
+    let lower = lower(text);
+    if lower.contains("/human")
+        || lx
+            .handoff_phrases
+            .iter()
+            .any(|p| lower.contains(p.as_str()))
+    {
         return true;
     }
     let words = words(&lower);
-    let verb_at = words.iter().position(|w| TALK_VERBS.contains(&w.as_str()));
+    let verb_at = words.iter().position(|w| lx.talk_verbs.contains(w));
     if let Some(v) = verb_at
-        && words[v..].iter().any(|w| PEOPLE.contains(&w.as_str()))
+        && words[v..].iter().any(|w| lx.people.contains(w))
+    {
+        return true;
+    }
+    // Verb-final languages put the person first: "kitabxanaçı ilə danışmaq istəyirəm".
+    if let Some(v) = verb_at
+        && v + 2 >= words.len()
+        && words[..v].iter().any(|w| lx.people.contains(w))
+        && words.len() <= 8
     {
         return true;
     }
     // A terse "human?", "operator", "librarian please", "is there a human there".
-    let alone = [
-        "human",
-        "operator",
-        "agent",
-        "person",
-        "representative",
-        "оператор",
-        "человек",
-        "humano",
-        "librarian",
-        "библиотекарь",
-    ];
-    let filler = [
-        "a",
-        "an",
-        "the",
-        "please",
-        "pls",
-        "is",
-        "there",
-        "any",
-        "anyone",
-        "i",
-        "want",
-        "need",
-        "get",
-        "me",
-        "can",
-        "have",
-        "to",
-        "нужен",
-        "хочу",
-        "пожалуйста",
-        "дайте",
-        "есть",
-        "кто",
-        "там",
-        "real",
-        "live",
-        "quiero",
-        "un",
-        "una",
-        "por",
-        "favor",
-    ];
     words.len() <= 6
-        && words.iter().any(|w| alone.contains(&w.as_str()))
+        && words.iter().any(|w| lx.alone.contains(w))
         && words
             .iter()
-            .all(|w| alone.contains(&w.as_str()) || filler.contains(&w.as_str()))
+            .all(|w| lx.alone.contains(w) || lx.alone_filler.contains(w))
 }
 
 #[cfg(test)]

@@ -17,12 +17,16 @@ use std::sync::Arc;
 
 use crate::catalogue::{CatalogueIndex, CatalogueSettings};
 use crate::faq::{FaqEntry, FaqSet};
-use crate::search::{Boosts, FaqIndex};
+use crate::lang::{self, Identification, Identifier, identify};
+use crate::search::{Analyzer, Boosts, FaqIndex};
 use calibration::Calibration;
 use catalogue_ask::CatalogueAsk;
 pub use intent::{SmallTalk, asks_for_person, small_talk};
 use personal::PersonalSignals;
 use ranking::{Ranked, TermMatch};
+
+/// What the fixed texts call the library until `[library] name` says otherwise.
+pub const DEFAULT_LIBRARY_NAME: &str = "the library";
 
 /// `[answer]` settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -37,6 +41,20 @@ pub struct AnswerSettings {
     pub candidates: usize,
     /// Field boosts of the FAQ index.
     pub boosts: Boosts,
+    /// What to do when the entry that answers a question has no translation in the
+    /// patron's language (found in a related or the default language).
+    pub untranslated: Untranslated,
+}
+
+/// `answer.untranslated`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Untranslated {
+    /// Answer in the entry's language, after one line in the patron's saying so.
+    #[default]
+    AnswerWithNote,
+    /// Pass the question to a librarian.
+    Escalate,
 }
 
 impl Default for AnswerSettings {
@@ -46,6 +64,7 @@ impl Default for AnswerSettings {
             threshold: None,
             candidates: 5,
             boosts: Boosts::default(),
+            untranslated: Untranslated::default(),
         }
     }
 }
@@ -96,14 +115,27 @@ pub struct Answer {
     pub candidates: Vec<Candidate>,
     /// What the patron is sent.
     pub reply: String,
-    /// The language the question was taken to be in.
+    /// The language the question was taken to be in (ISO 639-1 where there is a code;
+    /// possibly one refdesk does not speak, see `Reason::UnsupportedLanguage`).
     pub lang: String,
+    /// The language of the reply.
+    pub reply_lang: String,
     /// Control numbers of the catalogue records in the reply (outcome `catalogue`).
     pub records: Vec<String>,
     /// The catalogue decided: a record list, or a catalogue miss for a librarian.
     pub from_catalogue: bool,
     /// Why the engine decided as it did.
     pub explanation: Explanation,
+}
+
+/// What is known of a patron's language besides the message itself.
+pub type LangHints<'a> = lang::identify::Hints<'a>;
+
+fn hint(channel: Option<&str>) -> LangHints<'_> {
+    LangHints {
+        channel,
+        previous: None,
+    }
 }
 
 /// Why the engine answered, handed over or escalated.
@@ -128,6 +160,8 @@ pub enum Reason {
     NoMatch,
     /// A fixed reply (a command, an unsupported message).
     Fixed,
+    /// The message is in a language refdesk does not speak.
+    UnsupportedLanguage,
 }
 
 /// What lies behind a decision: shown by `refdesk ask --json` and on the desk's tickets.
@@ -161,9 +195,15 @@ struct LangIndex {
 pub struct AnswerEngine {
     faq: FaqSet,
     indexes: Vec<LangIndex>,
+    /// Every language a message may be taken to be in: the FAQ's and refdesk's own, the
+    /// default language first, each with its analyser (for function words).
+    languages: Vec<(String, Analyzer)>,
+    identifier: Identifier,
     settings: AnswerSettings,
     catalogue: Option<Arc<CatalogueIndex>>,
     catalogue_settings: CatalogueSettings,
+    /// The library's name, for the fixed texts that say it.
+    library_name: String,
 }
 
 impl AnswerEngine {
@@ -194,12 +234,33 @@ impl AnswerEngine {
                 calibration,
             });
         }
+        let mut codes: Vec<String> = vec![faq.default_lang.clone()];
+        for code in faq
+            .languages()
+            .into_iter()
+            .chain(lang::SUPPORTED.iter().map(|c| c.to_string()))
+        {
+            if !codes.contains(&code) {
+                codes.push(code);
+            }
+        }
+        let identifier = Identifier::new(&codes);
+        let languages = codes
+            .into_iter()
+            .map(|c| {
+                let analyzer = Analyzer::for_language(&c);
+                (c, analyzer)
+            })
+            .collect();
         Ok(Self {
             faq,
             indexes,
+            languages,
+            identifier,
             settings,
             catalogue: None,
             catalogue_settings: CatalogueSettings::default(),
+            library_name: DEFAULT_LIBRARY_NAME.to_string(),
         })
     }
 
@@ -219,6 +280,16 @@ impl AnswerEngine {
         self
     }
 
+    /// Names the library in the fixed texts.
+    pub fn with_library_name(mut self, name: &str) -> Self {
+        self.library_name = name.to_string();
+        self
+    }
+
+    pub fn library_name(&self) -> &str {
+        &self.library_name
+    }
+
     /// The catalogue the engine answers from, to hand on to a rebuilt engine.
     pub fn catalogue(&self) -> (Option<Arc<CatalogueIndex>>, CatalogueSettings) {
         (self.catalogue.clone(), self.catalogue_settings.clone())
@@ -236,23 +307,84 @@ impl AnswerEngine {
     /// reports for the patron, if any. The explanation carries the figures but not the
     /// word-by-word matches, which only a person reading it needs (`answer_explained`).
     pub fn answer(&self, text: &str, lang_hint: Option<&str>) -> Answer {
-        self.decide(text, lang_hint, false)
+        self.answer_with(text, hint(lang_hint))
+    }
+
+    /// `answer`, with everything known of the patron's language.
+    pub fn answer_with(&self, text: &str, hints: LangHints) -> Answer {
+        self.decide(text, hints, false)
     }
 
     /// `answer`, with each word of the question matched against the best entry in the
     /// explanation: for `refdesk ask` and the desk.
     pub fn answer_explained(&self, text: &str, lang_hint: Option<&str>) -> Answer {
-        self.decide(text, lang_hint, true)
+        self.decide(text, hint(lang_hint), true)
     }
 
-    fn decide(&self, text: &str, lang_hint: Option<&str>, with_terms: bool) -> Answer {
-        let li = self.pick_language(text, lang_hint);
-        let lang = li
-            .map(|l| l.lang.clone())
-            .unwrap_or_else(|| self.faq.default_lang.clone());
-        let ranked = li
+    /// The language a message is written in, among those of the FAQ and refdesk's own.
+    pub fn identify(&self, text: &str, hints: LangHints) -> Identification {
+        let evidence: Vec<identify::Evidence> = self
+            .languages
+            .iter()
+            .map(|(code, analyzer)| identify::Evidence {
+                lang: code,
+                vocabulary: self
+                    .index_of(code)
+                    .map(|li| li.index.vocabulary_share(text))
+                    .unwrap_or(0.0),
+                stopwords: analyzer.stopword_hits(text),
+            })
+            .collect();
+        self.identifier.identify(text, &evidence, hints)
+    }
+
+    fn index_of(&self, code: &str) -> Option<&LangIndex> {
+        self.indexes.iter().find(|li| li.lang == code)
+    }
+
+    /// The index to answer from and its ranking: the patron's language's, else (if
+    /// allowed) the first related or default language's whose best entry is confident.
+    fn rank(&self, text: &str, lang: &str) -> (Option<&LangIndex>, Ranked) {
+        let own = self.index_of(lang);
+        let ranked = own
             .map(|li| ranking::rank(&li.index, text, None))
             .unwrap_or_default();
+        let confident = |li: &LangIndex, r: &Ranked| {
+            r.best().is_some() && r.confidence() >= li.calibration.threshold
+        };
+        if own.is_some_and(|li| confident(li, &ranked))
+            || self.settings.untranslated == Untranslated::Escalate
+        {
+            return (own, ranked);
+        }
+        let others = lang::pack(lang)
+            .fallback
+            .iter()
+            .chain(std::iter::once(&self.faq.default_lang))
+            .filter(|l| l.as_str() != lang);
+        for other in others {
+            if let Some(li) = self.index_of(other) {
+                let r = ranking::rank(&li.index, text, None);
+                if confident(li, &r) {
+                    return (Some(li), r);
+                }
+            }
+        }
+        (own, ranked)
+    }
+
+    fn decide(&self, text: &str, hints: LangHints, with_terms: bool) -> Answer {
+        let identified = self.identify(text, hints);
+        let default = self.faq.default_lang.clone();
+        // The language of the fixed phrases: the patron's, or the default one.
+        let (lang, speaks) = match &identified {
+            Identification::Supported(l) => (l.clone(), l.clone()),
+            Identification::Unsupported { code, .. } => (code.clone(), default.clone()),
+        };
+        let (li, ranked) = match identified {
+            Identification::Supported(_) => self.rank(text, &lang),
+            Identification::Unsupported { .. } => (None, Ranked::default()),
+        };
         let confidence = ranked.confidence();
         let threshold = li.map(|l| l.calibration.threshold).unwrap_or(1.0);
         let best = li
@@ -263,17 +395,21 @@ impl AnswerEngine {
         let mut explanation = self.explain(li, &ranked, personal, with_terms);
         let mut records = Vec::new();
         let mut from_catalogue = false;
+        let mut reply_lang = speaks.clone();
         let (outcome, reason, faq_id, reply) = if asks_for_person(text) {
-            let reply = replies::handoff(&lang).to_string();
+            let reply = replies::handoff(&speaks).to_string();
             (Outcome::Handoff, Reason::AskedForPerson, None, reply)
         } else if let Some(kind) = small_talk(text) {
-            let reply = replies::small_talk(kind, &lang).to_string();
+            let reply = replies::small_talk(kind, &speaks).to_string();
             (Outcome::Smalltalk, Reason::SmallTalk, None, reply)
+        } else if let Identification::Unsupported { name, .. } = &identified {
+            let reply = replies::unsupported_language(&default, name);
+            (Outcome::Escalate, Reason::UnsupportedLanguage, None, reply)
         } else if personal.is_personal() {
-            let reply = replies::escalated(&lang).to_string();
+            let reply = replies::escalated(&speaks).to_string();
             (Outcome::Escalate, Reason::PersonalCase, None, reply)
         } else if let Some((outcome, reply, ids)) =
-            self.catalogue_answer(text, &lang, faq_confident)
+            self.catalogue_answer(text, &speaks, faq_confident)
         {
             records = ids;
             from_catalogue = true;
@@ -284,10 +420,18 @@ impl AnswerEngine {
             };
             (outcome, reason, None, reply)
         } else if let Some(entry) = best.filter(|_| faq_confident) {
-            // The best entry comes from the index of the question's language: its answer
-            // is already in that language.
             let entry = &self.faq.entries[entry];
-            let reply = entry.answer.clone();
+            // An entry found in another language's index is untranslated: say so first.
+            let reply = if entry.lang == speaks {
+                entry.answer.clone()
+            } else {
+                reply_lang = entry.lang.clone();
+                format!(
+                    "{}\n\n{}",
+                    replies::untranslated(&speaks, &entry.lang),
+                    entry.answer
+                )
+            };
             (
                 Outcome::Faq,
                 Reason::Confident,
@@ -304,9 +448,12 @@ impl AnswerEngine {
                 Outcome::Escalate,
                 reason,
                 None,
-                replies::escalated(&lang).to_string(),
+                replies::escalated(&speaks).to_string(),
             )
         };
+        if reason == Reason::UnsupportedLanguage {
+            reply_lang = default;
+        }
         explanation.reason = reason;
         let candidates = li
             .map(|li| {
@@ -330,6 +477,7 @@ impl AnswerEngine {
             candidates,
             reply,
             lang,
+            reply_lang,
             records,
             from_catalogue,
             explanation,
@@ -427,33 +575,5 @@ impl AnswerEngine {
             .or_else(|| find(&self.faq.default_lang))
             .map(|e| e.answer.as_str())
             .unwrap_or_default()
-    }
-
-    fn pick_language(&self, text: &str, hint: Option<&str>) -> Option<&LangIndex> {
-        let by_code = |code: &str| self.indexes.iter().find(|l| l.lang == code);
-        if let Some(li) = hint.and_then(|h| by_code(h.split(['-', '_']).next().unwrap_or(h))) {
-            return Some(li);
-        }
-        let (cyrillic, latin) = text.chars().fold((0, 0), |(c, l), ch| match ch {
-            'а'..='я' | 'А'..='Я' | 'ё' | 'Ё' => (c + 1, l),
-            'a'..='z' | 'A'..='Z' => (c, l + 1),
-            _ => (c, l),
-        });
-        if cyrillic > latin
-            && let Some(li) = by_code("ru").or_else(|| by_code("uk"))
-        {
-            return Some(li);
-        }
-        let default = self.indexes.first()?;
-        let default_hits = default.index.analyzer().stopword_hits(text);
-        self.indexes
-            .iter()
-            .skip(1)
-            .filter(|li| li.lang != "ru")
-            .map(|li| (li.index.analyzer().stopword_hits(text), li))
-            .filter(|(hits, _)| *hits > default_hits)
-            .max_by_key(|(hits, _)| *hits)
-            .map(|(_, li)| li)
-            .or(Some(default))
     }
 }

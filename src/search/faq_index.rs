@@ -402,6 +402,25 @@ impl FaqIndex {
             .collect())
     }
 
+    /// The share of the text's words (stop words aside) that the FAQ uses, as written or
+    /// as stems: a language's claim to a message, for telling its language.
+    pub fn vocabulary_share(&self, text: &str) -> f32 {
+        let tokens = self.analyzer.tokens(text);
+        if tokens.is_empty() {
+            return 0.0;
+        }
+        let known = tokens
+            .iter()
+            .filter(|t| match t {
+                Analysed::Word(word, stem) => {
+                    self.doc_freq.contains_key(stem) || self.corrector.contains(word)
+                }
+                Analysed::Phrase(head) => self.doc_freq.contains_key(head),
+            })
+            .count();
+        known as f32 / tokens.len() as f32
+    }
+
     /// Inverse document frequency of a stem among the entries; unknown stems count as rare.
     pub fn idf(&self, stem: &str) -> f32 {
         idf(

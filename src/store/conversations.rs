@@ -119,6 +119,7 @@ impl Store {
         msg: &Inbound,
         outcome: &str,
         faq_id: Option<&str>,
+        lang: Option<&str>,
         now: i64,
     ) -> anyhow::Result<Option<i64>> {
         let message_id = insert_message(
@@ -127,8 +128,11 @@ impl Store {
             "in",
             Sender::Patron,
             &msg.text,
-            Some(outcome),
-            faq_id,
+            MessageFacts {
+                outcome: Some(outcome),
+                faq_id,
+                lang,
+            },
             now,
         )
         .await?;
@@ -144,6 +148,31 @@ impl Store {
         .context("inbox insert")?
         .rows_affected();
         Ok((fresh == 1).then_some(message_id))
+    }
+
+    /// The language of the patron's latest message whose language is known: a hint for
+    /// telling the language of a short next one ("ok", "wifi?").
+    pub async fn last_patron_language(
+        &self,
+        channel: Channel,
+        channel_user_id: &str,
+    ) -> anyhow::Result<Option<String>> {
+        let row = sqlx::query(
+            "SELECT m.lang FROM messages m \
+             JOIN conversations c ON c.id = m.conversation_id \
+             JOIN patrons p ON p.id = c.patron_id \
+             WHERE p.channel = $1 AND p.channel_user_id = $2 AND m.direction = 'in' AND m.lang IS NOT NULL \
+             ORDER BY m.id DESC LIMIT 1",
+        )
+        .bind(channel.as_str())
+        .bind(channel_user_id)
+        .fetch_optional(self.pool())
+        .await
+        .context("last patron language")?;
+        Ok(match row {
+            Some(r) => r.try_get(0)?,
+            None => None,
+        })
     }
 
     /// The conversation's open or claimed ticket, if any.
@@ -186,23 +215,13 @@ impl Store {
         conversation_id: i64,
         sender: Sender,
         text: &str,
-        outcome: Option<&str>,
-        faq_id: Option<&str>,
+        facts: MessageFacts<'_>,
         channel: Channel,
         recipient: &str,
         now: i64,
     ) -> anyhow::Result<i64> {
-        let message_id = insert_message(
-            tx,
-            conversation_id,
-            "out",
-            sender,
-            text,
-            outcome,
-            faq_id,
-            now,
-        )
-        .await?;
+        let message_id =
+            insert_message(tx, conversation_id, "out", sender, text, facts, now).await?;
         sqlx::query(
             "INSERT INTO outbox (message_id, channel, recipient, sender, text, status, attempts, next_attempt_at, idempotency_key, created_at) \
              VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $7, $8)",
@@ -293,25 +312,34 @@ impl Store {
 }
 
 #[allow(clippy::too_many_arguments)]
+/// What is recorded with a message besides its text.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MessageFacts<'a> {
+    pub outcome: Option<&'a str>,
+    pub faq_id: Option<&'a str>,
+    /// The language it is written in, when known.
+    pub lang: Option<&'a str>,
+}
+
 async fn insert_message(
     tx: &mut Tx,
     conversation_id: i64,
     direction: &str,
     sender: Sender,
     text: &str,
-    outcome: Option<&str>,
-    faq_id: Option<&str>,
+    facts: MessageFacts<'_>,
     now: i64,
 ) -> anyhow::Result<i64> {
     Ok(sqlx::query(
-        "INSERT INTO messages (conversation_id, direction, sender, text, outcome, faq_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        "INSERT INTO messages (conversation_id, direction, sender, text, outcome, faq_id, lang, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(conversation_id)
     .bind(direction)
     .bind(sender.as_str())
     .bind(text)
-    .bind(outcome)
-    .bind(faq_id)
+    .bind(facts.outcome)
+    .bind(facts.faq_id)
+    .bind(facts.lang)
     .bind(now)
     .fetch_one(&mut **tx)
     .await

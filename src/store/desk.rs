@@ -4,6 +4,7 @@ use anyhow::Context;
 use serde::Serialize;
 use sqlx::Row;
 
+use super::MessageFacts;
 use super::Store;
 use crate::domain::{Channel, Sender};
 
@@ -335,8 +336,7 @@ impl Store {
                 t.conversation_id,
                 Sender::Librarian,
                 text,
-                None,
-                None,
+                MessageFacts::default(),
                 t.channel,
                 &t.recipient,
                 now,

@@ -18,7 +18,7 @@ use sqlx::{Any, AnyPool, Transaction};
 use tokio::sync::{Mutex, MutexGuard};
 
 pub use connector_state::SingletonGuard;
-pub use conversations::{MessageRow, TicketRow, day_of};
+pub use conversations::{MessageFacts, MessageRow, TicketRow, day_of};
 pub use desk::{DeskSession, Librarian, TicketRefusal, TicketSummary, TicketTarget};
 pub use outbox::{OutboxRow, OutboxStatus};
 

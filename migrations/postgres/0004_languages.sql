@@ -1,0 +1,6 @@
+-- The language each message was written in (inbound: as identified; outbound: the reply's),
+-- so pages can mark it up and the desk can show and filter a ticket's language.
+ALTER TABLE messages ADD COLUMN lang TEXT;
+
+-- The languages a librarian answers in, comma-separated ISO 639-1 codes; empty: any.
+ALTER TABLE librarians ADD COLUMN languages TEXT NOT NULL DEFAULT '';
