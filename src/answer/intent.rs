@@ -28,8 +28,8 @@ struct Lexicon {
     goodbye_phrases: Vec<String>,
     greeting_phrases: Vec<String>,
     handoff_phrases: Vec<String>,
-    talk_verbs: HashSet<String>,
-    people: HashSet<String>,
+    talk_verbs: Words,
+    people: Words,
     alone: HashSet<String>,
     alone_filler: HashSet<String>,
 }
@@ -58,12 +58,37 @@ static LEXICON: LazyLock<Lexicon> = LazyLock::new(|| {
         goodbye_phrases: list(|p| &p.talk.goodbye_phrases),
         greeting_phrases: list(|p| &p.talk.greeting_phrases),
         handoff_phrases: list(|p| &p.handoff.phrases),
-        talk_verbs: set(|p| &p.handoff.talk_verbs),
-        people: set(|p| &p.handoff.people),
+        talk_verbs: Words::new(list(|p| &p.handoff.talk_verbs)),
+        people: Words::new(list(|p| &p.handoff.people)),
         alone: set(|p| &p.handoff.alone),
         alone_filler: set(|p| &p.handoff.alone_filler),
     }
 });
+
+/// Words, and stems written with a trailing hyphen ("kitabxanaçı-") that stand for every
+/// word they start: Azerbaijani and Turkish add case endings to the person asked for.
+struct Words {
+    whole: HashSet<String>,
+    stems: Vec<String>,
+}
+
+impl Words {
+    fn new(list: Vec<String>) -> Self {
+        let (stems, whole): (Vec<String>, Vec<String>) =
+            list.into_iter().partition(|w| w.ends_with('-'));
+        Self {
+            whole: whole.into_iter().collect(),
+            stems: stems
+                .into_iter()
+                .map(|s| s.trim_end_matches('-').to_string())
+                .collect(),
+        }
+    }
+
+    fn contains(&self, word: &str) -> bool {
+        self.whole.contains(word) || self.stems.iter().any(|s| word.starts_with(s.as_str()))
+    }
+}
 
 /// Lowercased, without the dot Rust's lowercasing of the Turkish "İ" leaves (U+0307).
 fn lower(text: &str) -> String {
