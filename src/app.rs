@@ -20,7 +20,7 @@ use crate::connectors::vk::Vk;
 use crate::connectors::webchat::WebChat;
 use crate::connectors::{Connector, Connectors};
 use crate::conversation::ConversationService;
-use crate::faq::{FaqWatcher, load_dir, spawn_watcher};
+use crate::faq::{FaqOrigin, FaqWatcher, spawn_watcher};
 use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::web::{AppState, router};
@@ -42,14 +42,22 @@ pub async fn start(
     settings: &Settings,
     extra: Vec<Arc<dyn Connector>>,
 ) -> anyhow::Result<RunningApp> {
-    let faq = load_dir(&settings.faq.dir, &settings.faq.default_language).map_err(|errors| {
-        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        anyhow::anyhow!(
-            "the FAQ in {} has problems:\n{}",
-            settings.faq.dir.display(),
-            lines.join("\n")
-        )
-    })?;
+    let origin = crate::faq::origin(&settings.faq.dir, settings.faq.is_default_dir())?;
+    let faq = crate::faq::load(&origin, &settings.faq.default_language)?;
+    match &origin {
+        FaqOrigin::Dir(dir) => tracing::info!(
+            entries = faq.ids().len(),
+            languages = %faq.languages().join(","),
+            "answering from the FAQ in {}",
+            dir.display()
+        ),
+        FaqOrigin::Sample => tracing::warn!(
+            entries = faq.ids().len(),
+            languages = %faq.languages().join(","),
+            "no FAQ directory at {}: answering from the built-in sample FAQ; run `refdesk init` to write it out and make it your own",
+            settings.faq.dir.display()
+        ),
+    }
     let catalogue =
         CatalogueIndex::open_existing(&settings.catalogue.index_dir, settings.catalogue.boosts)?
             .map(Arc::new);
@@ -60,7 +68,7 @@ pub async fn start(
         AnswerEngine::new(faq, settings.answer.clone())?
             .with_catalogue(catalogue, settings.catalogue.clone()),
     ));
-    let watcher = if settings.faq.watch {
+    let watcher = if settings.faq.watch && matches!(origin, FaqOrigin::Dir(_)) {
         Some(spawn_watcher(
             &settings.faq.dir,
             &settings.faq.default_language,

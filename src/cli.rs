@@ -13,7 +13,7 @@ use crate::catalogue::import::import_files;
 use crate::catalogue::mapping::Format;
 use crate::catalogue::{CatalogueHit, CatalogueIndex};
 use crate::config::Settings;
-use crate::faq::{FaqSet, load_dir};
+use crate::faq::{FaqOrigin, FaqSet, load_dir};
 
 #[derive(Parser)]
 #[command(
@@ -42,6 +42,9 @@ enum Command {
         #[command(subcommand)]
         command: FaqCommand,
     },
+    /// Write a starter refdesk.toml and the sample FAQ (faq/) into this directory, never
+    /// over existing files.
+    Init,
     /// Manage librarian accounts.
     Librarian {
         #[command(subcommand)]
@@ -107,6 +110,14 @@ enum LibrarianCommand {
         /// Read the password from standard input (required: passwords never go in arguments).
         #[arg(long, required = true)]
         password_stdin: bool,
+        /// Create the SQLite database if it does not exist yet (normally `refdesk serve`
+        /// creates it; without this, a missing database is an error, so that running the
+        /// command in the wrong directory does not start a second, empty one).
+        #[arg(long)]
+        create_database: bool,
+        /// The languages the librarian answers in, as ISO 639-1 codes: `az,ru`.
+        #[arg(long, value_delimiter = ',')]
+        languages: Vec<String>,
     },
 }
 
@@ -178,6 +189,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let settings = Settings::load(cli.config.as_deref())?;
     crate::telemetry::init(&settings.log);
     match cli.command {
+        Command::Init => init(Path::new(".")),
         Command::Serve => {
             let runtime =
                 tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
@@ -186,8 +198,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Ask(args) => ask(&settings, args),
         Command::Librarian {
-            command: LibrarianCommand::Add { name, admin, .. },
-        } => add_librarian(&settings, &name, admin),
+            command:
+                LibrarianCommand::Add {
+                    name,
+                    admin,
+                    create_database,
+                    languages,
+                    ..
+                },
+        } => add_librarian(&settings, &name, admin, create_database, &languages),
         Command::Eval(args) => run_eval(&settings, args),
         Command::Faq {
             command: FaqCommand::Check { dir },
@@ -224,19 +243,46 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 fn load_faq(settings: &Settings, dir: Option<&Path>) -> anyhow::Result<FaqSet> {
-    let dir = dir.unwrap_or(&settings.faq.dir);
-    load_dir(dir, &settings.faq.default_language).map_err(|errors| {
-        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        anyhow::anyhow!(
-            "the FAQ in {} has problems:\n{}",
-            dir.display(),
-            lines.join("\n")
-        )
-    })
+    let origin = match dir {
+        Some(dir) => crate::faq::origin(dir, false)?,
+        None => crate::faq::origin(&settings.faq.dir, settings.faq.is_default_dir())?,
+    };
+    if origin == FaqOrigin::Sample {
+        eprintln!(
+            "no FAQ directory at {}: using the built-in sample FAQ",
+            settings.faq.dir.display()
+        );
+    }
+    crate::faq::load(&origin, &settings.faq.default_language)
 }
 
 fn engine(settings: &Settings, dir: Option<&Path>) -> anyhow::Result<AnswerEngine> {
     AnswerEngine::new(load_faq(settings, dir)?, settings.answer.clone())
+}
+
+/// `refdesk init`: a starter `refdesk.toml` and the sample FAQ in `faq/`, never over
+/// existing files.
+fn init(dir: &Path) -> anyhow::Result<ExitCode> {
+    let config = dir.join("refdesk.toml");
+    if config.exists() {
+        println!("{} exists: left as it is", config.display());
+    } else {
+        std::fs::write(&config, include_str!("../config.example.toml"))
+            .with_context(|| format!("cannot write {}", config.display()))?;
+        println!(
+            "wrote {} (every setting, with its default)",
+            config.display()
+        );
+    }
+    let faq = dir.join("faq");
+    let written = crate::faq::sample::write_to(&faq)
+        .with_context(|| format!("cannot write the sample FAQ into {}", faq.display()))?;
+    println!(
+        "wrote {} sample FAQ files into {} (edit them, then `refdesk faq check`)",
+        written.len(),
+        faq.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn open_catalogue(settings: &Settings) -> anyhow::Result<Option<CatalogueIndex>> {
@@ -550,8 +596,35 @@ fn tempfile_dir() -> anyhow::Result<PathBuf> {
     Ok(dir)
 }
 
-fn add_librarian(settings: &Settings, name: &str, admin: bool) -> anyhow::Result<ExitCode> {
+fn add_librarian(
+    settings: &Settings,
+    name: &str,
+    admin: bool,
+    create_database: bool,
+    languages: &[String],
+) -> anyhow::Result<ExitCode> {
     crate::auth::check_username(name).map_err(anyhow::Error::msg)?;
+    let languages: Vec<String> = languages
+        .iter()
+        .map(|l| l.trim().to_ascii_lowercase())
+        .collect();
+    if let Some(bad) = languages
+        .iter()
+        .find(|l| l.len() != 2 || !l.chars().all(|c| c.is_ascii_lowercase()))
+    {
+        anyhow::bail!(
+            "--languages takes two-letter ISO 639-1 codes such as az,ru; `{bad}` is not one"
+        );
+    }
+    if let Some(path) = crate::store::sqlite_path(&settings.database.url)
+        && !path.exists()
+        && !create_database
+    {
+        anyhow::bail!(
+            "there is no database at {} (database.url): run this where refdesk serve runs, or pass --config; add --create-database to start a new one",
+            path.display()
+        );
+    }
     let mut password = String::new();
     std::io::stdin()
         .read_line(&mut password)
@@ -566,6 +639,9 @@ fn add_librarian(settings: &Settings, name: &str, admin: bool) -> anyhow::Result
         let created = store
             .add_librarian(name, &hash, role, crate::domain::now_ms())
             .await;
+        if matches!(created, Ok(true)) && !languages.is_empty() {
+            store.set_librarian_languages(name, &languages).await?;
+        }
         store.close().await;
         created
     })?;

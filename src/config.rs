@@ -121,6 +121,13 @@ impl Default for FaqSettings {
     }
 }
 
+impl FaqSettings {
+    /// Whether `dir` is the default `faq`, which may be missing on a first start.
+    pub fn is_default_dir(&self) -> bool {
+        self.dir == FaqSettings::default().dir
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LogSettings {

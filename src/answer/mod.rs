@@ -321,6 +321,25 @@ impl AnswerEngine {
         self.decide(text, hint(lang_hint), true)
     }
 
+    /// The best entries for `text` in `lang`'s index alone (none if the FAQ has no such
+    /// language): the desk offers them beside the patron's language's.
+    pub fn candidates_in(&self, text: &str, lang: &str) -> Vec<Candidate> {
+        let Some(li) = self.index_of(lang) else {
+            return Vec::new();
+        };
+        ranking::rank(&li.index, text, None)
+            .scored
+            .iter()
+            .take(self.settings.candidates)
+            .map(|s| Candidate {
+                id: self.faq.entries[li.entries[li.index.entry(s.doc)]]
+                    .id
+                    .clone(),
+                score: (s.rank * 1000.0).round() / 1000.0,
+            })
+            .collect()
+    }
+
     /// The language a message is written in, among those of the FAQ and refdesk's own.
     pub fn identify(&self, text: &str, hints: LangHints) -> Identification {
         let evidence: Vec<identify::Evidence> = self

@@ -53,20 +53,45 @@ pub fn load_dir(dir: &Path, default_lang: &str) -> Result<FaqSet, Vec<FaqError>>
         )]);
     }
     paths.sort();
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        match fs::read_to_string(&path) {
+            Ok(text) => files.push((path, text)),
+            Err(e) => errors.push(FaqError::new(
+                &path,
+                0,
+                format!("cannot read the file: {e}"),
+            )),
+        }
+    }
+    let thesaurus = Thesaurus::for_faq_dir(dir);
+    match load_files(files, thesaurus, default_lang) {
+        Ok(set) if errors.is_empty() => Ok(set),
+        Ok(_) => Err(errors),
+        Err(mut more) => {
+            errors.append(&mut more);
+            Err(errors)
+        }
+    }
+}
 
+/// Validates FAQ files already read (`(path, text)`, sorted by path) into a set.
+pub fn load_files(
+    files: Vec<(PathBuf, String)>,
+    thesaurus: Result<Thesaurus, Vec<FaqError>>,
+    default_lang: &str,
+) -> Result<FaqSet, Vec<FaqError>> {
     let mut entries = Vec::new();
     let mut errors = Vec::new();
-    for path in &paths {
-        match fs::read_to_string(path) {
-            Ok(text) => match parse_entry(path, &text, default_lang) {
-                Ok(entry) => entries.push(entry),
-                Err(mut errs) => errors.append(&mut errs),
-            },
-            Err(e) => errors.push(FaqError::new(path, 0, format!("cannot read the file: {e}"))),
+    for (path, text) in &files {
+        match parse_entry(path, text, default_lang) {
+            Ok(entry) => entries.push(entry),
+            Err(mut errs) => errors.append(&mut errs),
         }
     }
     errors.extend(check_set(&entries, default_lang));
-    let thesaurus = Thesaurus::for_faq_dir(dir).unwrap_or_else(|mut errs| {
+    let thesaurus = thesaurus.unwrap_or_else(|mut errs| {
         errors.append(&mut errs);
         Thesaurus::builtin()
     });

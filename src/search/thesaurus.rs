@@ -80,6 +80,14 @@ impl Thesaurus {
         Ok(t)
     }
 
+    /// The built-in vocabulary extended with a staff file's text (`path` names it in
+    /// errors).
+    pub fn with_staff_text(text: &str, path: &Path) -> Result<Self, Vec<FaqError>> {
+        let mut t = Self::builtin();
+        t.extend(parse(text, path)?);
+        Ok(t)
+    }
+
     /// Adds `other`'s groups, merging those with a head already present.
     pub fn extend(&mut self, other: Thesaurus) {
         for (lang, groups) in other.groups {

@@ -13,6 +13,8 @@ pub struct MessageRow {
     pub sender: String,
     pub text: Option<String>,
     pub created_at: i64,
+    /// The language it is written in, when known.
+    pub lang: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -270,7 +272,7 @@ impl Store {
         after: i64,
     ) -> anyhow::Result<Vec<MessageRow>> {
         let rows = sqlx::query(
-            "SELECT m.id, m.sender, m.text, m.created_at FROM messages m \
+            "SELECT m.id, m.sender, m.text, m.created_at, m.lang FROM messages m \
              JOIN conversations c ON c.id = m.conversation_id JOIN patrons p ON p.id = c.patron_id \
              WHERE p.channel = $1 AND p.channel_user_id = $2 AND m.direction = 'out' AND m.id > $3 ORDER BY m.id DESC LIMIT 200",
         )
@@ -294,7 +296,7 @@ impl Store {
         &self,
         conversation_id: i64,
     ) -> anyhow::Result<Vec<MessageRow>> {
-        let rows = sqlx::query("SELECT id, sender, text, created_at FROM messages WHERE conversation_id = $1 ORDER BY id")
+        let rows = sqlx::query("SELECT id, sender, text, created_at, lang FROM messages WHERE conversation_id = $1 ORDER BY id")
             .bind(conversation_id)
             .fetch_all(&self.pool)
             .await?;
@@ -311,7 +313,6 @@ impl Store {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 /// What is recorded with a message besides its text.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct MessageFacts<'a> {
@@ -363,6 +364,7 @@ fn message_from_row(r: &sqlx::any::AnyRow) -> anyhow::Result<MessageRow> {
         sender: r.try_get(1)?,
         text: r.try_get(2)?,
         created_at: r.try_get(3)?,
+        lang: r.try_get(4)?,
     })
 }
 

@@ -57,6 +57,8 @@ pub struct TicketSummary {
     pub assignee: Option<String>,
     /// The patron's newest message.
     pub last_message: Option<String>,
+    /// The language of the patron's newest message whose language is known.
+    pub lang: Option<String>,
 }
 
 impl Store {
@@ -68,6 +70,46 @@ impl Store {
     }
 
     /// Creates a librarian; `Ok(false)` if the name is taken.
+    /// Records the languages a librarian answers in (ISO 639-1 codes; none: any).
+    pub async fn set_librarian_languages(
+        &self,
+        username: &str,
+        languages: &[String],
+    ) -> anyhow::Result<bool> {
+        let mut w = self.begin_write().await?;
+        let n = sqlx::query("UPDATE librarians SET languages = $1 WHERE username = $2")
+            .bind(languages.join(","))
+            .bind(username)
+            .execute(&mut *w.tx)
+            .await
+            .context("librarian languages")?
+            .rows_affected();
+        w.commit().await?;
+        Ok(n == 1)
+    }
+
+    /// Each librarian's languages, by username.
+    pub async fn librarian_languages(
+        &self,
+    ) -> anyhow::Result<std::collections::HashMap<String, Vec<String>>> {
+        let rows = sqlx::query("SELECT username, languages FROM librarians")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let langs: String = r.try_get(1)?;
+                Ok((
+                    r.try_get(0)?,
+                    langs
+                        .split(',')
+                        .filter(|l| !l.is_empty())
+                        .map(String::from)
+                        .collect(),
+                ))
+            })
+            .collect()
+    }
+
     pub async fn add_librarian(
         &self,
         username: &str,
@@ -364,7 +406,9 @@ impl Store {
         let rows = sqlx::query(
             "SELECT t.id, p.channel, t.status, t.opened_at, t.assignee, \
              (SELECT m.text FROM messages m WHERE m.conversation_id = t.conversation_id AND m.sender = 'patron' \
-              ORDER BY m.id DESC LIMIT 1) \
+              ORDER BY m.id DESC LIMIT 1), \
+             (SELECT m.lang FROM messages m WHERE m.conversation_id = t.conversation_id AND m.sender = 'patron' \
+              AND m.lang IS NOT NULL ORDER BY m.id DESC LIMIT 1) \
              FROM tickets t JOIN conversations c ON c.id = t.conversation_id JOIN patrons p ON p.id = c.patron_id \
              WHERE t.status = $1 ORDER BY t.opened_at, t.id",
         )
@@ -380,6 +424,7 @@ impl Store {
                     opened_at: r.try_get(3)?,
                     assignee: r.try_get(4)?,
                     last_message: r.try_get(5)?,
+                    lang: r.try_get(6)?,
                 })
             })
             .collect()

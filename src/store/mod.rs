@@ -69,6 +69,15 @@ impl WriteTx<'_> {
     }
 }
 
+/// The file of a `sqlite://PATH` URL; `None` for other databases.
+pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
+}
+
 impl Store {
     pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<Self> {
         install_default_drivers();

@@ -214,6 +214,8 @@ pub struct MessageView {
     pub from: String,
     pub text: Option<String>,
     pub created_at: i64,
+    /// The language it is written in, when known.
+    pub lang: Option<String>,
     /// For outgoing messages: `pending`, `sent`, `failed` or `undeliverable`, and why.
     pub delivery: Option<Delivery>,
 }
@@ -227,6 +229,8 @@ pub struct Delivery {
 #[derive(Serialize)]
 pub struct Suggestion {
     pub id: String,
+    /// The language of the entry's text (the patron's, else the default language).
+    pub lang: String,
     pub question: String,
     pub answer: String,
     pub score: f32,
@@ -236,6 +240,8 @@ pub struct Suggestion {
 pub struct TicketDetail {
     pub id: i64,
     pub channel: String,
+    /// The language of the patron's latest message whose language is known.
+    pub lang: Option<String>,
     pub status: String,
     pub opened_at: i64,
     pub assignee: Option<String>,
@@ -323,22 +329,29 @@ pub async fn ticket_detail(state: &AppState, id: i64) -> anyhow::Result<Option<T
             from: m.sender,
             text: m.text,
             created_at: m.created_at,
+            lang: m.lang,
         })
         .collect();
-    let question = messages
+    let last_patron = messages.iter().rev().find(|m| m.from == "patron");
+    let lang = messages
         .iter()
         .rev()
-        .find(|m| m.from == "patron")
-        .and_then(|m| m.text.clone());
-    let answer = question.map(|q| state.engine.load().answer_explained(&q, None));
-    let suggestions = answer
-        .as_ref()
-        .map(|a| suggestions(state, a))
+        .filter(|m| m.from == "patron")
+        .find_map(|m| m.lang.clone());
+    let question = last_patron.and_then(|m| m.text.clone());
+    let answer = question
+        .as_deref()
+        .map(|q| state.engine.load().answer_explained(q, lang.as_deref()));
+    let suggestions = question
+        .as_deref()
+        .zip(answer.as_ref())
+        .map(|(q, a)| suggestions(state, q, a))
         .unwrap_or_default();
     let why = answer.as_ref().and_then(WhyNotAnswered::of);
     Ok(Some(TicketDetail {
         id,
         channel: target.channel.to_string(),
+        lang,
         status: target.status,
         opened_at: target.opened_at,
         assignee: target.assignee,
@@ -349,20 +362,42 @@ pub async fn ticket_detail(state: &AppState, id: i64) -> anyhow::Result<Option<T
     }))
 }
 
-fn suggestions(state: &AppState, answer: &crate::answer::Answer) -> Vec<Suggestion> {
+/// FAQ entries a librarian may send: the best of the patron's language's and of the default
+/// language's (an entry missing in the patron's language is still offered), each in the
+/// patron's language where it is translated.
+fn suggestions(
+    state: &AppState,
+    question: &str,
+    answer: &crate::answer::Answer,
+) -> Vec<Suggestion> {
     let engine = state.engine.load();
-    answer
-        .candidates
-        .iter()
+    let default = engine.faq().default_lang.clone();
+    let mut candidates = answer.candidates.clone();
+    if answer.lang != default {
+        candidates.extend(engine.candidates_in(question, &default));
+        candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
+    }
+    let mut seen = Vec::new();
+    candidates
+        .into_iter()
+        .filter(|c| {
+            let fresh = !seen.contains(&c.id);
+            seen.push(c.id.clone());
+            fresh
+        })
         .take(3)
         .filter_map(|c| {
-            let entry = engine
-                .faq()
-                .entries
-                .iter()
-                .find(|e| e.id == c.id && e.lang == answer.lang)?;
+            let find = |lang: &str| {
+                engine
+                    .faq()
+                    .entries
+                    .iter()
+                    .find(|e| e.id == c.id && e.lang == lang)
+            };
+            let entry = find(&answer.lang).or_else(|| find(&default))?;
             Some(Suggestion {
                 id: c.id.clone(),
+                lang: entry.lang.clone(),
                 question: entry.question.clone(),
                 answer: entry.answer.clone(),
                 score: c.score,

@@ -172,6 +172,8 @@ fn time_text(ms: i64, now: i64) -> String {
 #[derive(Deserialize)]
 struct StatusQuery {
     status: Option<String>,
+    /// Only tickets in this language (ISO 639-1).
+    lang: Option<String>,
 }
 
 async fn queue(
@@ -184,10 +186,30 @@ async fn queue(
         Some("resolved") => "resolved",
         _ => "open",
     };
-    let tickets = match state.store.ticket_summaries(status).await {
+    let all = match state.store.ticket_summaries(status).await {
         Ok(t) => t,
         Err(e) => return internal(e),
     };
+    // The languages in this tab, with counts, for the language filter.
+    let mut languages: Vec<(String, usize)> = Vec::new();
+    for t in &all {
+        let code = t.lang.clone().unwrap_or_default();
+        match languages.iter_mut().find(|(c, _)| *c == code) {
+            Some((_, n)) => *n += 1,
+            None => languages.push((code, 1)),
+        }
+    }
+    languages.sort();
+    let wanted = q.lang.as_deref().filter(|l| !l.is_empty());
+    let tickets: Vec<_> = all
+        .iter()
+        .filter(|t| wanted.is_none_or(|w| t.lang.as_deref().unwrap_or_default() == w))
+        .collect();
+    let language_filter: Vec<minijinja::Value> = languages
+        .iter()
+        .filter(|(code, _)| !code.is_empty())
+        .map(|(code, n)| context! { code => code, name => language_name(code), count => n, current => wanted == Some(code.as_str()) })
+        .collect();
     let now = now_ms();
     let reminder = state.desk_settings.unclaimed_reminder_minutes;
     let rows: Vec<minijinja::Value> = tickets
@@ -202,6 +224,8 @@ async fn queue(
                 waiting_text => waiting_text(t.opened_at, now),
                 assignee => t.assignee,
                 last_message => t.last_message,
+                lang => t.lang,
+                lang_name => t.lang.as_deref().map(language_name),
                 overdue => t.status == "open" && now - t.opened_at > i64::from(reminder) * 60_000,
             }
         })
@@ -209,8 +233,16 @@ async fn queue(
     page(
         &state,
         "queue.html",
-        context! { page => "queue", me => minijinja::Value::from_serialize(me(&user)), csrf => user.session.csrf_token, status, reminder_minutes => reminder, tickets => rows },
+        context! { page => "queue", me => minijinja::Value::from_serialize(me(&user)), csrf => user.session.csrf_token, status, reminder_minutes => reminder, tickets => rows, languages => language_filter, lang_filter => wanted, total => all.len() },
     )
+}
+
+/// A language's name for the desk: "Azerbaijani (az)", or the code refdesk has no name for.
+fn language_name(code: &str) -> String {
+    match crate::lang::pack_of(code) {
+        Some(p) => format!("{} ({code})", p.name),
+        None => code.to_string(),
+    }
 }
 
 fn internal(e: anyhow::Error) -> Response {
@@ -243,6 +275,7 @@ async fn ticket_page(
                 text => m.text,
                 time_text => time_text(m.created_at, now),
                 created_at => m.created_at,
+                lang => m.lang,
                 delivery_error => failed.map(|d| d.error.clone().unwrap_or_else(|| d.status.clone())),
             }
         })
@@ -250,6 +283,8 @@ async fn ticket_page(
     let ticket = context! {
         id => detail.id,
         channel => detail.channel,
+        lang => detail.lang,
+        lang_name => detail.lang.as_deref().map(language_name),
         status => detail.status,
         assignee => detail.assignee,
         opened_at => detail.opened_at,
@@ -487,10 +522,20 @@ async fn librarians_view(
 ) -> Response {
     let now = now_ms();
     let list: Vec<minijinja::Value> = if user.session.librarian.role == "admin" {
+        let languages = match state.store.librarian_languages().await {
+            Ok(l) => l,
+            Err(e) => return internal(e),
+        };
         match state.store.librarians().await {
             Ok(l) => l
                 .iter()
-                .map(|l| context! { username => l.username, role => l.role, disabled => l.disabled, created_text => time_text(l.created_at, now) })
+                .map(|l| {
+                    let langs: Vec<String> = languages
+                        .get(&l.username)
+                        .map(|ls| ls.iter().map(|c| language_name(c)).collect())
+                        .unwrap_or_default();
+                    context! { username => l.username, role => l.role, disabled => l.disabled, created_text => time_text(l.created_at, now), languages => langs }
+                })
                 .collect(),
             Err(e) => return internal(e),
         }
