@@ -203,3 +203,142 @@ fn second_held_out_set_keeps_precision() {
     assert!(r.out_of_scope_answered.value <= 0.15, "{}", r.to_text(true));
     assert!(r.p_at_1.value >= 0.8, "{}", r.to_text(true));
 }
+
+#[test]
+fn every_language_of_the_sample_is_recognised_and_answered_in_kind() {
+    // (question, language, entry): as patrons type them, some without their letters.
+    let cases = [
+        ("Kitabxana şənbə günü açıqdır?", "az", "hours"),
+        ("kitabi nece uzada bilerem", "az", "renewals"),
+        ("kütüphane hafta sonu açık mı", "tr", "hours"),
+        ("wifi sifresi nedir", "tr", "wifi"),
+        ("Як падоўжыць кнігу?", "be", "renewals"),
+        ("Как распечатать документ?", "ru", "printing"),
+    ];
+    for (q, lang, id) in cases {
+        let a = engine().answer(q, None);
+        assert_eq!(a.lang, lang, "{q}: {a:?}");
+        assert_eq!(a.reply_lang, lang, "{q}");
+        assert_eq!(
+            (a.outcome, a.faq_id.as_deref()),
+            (Outcome::Faq, Some(id)),
+            "{q}: {:?}",
+            a.candidates
+        );
+    }
+    for (q, lang) in [
+        ("salam", "az"),
+        ("teşekkürler", "tr"),
+        ("дзякуй вялікі", "be"),
+    ] {
+        let a = engine().answer(q, None);
+        assert_eq!(
+            (a.outcome, a.reply_lang.as_str()),
+            (Outcome::Smalltalk, lang),
+            "{q}"
+        );
+    }
+    let a = engine().answer("kitabxanaçı ilə danışmaq istəyirəm", None);
+    assert_eq!((a.outcome, a.reply_lang.as_str()), (Outcome::Handoff, "az"));
+}
+
+#[test]
+fn the_channel_language_is_a_hint_not_an_order() {
+    // Telegram's app is in Azerbaijani, the patron writes Russian: the reply is Russian.
+    let a = engine().answer("Как продлить книги?", Some("az"));
+    assert_eq!(
+        (a.lang.as_str(), a.faq_id.as_deref()),
+        ("ru", Some("renewals"))
+    );
+    // A message with no telling words follows the conversation's earlier language.
+    let a = engine().answer_with(
+        "ok",
+        refdesk::answer::LangHints {
+            channel: None,
+            previous: Some("tr"),
+        },
+    );
+    assert_eq!(
+        (a.outcome, a.reply_lang.as_str()),
+        (Outcome::Smalltalk, "tr")
+    );
+}
+
+#[test]
+fn a_language_refdesk_does_not_speak_goes_to_a_librarian_with_its_name() {
+    let a = engine().answer(
+        "Wann hat die Bibliothek am Wochenende geöffnet und wo kann ich etwas ausdrucken?",
+        None,
+    );
+    assert_eq!(a.outcome, Outcome::Escalate);
+    assert_eq!(a.lang, "de");
+    assert_eq!(a.reply_lang, "en");
+    assert!(a.reply.contains("German"), "{}", a.reply);
+    assert_eq!(
+        a.explanation.reason,
+        refdesk::answer::Reason::UnsupportedLanguage
+    );
+}
+
+#[test]
+fn an_untranslated_entry_is_answered_in_the_default_language_with_a_note_or_escalated() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, question: &str, alternates: &str, body: &str| {
+        std::fs::write(
+            dir.path().join(name),
+            format!("+++\nquestion = \"{question}\"\nalternates = [{alternates}]\n+++\n{body}\n"),
+        )
+        .unwrap();
+    };
+    write(
+        "hours.md",
+        "When are you open?",
+        "\"opening hours\"",
+        "Daily 9-17.",
+    );
+    write(
+        "hours.tr.md",
+        "Kütüphane ne zaman açık?",
+        "\"çalışma saatleri\"",
+        "Her gün 9-17.",
+    );
+    write(
+        "eduroam.md",
+        "How do I use eduroam?",
+        "\"eduroam login\"",
+        "Sign in with NorthID.",
+    );
+    let faq = load_dir(dir.path(), "en").unwrap();
+    let settings = AnswerSettings {
+        threshold: Some(0.3),
+        ..AnswerSettings::default()
+    };
+    let engine = AnswerEngine::new(faq.clone(), settings.clone()).unwrap();
+    let a = engine.answer("eduroam nasıl kullanılır", Some("tr"));
+    assert_eq!(a.lang, "tr");
+    assert_eq!(
+        (a.outcome, a.faq_id.as_deref()),
+        (Outcome::Faq, Some("eduroam"))
+    );
+    assert_eq!(a.reply_lang, "en");
+    assert!(
+        a.reply.starts_with("Bu yanıt henüz Türkçeye çevrilmedi"),
+        "{}",
+        a.reply
+    );
+    assert!(a.reply.ends_with("Sign in with NorthID."), "{}", a.reply);
+
+    let escalating = AnswerEngine::new(
+        faq,
+        AnswerSettings {
+            untranslated: refdesk::answer::Untranslated::Escalate,
+            ..settings
+        },
+    )
+    .unwrap();
+    let a = escalating.answer("eduroam nasıl kullanılır", Some("tr"));
+    assert_eq!(
+        (a.outcome, a.reply_lang.as_str()),
+        (Outcome::Escalate, "tr")
+    );
+}
