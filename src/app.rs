@@ -158,7 +158,7 @@ pub async fn start(
         desk,
         engine: engine.clone(),
         public_url: public_url.into(),
-        desk_settings: Arc::new(settings.desk.clone()),
+        desk_settings: Arc::new(settings.desk.for_library(&settings.library)),
         throttle: Arc::new(crate::auth::LoginThrottle::default()),
         templates: Arc::new(crate::web::pages::templates()),
         shutdown: stop.clone(),

@@ -4,6 +4,7 @@ mod api;
 mod chat;
 mod guard;
 pub mod pages;
+pub mod theme;
 
 use std::sync::Arc;
 
