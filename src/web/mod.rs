@@ -3,6 +3,7 @@
 mod api;
 mod chat;
 mod guard;
+pub mod i18n;
 pub mod pages;
 pub mod theme;
 
