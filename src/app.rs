@@ -42,6 +42,8 @@ pub async fn start(
     settings: &Settings,
     extra: Vec<Arc<dyn Connector>>,
 ) -> anyhow::Result<RunningApp> {
+    let library =
+        crate::web::chat_page::Library::new(&settings.library, &settings.faq.default_language)?;
     let faq = load_dir(&settings.faq.dir, &settings.faq.default_language).map_err(|errors| {
         let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
         anyhow::anyhow!(
@@ -159,6 +161,7 @@ pub async fn start(
         engine: engine.clone(),
         public_url: public_url.into(),
         desk_settings: Arc::new(settings.desk.for_library(&settings.library)),
+        library: Arc::new(library),
         throttle: Arc::new(crate::auth::LoginThrottle::default()),
         templates: Arc::new(crate::web::pages::templates()),
         shutdown: stop.clone(),
