@@ -27,6 +27,16 @@ pub enum Handled {
     },
 }
 
+/// The language the reply is written in: a FAQ answer is in its entry's language (the
+/// index the question was matched in); every other reply is one of the fixed phrases,
+/// which exist in `replies::phrase_lang`'s languages.
+fn reply_language(answer: &Answer) -> &str {
+    match answer.outcome {
+        Outcome::Faq => &answer.lang,
+        _ => replies::phrase_lang(Some(&answer.lang)),
+    }
+}
+
 #[derive(Clone)]
 pub struct ConversationService {
     store: Store,
@@ -143,6 +153,7 @@ impl ConversationService {
                         &reply,
                         Some(Outcome::Unsupported.as_str()),
                         None,
+                        Some(replies::phrase_lang(Some(&answer.lang))),
                         msg.channel,
                         &msg.patron,
                         now,
@@ -198,6 +209,7 @@ impl ConversationService {
                 &answer.reply,
                 Some(outcome),
                 faq_id,
+                Some(reply_language(&answer)),
                 msg.channel,
                 &msg.patron,
                 now,

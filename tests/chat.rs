@@ -21,7 +21,12 @@ async fn answers_a_faq_question(db: Db) {
     let reply = c.next_message(WAIT).await.expect("a reply");
     assert_eq!(reply["from"], "bot");
     assert_eq!(reply["text"], faq_answer("renewals"));
+    assert_eq!(reply["lang"], "en", "the entry's language");
     assert!(reply["id"].as_str().unwrap().parse::<i64>().is_ok());
+    c.send("Как продлить книгу?", "m2").await;
+    let reply = c.next_message(WAIT).await.expect("a reply");
+    assert_eq!(reply["text"], faq_answer("renewals.ru"));
+    assert_eq!(reply["lang"], "ru");
     t.app.shutdown().await;
 }
 
@@ -99,6 +104,10 @@ async fn reconnecting_with_the_session_receives_missed_messages(db: Db) {
     let mut again = ChatClient::resume(&t.ws_url(), &session, None).await;
     let missed = again.next_message(WAIT).await.expect("the missed reply");
     assert_eq!(missed["text"], faq_answer("parking"));
+    assert_eq!(
+        missed["lang"], "en",
+        "the replay says each message's language"
+    );
     let seen = missed["id"].as_str().unwrap().to_string();
 
     // With `after`, only newer messages come back.
@@ -351,21 +360,44 @@ async fn the_chat_page_speaks_the_patrons_language() {
     };
     let (status, headers, tr) = page("/chat", "de-DE, tr-TR;q=0.9, en;q=0.8").await;
     assert_eq!(status, 200);
-    assert_eq!(html_lang(&tr), "tr", "German is not offered, Turkish comes next");
+    assert_eq!(
+        html_lang(&tr),
+        "tr",
+        "German is not offered, Turkish comes next"
+    );
     assert!(tr.contains("<title>Kütüphaneye sorun · Northbridge University Library</title>"));
-    assert!(tr.contains(r#"placeholder":"Sorunuzu yazın…"#), "the strings for the chat");
-    assert!(tr.contains(r#""hint":"tr""#), "the page passes its language on");
-    assert!(headers.to_lowercase().contains("vary: accept-language"), "{headers}");
+    assert!(
+        tr.contains(r#"placeholder":"Sorunuzu yazın…"#),
+        "the strings for the chat"
+    );
+    assert!(
+        tr.contains(r#""hint":"tr""#),
+        "the page passes its language on"
+    );
+    assert!(
+        headers.to_lowercase().contains("vary: accept-language"),
+        "{headers}"
+    );
     let (_, _, be) = page("/chat?lang=be", "tr-TR").await;
     assert_eq!(html_lang(&be), "be", "?lang= wins over the browser");
     assert!(be.contains("Задайце пытанне бібліятэцы"));
     let (_, _, fallback) = page("/chat?lang=xx", "de, fr;q=0.5, az;q=0").await;
-    assert_eq!(html_lang(&fallback), "en", "q=0 refuses az: the FAQ's default language");
-    assert!(fallback.contains(r#""hint":null"#), "a fallback is no hint: {fallback}");
+    assert_eq!(
+        html_lang(&fallback),
+        "en",
+        "q=0 refuses az: the FAQ's default language"
+    );
+    assert!(
+        fallback.contains(r#""hint":null"#),
+        "a fallback is no hint: {fallback}"
+    );
 
     let (status, headers, config) = get_json(&t, "/chat/config?langs=az-AZ,en-US").await;
     assert_eq!(status, 200);
-    assert!(headers.contains("access-control-allow-origin: *"), "{headers}");
+    assert!(
+        headers.contains("access-control-allow-origin: *"),
+        "{headers}"
+    );
     assert_eq!(config["lang"], "az");
     assert_eq!(config["title"], "Northbridge University Library");
     assert_eq!(config["strings"]["send"], "Mesajı göndər");
@@ -403,7 +435,10 @@ async fn the_chat_page_is_named_and_coloured_after_the_library() {
         "{page}"
     );
     assert!(page.contains(r#"alt="St. Mary&#x27;s &lt;Library&gt; &amp; Archive logo""#));
-    assert!(page.contains(r#"src="https:&#x2f;&#x2f;cdn.example.org&#x2f;logo.svg""#), "{page}");
+    assert!(
+        page.contains(r#"src="https:&#x2f;&#x2f;cdn.example.org&#x2f;logo.svg""#),
+        "{page}"
+    );
     assert!(
         headers.contains("img-src 'self' https://cdn.example.org data:"),
         "the logo's origin is allowed: {headers}"
@@ -413,14 +448,23 @@ async fn the_chat_page_is_named_and_coloured_after_the_library() {
         !page.contains("</script><b>"),
         "the greeting cannot close the config block"
     );
-    assert!(page.contains(r#"\u003c/script\u003e\u003cb\u003eSt. Mary's"#), "{page}");
+    assert!(
+        page.contains(r#"\u003c/script\u003e\u003cb\u003eSt. Mary's"#),
+        "{page}"
+    );
     let (_, _, theme) = http_get(&t.http_url("/chat/theme.css")).await;
     assert!(theme.contains("--rd-accent: #ffcc00;"), "{theme}");
-    assert!(theme.contains("--rd-on-accent: #000000;"), "dark text on yellow: {theme}");
+    assert!(
+        theme.contains("--rd-on-accent: #000000;"),
+        "dark text on yellow: {theme}"
+    );
     let (_, _, config) = get_json(&t, "/chat/config?langs=ru").await;
     assert_eq!(config["title"], "St. Mary's <Library> & Archive");
     assert_eq!(config["greeting"], "Welcome to </script><b>St. Mary's</b>!");
-    assert_eq!(config["greeting_lang"], "en", "the library's own words, in its language");
+    assert_eq!(
+        config["greeting_lang"], "en",
+        "the library's own words, in its language"
+    );
     assert_eq!(config["lang"], "ru");
     t.app.shutdown().await;
 }
@@ -431,17 +475,28 @@ async fn the_page_language_reaches_the_answer_engine_and_the_errors() {
     let t = spawn_app(Db::Sqlite).await;
     let mut c = ChatClient::connect(&format!("{}?lang=tr", t.ws_url())).await;
     c.send("merhaba", "m1").await;
-    c.next_message(WAIT).await.expect("a reply");
+    let reply = c.next_message(WAIT).await.expect("a reply");
+    assert_eq!(
+        reply["lang"], "en",
+        "refdesk's own phrases are English (it has no Turkish ones), whatever the page's language"
+    );
     let language: Option<String> = sqlx::query("SELECT language FROM patrons")
         .fetch_one(t.app.state.store.pool())
         .await
         .unwrap()
         .get(0);
-    assert_eq!(language.as_deref(), Some("tr"), "the message's language hint");
+    assert_eq!(
+        language.as_deref(),
+        Some("tr"),
+        "the message's language hint"
+    );
     c.send(&"ç".repeat(4_001), "m2").await;
     let error = c.next_frame(WAIT).await.unwrap();
     assert_eq!(error["type"], "error");
-    assert_eq!(error["message"], "Bir mesaj en fazla 4000 karakter olabilir.");
+    assert_eq!(
+        error["message"],
+        "Bir mesaj en fazla 4000 karakter olabilir."
+    );
 
     // A language the chat does not speak is no hint.
     let mut other = ChatClient::connect(&format!("{}?lang=klingon", t.ws_url())).await;
@@ -455,6 +510,37 @@ async fn the_page_language_reaches_the_answer_engine_and_the_errors() {
         .map(|r| r.get(0))
         .collect();
     assert_eq!(languages, vec![Some("tr".to_string()), None]);
+
+    // A librarian may answer in any language: the server does not say which.
+    other
+        .send(
+            "My professor says an article from 1987 exists but I cannot find it anywhere",
+            "m2",
+        )
+        .await;
+    let notice = other
+        .next_message(WAIT)
+        .await
+        .expect("an escalation notice");
+    assert_eq!(
+        (notice["from"].as_str(), notice["lang"].as_str()),
+        (Some("system"), Some("en"))
+    );
+    let ticket = t.app.state.store.tickets_with_status("open").await.unwrap();
+    let ticket = ticket.last().expect("a ticket");
+    t.app
+        .state
+        .desk
+        .reply(ticket.id, "ann", "Merhaba! Bakıyorum.")
+        .await
+        .unwrap()
+        .unwrap();
+    let reply = other
+        .next_message(WAIT)
+        .await
+        .expect("the librarian's reply");
+    assert_eq!(reply["from"], "librarian");
+    assert!(reply.get("lang").is_none(), "{reply}");
     t.app.shutdown().await;
 }
 

@@ -112,8 +112,7 @@ impl Connector for WebChat {
             id: row.message_id.to_string(),
             from: row.sender.clone(),
             text: row.text.clone(),
-            // Outgoing messages do not record their language yet.
-            lang: None,
+            lang: row.language.clone(),
         };
         self.push(&row.recipient, &msg);
         Ok(())

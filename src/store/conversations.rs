@@ -13,6 +13,8 @@ pub struct MessageRow {
     pub sender: String,
     pub text: Option<String>,
     pub created_at: i64,
+    /// The message's language, when refdesk knows it (outgoing bot messages).
+    pub language: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -129,6 +131,7 @@ impl Store {
             &msg.text,
             Some(outcome),
             faq_id,
+            None,
             now,
         )
         .await?;
@@ -179,6 +182,7 @@ impl Store {
     }
 
     /// Writes an outgoing message and its outbox row in the caller's transaction.
+    /// `language` is the text's language when known (ISO 639-1).
     #[allow(clippy::too_many_arguments)]
     pub async fn add_outbound(
         &self,
@@ -188,6 +192,7 @@ impl Store {
         text: &str,
         outcome: Option<&str>,
         faq_id: Option<&str>,
+        language: Option<&str>,
         channel: Channel,
         recipient: &str,
         now: i64,
@@ -200,12 +205,13 @@ impl Store {
             text,
             outcome,
             faq_id,
+            language,
             now,
         )
         .await?;
         sqlx::query(
-            "INSERT INTO outbox (message_id, channel, recipient, sender, text, status, attempts, next_attempt_at, idempotency_key, created_at) \
-             VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $7, $8)",
+            "INSERT INTO outbox (message_id, channel, recipient, sender, text, status, attempts, next_attempt_at, idempotency_key, created_at, language) \
+             VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $7, $8, $9)",
         )
         .bind(message_id)
         .bind(channel.as_str())
@@ -215,6 +221,7 @@ impl Store {
         .bind(now)
         .bind(format!("refdesk-{message_id}"))
         .bind(now)
+        .bind(language)
         .execute(&mut **tx)
         .await
         .context("outbox insert")?;
@@ -251,7 +258,7 @@ impl Store {
         after: i64,
     ) -> anyhow::Result<Vec<MessageRow>> {
         let rows = sqlx::query(
-            "SELECT m.id, m.sender, m.text, m.created_at FROM messages m \
+            "SELECT m.id, m.sender, m.text, m.created_at, m.language FROM messages m \
              JOIN conversations c ON c.id = m.conversation_id JOIN patrons p ON p.id = c.patron_id \
              WHERE p.channel = $1 AND p.channel_user_id = $2 AND m.direction = 'out' AND m.id > $3 ORDER BY m.id DESC LIMIT 200",
         )
@@ -275,7 +282,7 @@ impl Store {
         &self,
         conversation_id: i64,
     ) -> anyhow::Result<Vec<MessageRow>> {
-        let rows = sqlx::query("SELECT id, sender, text, created_at FROM messages WHERE conversation_id = $1 ORDER BY id")
+        let rows = sqlx::query("SELECT id, sender, text, created_at, language FROM messages WHERE conversation_id = $1 ORDER BY id")
             .bind(conversation_id)
             .fetch_all(&self.pool)
             .await?;
@@ -301,10 +308,11 @@ async fn insert_message(
     text: &str,
     outcome: Option<&str>,
     faq_id: Option<&str>,
+    language: Option<&str>,
     now: i64,
 ) -> anyhow::Result<i64> {
     Ok(sqlx::query(
-        "INSERT INTO messages (conversation_id, direction, sender, text, outcome, faq_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        "INSERT INTO messages (conversation_id, direction, sender, text, outcome, faq_id, created_at, language) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(conversation_id)
     .bind(direction)
@@ -313,6 +321,7 @@ async fn insert_message(
     .bind(outcome)
     .bind(faq_id)
     .bind(now)
+    .bind(language)
     .fetch_one(&mut **tx)
     .await
     .context("message insert")?
@@ -335,6 +344,7 @@ fn message_from_row(r: &sqlx::any::AnyRow) -> anyhow::Result<MessageRow> {
         sender: r.try_get(1)?,
         text: r.try_get(2)?,
         created_at: r.try_get(3)?,
+        language: r.try_get(4)?,
     })
 }
 

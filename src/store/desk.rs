@@ -337,6 +337,7 @@ impl Store {
                 text,
                 None,
                 None,
+                None, // a librarian may write in any language
                 t.channel,
                 &t.recipient,
                 now,

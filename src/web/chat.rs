@@ -109,8 +109,7 @@ async fn replay_missed(
                     id: r.id.to_string(),
                     from: r.sender,
                     text: r.text.unwrap_or_default(),
-                    // Stored messages do not record their language yet.
-                    lang: None,
+                    lang: r.language,
                 });
             }
         }

@@ -160,7 +160,15 @@ try {
     if (label !== 'Kütüphaneciye sorun') throw new Error(`the launcher is labelled ${JSON.stringify(label)}`);
     const socket = page.waitForEvent('websocket');
     await launcher.click();
-    const url = (await expect(socket, 'opening the widget opened no socket')).url();
+    const ws = await expect(socket, 'opening the widget opened no socket');
+    const frames = new Map(); // message id -> the frame the server sent
+    ws.on('framereceived', ({ payload }) => {
+      try {
+        const frame = JSON.parse(String(payload));
+        if (frame.type === 'message') frames.set(String(frame.id), frame);
+      } catch (_) { /* not JSON */ }
+    });
+    const url = ws.url();
     if (!/[?&]lang=tr(?:&|$)/.test(url)) throw new Error(`the widget's socket ${url} does not pass lang=tr`);
     await expect(page.waitForSelector('#refdesk-status[data-state=ready]'), 'the widget never said it was connected');
     const title = squash(await page.locator('#refdesk-title').innerText());
@@ -168,6 +176,18 @@ try {
     const widgetLang = await page.locator('#refdesk-widget').getAttribute('lang');
     if (widgetLang !== 'tr') throw new Error(`the widget is marked lang=${JSON.stringify(widgetLang)}`);
     await askInTurkish(page, 'the widget');
+
+    // A question the FAQ cannot answer gets refdesk's notice, marked with the language the
+    // server says it is in (its own phrases may not exist in Turkish), not the page's.
+    await page.fill('#refdesk-input', 'Dün akşam otoparkta kaybettiğim şemsiyemi bulan oldu mu?');
+    await page.click('#refdesk-send');
+    const notice = page.locator('.refdesk-msg[data-from=system]').first();
+    await expect(notice.waitFor(), 'no notice that a librarian will answer came back');
+    const id = await notice.getAttribute('data-id');
+    const frame = frames.get(String(id));
+    if (!frame || typeof frame.lang !== 'string') throw new Error(`the server sent the notice ${id} without a "lang": ${JSON.stringify(frame)}`);
+    const marked = await notice.getAttribute('lang');
+    if (marked !== frame.lang) throw new Error(`the notice is marked lang=${JSON.stringify(marked)}, the server said ${JSON.stringify(frame.lang)}`);
     await noAxeViolations(page, 'the host page with the Turkish widget open');
     await context.close();
   });
