@@ -109,8 +109,8 @@ pub struct LibrarySettings {
     /// How replies refer to it in a sentence ("please visit the service desk at
     /// {short_name}").
     pub short_name: String,
-    /// Shown at the top of the chat, in the library's own words. Empty: a built-in
-    /// greeting in the patron's language.
+    /// Shown at the top of the chat, in the library's own words (`{name}` and
+    /// `{short_name}` are filled in). Empty: a built-in greeting in the patron's language.
     pub greeting: String,
     /// The colour of the chat's header and buttons, `#rrggbb` or `#rgb`. Text on it is
     /// black or white, whichever reads better.

@@ -55,7 +55,7 @@ impl Library {
         let strings = t.all().into_iter().map(|(k, v)| (k, fill(v))).collect();
         let (greeting, greeting_lang) = match self.settings.greeting.trim() {
             "" => (fill(t.get("greeting")), choice.lang.to_string()),
-            own => (own.to_string(), self.library_lang(choice)),
+            own => (fill(own), self.library_lang(choice)),
         };
         ClientConfig {
             lang: choice.lang,
@@ -239,4 +239,64 @@ pub async fn theme_css(State(state): State<AppState>) -> Response {
         state.library.theme_css.clone(),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn library(edit: impl FnOnce(&mut LibrarySettings)) -> Library {
+        let mut settings = LibrarySettings::default();
+        edit(&mut settings);
+        Library::new(&settings, "en").unwrap()
+    }
+
+    #[test]
+    fn script_json_cannot_close_its_element() {
+        let json = script_json(&serde_json::json!({"greeting": "</script><!-- & -->"}));
+        assert!(
+            !json.contains('<') && !json.contains('>') && !json.contains('&'),
+            "{json}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(back["greeting"], "</script><!-- & -->");
+    }
+
+    #[test]
+    fn a_remote_logo_is_allowed_by_origin_only() {
+        let remote = library(|s| s.logo_url = "https://cdn.example.org:8443/img/logo.png".into());
+        let csp = remote.page_csp();
+        assert!(
+            csp.contains("img-src 'self' https://cdn.example.org:8443 data:"),
+            "{csp}"
+        );
+        assert_eq!(library(|s| s.logo_url = "/logo.svg".into()).page_csp(), CSP);
+        assert_eq!(library(|_| {}).page_csp(), CSP);
+    }
+
+    #[test]
+    fn the_greeting_is_built_in_per_language_or_the_librarys_own() {
+        let turkish = Choice {
+            lang: "tr",
+            from_patron: true,
+        };
+        let built_in = library(|_| {}).client_config(turkish);
+        assert!(built_in.greeting.starts_with("Merhaba!"));
+        assert_eq!(
+            (built_in.greeting_lang.as_str(), built_in.hint),
+            ("tr", Some("tr"))
+        );
+        let own =
+            library(|s| s.greeting = "Welcome to {short_name}!".into()).client_config(turkish);
+        assert_eq!(
+            own.greeting, "Welcome to the library!",
+            "the library's own words"
+        );
+        assert_eq!(own.greeting_lang, "en", "in the FAQ's default language");
+        let fallback = library(|_| {}).client_config(Choice {
+            lang: "en",
+            from_patron: false,
+        });
+        assert_eq!(fallback.hint, None);
+    }
 }
