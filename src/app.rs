@@ -42,6 +42,8 @@ pub async fn start(
     settings: &Settings,
     extra: Vec<Arc<dyn Connector>>,
 ) -> anyhow::Result<RunningApp> {
+    let library =
+        crate::web::chat_page::Library::new(&settings.library, &settings.faq.default_language)?;
     let origin = crate::faq::origin(&settings.faq.dir, settings.faq.is_default_dir())?;
     let faq = crate::faq::load(&origin, &settings.faq.default_language)?;
     match &origin {
@@ -66,7 +68,8 @@ pub async fn start(
     }
     let engine = Arc::new(ArcSwap::from_pointee(
         AnswerEngine::new(faq, settings.answer.clone())?
-            .with_catalogue(catalogue, settings.catalogue.clone()),
+            .with_catalogue(catalogue, settings.catalogue.clone())
+            .with_library_name(&settings.library.name),
     ));
     let watcher = if settings.faq.watch && matches!(origin, FaqOrigin::Dir(_)) {
         Some(spawn_watcher(
@@ -166,7 +169,8 @@ pub async fn start(
         desk,
         engine: engine.clone(),
         public_url: public_url.into(),
-        desk_settings: Arc::new(settings.desk.clone()),
+        desk_settings: Arc::new(settings.desk.for_library(&settings.library)),
+        library: Arc::new(library),
         throttle: Arc::new(crate::auth::LoginThrottle::default()),
         templates: Arc::new(crate::web::pages::templates()),
         shutdown: stop.clone(),

@@ -27,6 +27,7 @@ pub struct Settings {
     pub catalogue: CatalogueSettings,
     pub outbox: OutboxSettings,
     pub privacy: PrivacySettings,
+    pub library: LibrarySettings,
     pub desk: DeskSettings,
     pub telegram: TelegramSettings,
     pub matrix: MatrixSettings,
@@ -73,9 +74,192 @@ impl Default for DeskSettings {
                 ),
                 canned(
                     "Visit the desk",
-                    "This is easiest to sort out in person: please visit the service desk on the ground floor of the Aldine Library, and mention this chat.",
+                    "This is easiest to sort out in person: please visit the service desk at {short_name}, and mention this chat.",
                 ),
             ],
+        }
+    }
+}
+
+impl DeskSettings {
+    /// The settings with `{name}` and `{short_name}` in the canned replies replaced by the
+    /// library's names.
+    pub fn for_library(&self, library: &LibrarySettings) -> Self {
+        let fill = |s: &str| library.fill(s);
+        Self {
+            canned_replies: self
+                .canned_replies
+                .iter()
+                .map(|c| CannedReply {
+                    label: fill(&c.label),
+                    text: fill(&c.text),
+                })
+                .collect(),
+            ..self.clone()
+        }
+    }
+}
+
+/// The library refdesk speaks for: its names and the look of the patrons' chat.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LibrarySettings {
+    /// The library's full name: the chat page's title and heading, the widget's title.
+    pub name: String,
+    /// How replies refer to it in a sentence ("please visit the service desk at
+    /// {short_name}").
+    pub short_name: String,
+    /// Shown at the top of the chat, in the library's own words (`{name}` and
+    /// `{short_name}` are filled in). Empty: a built-in greeting in the patron's language.
+    pub greeting: String,
+    /// The colour of the chat's header and buttons, `#rrggbb` or `#rgb`. Text on it is
+    /// black or white, whichever reads better.
+    pub accent_colour: String,
+    /// The library's logo on the chat page: an `https://` (or `http://`) address or a path
+    /// on this server (`/static/logo.svg`). Empty: a book icon.
+    pub logo_url: String,
+    /// A short line on the chat page, e.g. `Mon–Fri 9:00–17:00`. Empty: none.
+    pub opening_hours: String,
+}
+
+impl Default for LibrarySettings {
+    fn default() -> Self {
+        Self {
+            name: "Northbridge University Library".into(),
+            short_name: "the library".into(),
+            greeting: String::new(),
+            accent_colour: "#1b4f8f".into(),
+            logo_url: String::new(),
+            opening_hours: String::new(),
+        }
+    }
+}
+
+impl LibrarySettings {
+    pub const MAX_NAME_CHARS: usize = 100;
+    pub const MAX_SHORT_NAME_CHARS: usize = 60;
+    pub const MAX_GREETING_CHARS: usize = 500;
+    pub const MAX_HOURS_CHARS: usize = 100;
+    pub const MAX_LOGO_URL_CHARS: usize = 500;
+
+    /// Refuses values the chat page could not show well, naming the key and why.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        one_line("name", &self.name, Self::MAX_NAME_CHARS, true)?;
+        one_line(
+            "short_name",
+            &self.short_name,
+            Self::MAX_SHORT_NAME_CHARS,
+            true,
+        )?;
+        one_line(
+            "opening_hours",
+            &self.opening_hours,
+            Self::MAX_HOURS_CHARS,
+            false,
+        )?;
+        let greeting_chars = self.greeting.chars().count();
+        if greeting_chars > Self::MAX_GREETING_CHARS {
+            bail!(
+                "library.greeting has {greeting_chars} characters, at most {} are allowed",
+                Self::MAX_GREETING_CHARS
+            );
+        }
+        if self.greeting.chars().any(|c| c.is_control() && c != '\n') {
+            bail!("library.greeting contains a control character (only line breaks are allowed)");
+        }
+        crate::web::theme::Rgb::parse(&self.accent_colour).map_err(|why| {
+            anyhow::anyhow!(
+                "library.accent_colour = {:?}: {why}; write a CSS hex colour such as \"#1b4f8f\"",
+                self.accent_colour
+            )
+        })?;
+        self.logo().map(|_| ())
+    }
+
+    /// The logo's address, checked: `None` when there is none.
+    pub fn logo(&self) -> anyhow::Result<Option<Logo>> {
+        Logo::parse(&self.logo_url)
+            .map_err(|why| anyhow::anyhow!("library.logo_url = {:?}: {why}", self.logo_url))
+    }
+
+    /// `text` with `{name}` and `{short_name}` replaced by the library's names.
+    pub fn fill(&self, text: &str) -> String {
+        text.replace("{name}", &self.name)
+            .replace("{short_name}", &self.short_name)
+    }
+}
+
+/// A one-line text setting: at most `max` characters, no control characters, not blank
+/// when `required`.
+fn one_line(key: &str, value: &str, max: usize, required: bool) -> anyhow::Result<()> {
+    if required && value.trim().is_empty() {
+        bail!("library.{key} must not be empty");
+    }
+    let chars = value.chars().count();
+    if chars > max {
+        bail!("library.{key} has {chars} characters, at most {max} are allowed");
+    }
+    if value.chars().any(char::is_control) {
+        bail!("library.{key} must be one line without control characters");
+    }
+    Ok(())
+}
+
+/// Where the chat page loads the library's logo from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Logo {
+    /// A path on this server, such as `/static/logo.svg`.
+    Path(String),
+    /// An http(s) address elsewhere; the page's Content-Security-Policy allows its origin.
+    Remote(url::Url),
+}
+
+impl Logo {
+    fn parse(raw: &str) -> Result<Option<Self>, String> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Ok(None);
+        }
+        if raw.chars().count() > LibrarySettings::MAX_LOGO_URL_CHARS {
+            return Err(format!(
+                "longer than {} characters",
+                LibrarySettings::MAX_LOGO_URL_CHARS
+            ));
+        }
+        if raw
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "\"'<>\\`".contains(c))
+        {
+            return Err("an address cannot contain spaces, quotes, <, > or backslashes".into());
+        }
+        if raw.starts_with('/') && !raw.starts_with("//") {
+            return Ok(Some(Logo::Path(raw.to_string())));
+        }
+        let url = url::Url::parse(raw).map_err(|e| {
+            format!("not an address ({e}); give https://... or a path starting with /")
+        })?;
+        match url.scheme() {
+            "https" | "http" if url.host_str().is_some() => Ok(Some(Logo::Remote(url))),
+            "https" | "http" => Err("the address has no host".into()),
+            other => Err(format!(
+                "the scheme {other}: is not allowed; give https://... or a path starting with /"
+            )),
+        }
+    }
+
+    /// The `src` of the `<img>`.
+    pub fn src(&self) -> String {
+        match self {
+            Logo::Path(p) => p.clone(),
+            Logo::Remote(u) => u.to_string(),
+        }
+    }
+
+    /// The origin to allow in the page's `img-src`, for a remote logo.
+    pub fn origin(&self) -> Option<String> {
+        match self {
+            Logo::Path(_) => None,
+            Logo::Remote(u) => Some(u.origin().ascii_serialization()),
         }
     }
 }
@@ -194,9 +378,15 @@ impl Settings {
             set_path(&mut table, &keys, parse_env_value(&value))
                 .with_context(|| format!("environment variable {name}"))?;
         }
-        toml::Value::Table(table).try_into().with_context(|| {
+        let settings: Self = toml::Value::Table(table).try_into().with_context(|| {
             format!("invalid settings (from {source} and {ENV_PREFIX}* variables)")
-        })
+        })?;
+        settings.library.validate().with_context(|| {
+            format!(
+                "invalid [library] settings (from {source} and {ENV_PREFIX}LIBRARY__* variables)"
+            )
+        })?;
+        Ok(settings)
     }
 }
 
@@ -273,6 +463,88 @@ mod tests {
             .unwrap_err();
         assert!(format!("{err:#}").contains("threshold"), "{err:#}");
         assert!(Settings::from_sources("", "x", env(&[("REFDESK__ANSWER", "1")])).is_err());
+    }
+
+    #[test]
+    fn library_settings_from_the_file_and_the_environment() {
+        let s = Settings::from_sources(
+            "[library]\nname = \"Riverside Library\"\naccent_colour = \"#E30613\"\n",
+            "test",
+            env(&[
+                ("REFDESK__LIBRARY__SHORT_NAME", "the Riverside"),
+                (
+                    "REFDESK__LIBRARY__LOGO_URL",
+                    "https://cdn.example.org/logo.svg",
+                ),
+                ("REFDESK__LIBRARY__OPENING_HOURS", "Mon–Fri 9:00–17:00"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.library.name, "Riverside Library");
+        assert_eq!(s.library.short_name, "the Riverside");
+        assert_eq!(
+            s.library
+                .logo()
+                .unwrap()
+                .and_then(|l| l.origin())
+                .as_deref(),
+            Some("https://cdn.example.org")
+        );
+        let desk = s.desk.for_library(&s.library);
+        assert!(
+            desk.canned_replies[2]
+                .text
+                .contains("service desk at the Riverside,"),
+            "{:?}",
+            desk.canned_replies[2]
+        );
+    }
+
+    #[test]
+    fn bad_library_settings_are_refused_with_the_key_and_the_reason() {
+        let refused = |toml: &str| {
+            let err = Settings::from_sources(toml, "x.toml", env(&[])).unwrap_err();
+            format!("{err:#}")
+        };
+        let e = refused("[library]\naccent_colour = \"blue\"\n");
+        assert!(
+            e.contains("library.accent_colour") && e.contains("#1b4f8f"),
+            "{e}"
+        );
+        let e = refused("[library]\naccent_colour = \"#12345\"\n");
+        assert!(e.contains("5 hex digits"), "{e}");
+        let e = refused("[library]\nname = \"  \"\n");
+        assert!(e.contains("library.name must not be empty"), "{e}");
+        let long = "x".repeat(LibrarySettings::MAX_NAME_CHARS + 1);
+        let e = refused(&format!("[library]\nname = \"{long}\"\n"));
+        assert!(
+            e.contains("library.name has 101 characters, at most 100"),
+            "{e}"
+        );
+        let e = refused("[library]\nopening_hours = \"9-5\\nclosed Sundays\"\n");
+        assert!(e.contains("library.opening_hours must be one line"), "{e}");
+        let e = refused(&format!("[library]\ngreeting = \"{}\"\n", "y".repeat(501)));
+        assert!(e.contains("library.greeting has 501 characters"), "{e}");
+        let e = refused("[library]\nlogo_url = \"javascript:alert(1)\"\n");
+        assert!(
+            e.contains("library.logo_url") && e.contains("scheme javascript"),
+            "{e}"
+        );
+        let e = refused("[library]\nlogo_url = \"//evil.example/x.png\"\n");
+        assert!(e.contains("library.logo_url"), "{e}");
+        let e = refused("[library]\nlogo_url = \"/logo.png\\\" onerror=\\\"x\"\n");
+        assert!(e.contains("quotes"), "{e}");
+        // A greeting may have line breaks; a path is a logo on this server.
+        let ok = Settings::from_sources(
+            "[library]\ngreeting = \"Hello!\\nAsk away.\"\nlogo_url = \"/static/logo.svg\"\naccent_colour = \"#fc0\"\n",
+            "x.toml",
+            env(&[]),
+        )
+        .unwrap();
+        assert_eq!(
+            ok.library.logo().unwrap(),
+            Some(Logo::Path("/static/logo.svg".into()))
+        );
     }
 
     #[test]

@@ -3,7 +3,10 @@
 //! The browser side is tests/browser/desk.mjs (Playwright driving Debian's headless Chromium).
 //!
 //! Needs `apt-get install chromium` and `npm ci --prefix tests/browser`.
-//! With REFDESK_SCREENSHOTS=1 it refreshes docs/screenshots/queue.png and ticket.png.
+//! A patron whose browser is Turkish gets the chat page and the widget in Turkish and a
+//! Turkish answer (tests/browser/languages.mjs), with no axe-core violations.
+//! With REFDESK_SCREENSHOTS=1 it refreshes docs/screenshots/queue.png, ticket.png and
+//! chat-<lang>.png.
 
 mod support;
 
@@ -27,17 +30,59 @@ fn chromium() -> PathBuf {
     path
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn patron_question_reaches_the_desk_and_the_reply_comes_back() {
+/// Where screenshots go: `docs/screenshots` with REFDESK_SCREENSHOTS=1, else `scratch`.
+fn screenshot_dir(scratch: &Path) -> PathBuf {
+    if std::env::var("REFDESK_SCREENSHOTS").as_deref() == Ok("1") {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots")
+    } else {
+        scratch.to_path_buf()
+    }
+}
+
+/// Runs `node tests/browser/SCRIPT` with `env` (and CHROMIUM) and fails with its output
+/// unless it succeeds.
+async fn run_script(script: &str, env: &[(&str, &str)]) {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     let chromium = chromium();
     assert!(
         manifest
             .join("tests/browser/node_modules/playwright-core")
-            .exists(),
+            .exists()
+            && manifest
+                .join("tests/browser/node_modules/axe-core")
+                .exists(),
         "run `npm ci --prefix tests/browser` first (.ci/run does)"
     );
+    let started = Instant::now();
+    let child = tokio::process::Command::new("node")
+        .arg(format!("tests/browser/{script}"))
+        .current_dir(manifest)
+        .envs(env.iter().copied())
+        .env("CHROMIUM", &chromium)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node runs (install Node.js 20 or newer)");
+    // The scripts give up by themselves after two or three minutes; this is only a backstop.
+    let out = tokio::time::timeout(Duration::from_secs(200), child.wait_with_output())
+        .await
+        .unwrap_or_else(|_| panic!("{script} finishes within 200 s"))
+        .expect("the script's output");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{script} failed ({}) after {:.1} s\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
+        out.status,
+        started.elapsed().as_secs_f64()
+    );
+    println!("{stdout}");
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn patron_question_reaches_the_desk_and_the_reply_comes_back() {
     let t = spawn_app(Db::Sqlite).await;
     let hash = refdesk::auth::hash_password(PASSWORD).unwrap();
     assert!(
@@ -48,43 +93,62 @@ async fn patron_question_reaches_the_desk_and_the_reply_comes_back() {
             .await
             .unwrap()
     );
+    let scratch = tempfile::tempdir().unwrap();
+    let screenshots = screenshot_dir(scratch.path());
+    run_script(
+        "desk.mjs",
+        &[
+            ("REFDESK_URL", &t.http_url("")),
+            ("DESK_USER", "ann"),
+            ("DESK_PASSWORD", PASSWORD),
+            ("SCREENSHOT_DIR", &screenshots.display().to_string()),
+        ],
+    )
+    .await;
+    t.app.shutdown().await;
+}
 
-    let screenshots_tmp = tempfile::tempdir().unwrap();
-    let screenshots = if std::env::var("REFDESK_SCREENSHOTS").as_deref() == Ok("1") {
-        manifest.join("docs/screenshots")
-    } else {
-        screenshots_tmp.path().to_path_buf()
-    };
+const QUESTION_TR: &str = "Kütüphane kartı nasıl alırım?";
+const ANSWER_TR: &str = "Kütüphane kartınızı giriş katındaki danışma masasından alabilirsiniz. Öğrenci kimliğinizi getirmeniz yeterli; kart aynı gün hazır olur.";
 
-    let started = Instant::now();
-    let child = tokio::process::Command::new("node")
-        .arg("tests/browser/desk.mjs")
-        .current_dir(manifest)
-        .env("REFDESK_URL", t.http_url(""))
-        .env("DESK_USER", "ann")
-        .env("DESK_PASSWORD", PASSWORD)
-        .env("SCREENSHOT_DIR", &screenshots)
-        .env("CHROMIUM", &chromium)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("node runs (install Node.js 20 or newer)");
-    // desk.mjs gives up by itself after two minutes; this is only a backstop.
-    let out = tokio::time::timeout(Duration::from_secs(180), child.wait_with_output())
-        .await
-        .expect("desk.mjs finishes within three minutes")
-        .expect("desk.mjs output");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "desk.mjs failed ({}) after {:.1} s\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
-        out.status,
-        started.elapsed().as_secs_f64()
+/// A FAQ of one entry and its Turkish translation, for the Turkish patron.
+fn library_card_faq() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+    write(
+        "library-card.md",
+        "+++\nquestion = \"How do I get a library card?\"\nalternates = [\"apply for a library card\", \"new reader card\"]\n+++\nAsk at the front desk on the ground floor with your student ID; the card is ready the same day.\n",
     );
-    println!("{stdout}");
+    write(
+        "library-card.tr.md",
+        &format!(
+            "+++\nquestion = \"Kütüphane kartını nasıl alırım?\"\nalternates = [\"kütüphane kartı başvurusu\", \"okuyucu kartı almak\", \"kart çıkarmak\"]\n+++\n{ANSWER_TR}\n"
+        ),
+    );
+    dir
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_turkish_patron_gets_the_chat_and_the_answer_in_turkish() {
+    let faq = library_card_faq();
+    let t = spawn_app_with(
+        Db::Sqlite,
+        |s| s.faq.dir = faq.path().to_path_buf(),
+        Vec::new(),
+    )
+    .await;
+    let scratch = tempfile::tempdir().unwrap();
+    let screenshots = screenshot_dir(scratch.path());
+    run_script(
+        "languages.mjs",
+        &[
+            ("REFDESK_URL", &t.http_url("")),
+            ("QUESTION_TR", QUESTION_TR),
+            ("ANSWER_TR", ANSWER_TR),
+            ("LIBRARY_NAME", &t.settings.library.name),
+            ("SCREENSHOT_DIR", &screenshots.display().to_string()),
+        ],
+    )
+    .await;
     t.app.shutdown().await;
 }

@@ -21,7 +21,12 @@ async fn answers_a_faq_question(db: Db) {
     let reply = c.next_message(WAIT).await.expect("a reply");
     assert_eq!(reply["from"], "bot");
     assert_eq!(reply["text"], faq_answer("renewals"));
+    assert_eq!(reply["lang"], "en", "the entry's language");
     assert!(reply["id"].as_str().unwrap().parse::<i64>().is_ok());
+    c.send("Как продлить книгу?", "m2").await;
+    let reply = c.next_message(WAIT).await.expect("a reply");
+    assert_eq!(reply["text"], faq_answer("renewals.ru"));
+    assert_eq!(reply["lang"], "ru");
     t.app.shutdown().await;
 }
 
@@ -99,6 +104,10 @@ async fn reconnecting_with_the_session_receives_missed_messages(db: Db) {
     let mut again = ChatClient::resume(&t.ws_url(), &session, None).await;
     let missed = again.next_message(WAIT).await.expect("the missed reply");
     assert_eq!(missed["text"], faq_answer("parking"));
+    assert_eq!(
+        missed["lang"], "en",
+        "the replay says each message's language"
+    );
     let seen = missed["id"].as_str().unwrap().to_string();
 
     // With `after`, only newer messages come back.
@@ -309,6 +318,11 @@ async fn retention_blanks_old_text_and_keeps_counts(db: Db) {
 
 /// A minimal HTTP/1.1 GET: status, raw headers, body.
 async fn http_get(url: &str) -> (u16, String, String) {
+    http_get_with(url, "").await
+}
+
+/// `http_get` with extra request header lines (`Name: value\r\n` each).
+async fn http_get_with(url: &str, headers: &str) -> (u16, String, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let rest = url.strip_prefix("http://").unwrap();
     let (host, path) = rest
@@ -317,7 +331,8 @@ async fn http_get(url: &str) -> (u16, String, String) {
         .unwrap();
     let mut s = tokio::net::TcpStream::connect(host).await.unwrap();
     s.write_all(
-        format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes(),
+        format!("GET {path} HTTP/1.1\r\nHost: {host}\r\n{headers}Connection: close\r\n\r\n")
+            .as_bytes(),
     )
     .await
     .unwrap();
@@ -327,6 +342,206 @@ async fn http_get(url: &str) -> (u16, String, String) {
     let (head, body) = text.split_once("\r\n\r\n").unwrap();
     let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
     (status, head.to_string(), body.to_string())
+}
+
+/// The `lang` attribute of a page's `<html>` element.
+fn html_lang(page: &str) -> &str {
+    let start = page.find("<html lang=\"").expect("an <html lang>") + 12;
+    &page[start..start + page[start..].find('"').unwrap()]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chat_page_speaks_the_patrons_language() {
+    let t = spawn_app(Db::Sqlite).await;
+    let page = |path: &str, accept: &str| {
+        let url = t.http_url(path);
+        let headers = format!("Accept-Language: {accept}\r\n");
+        async move { http_get_with(&url, &headers).await }
+    };
+    let (status, headers, tr) = page("/chat", "de-DE, tr-TR;q=0.9, en;q=0.8").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        html_lang(&tr),
+        "tr",
+        "German is not offered, Turkish comes next"
+    );
+    assert!(tr.contains("<title>Kütüphaneye sorun · Northbridge University Library</title>"));
+    assert!(
+        tr.contains(r#"placeholder":"Sorunuzu yazın…"#),
+        "the strings for the chat"
+    );
+    assert!(
+        tr.contains(r#""hint":"tr""#),
+        "the page passes its language on"
+    );
+    assert!(
+        headers.to_lowercase().contains("vary: accept-language"),
+        "{headers}"
+    );
+    let (_, _, be) = page("/chat?lang=be", "tr-TR").await;
+    assert_eq!(html_lang(&be), "be", "?lang= wins over the browser");
+    assert!(be.contains("Задайце пытанне бібліятэцы"));
+    let (_, _, fallback) = page("/chat?lang=xx", "de, fr;q=0.5, az;q=0").await;
+    assert_eq!(
+        html_lang(&fallback),
+        "en",
+        "q=0 refuses az: the FAQ's default language"
+    );
+    assert!(
+        fallback.contains(r#""hint":null"#),
+        "a fallback is no hint: {fallback}"
+    );
+
+    let (status, headers, config) = get_json(&t, "/chat/config?langs=az-AZ,en-US").await;
+    assert_eq!(status, 200);
+    assert!(
+        headers.contains("access-control-allow-origin: *"),
+        "{headers}"
+    );
+    assert_eq!(config["lang"], "az");
+    assert_eq!(config["title"], "Northbridge University Library");
+    assert_eq!(config["strings"]["send"], "Mesajı göndər");
+    assert!(config["greeting"].as_str().unwrap().starts_with("Salam!"));
+    t.app.shutdown().await;
+}
+
+async fn get_json(t: &TestApp, path: &str) -> (u16, String, serde_json::Value) {
+    let (status, headers, body) = http_get(&t.http_url(path)).await;
+    (
+        status,
+        headers.to_lowercase(),
+        serde_json::from_str(&body).unwrap(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chat_page_is_named_and_coloured_after_the_library() {
+    let t = spawn_app_with(
+        Db::Sqlite,
+        |s| {
+            s.library.name = "St. Mary's <Library> & Archive".into();
+            s.library.greeting = "Welcome to </script><b>St. Mary's</b>!".into();
+            s.library.accent_colour = "#ffcc00".into();
+            s.library.logo_url = "https://cdn.example.org/logo.svg".into();
+            s.library.opening_hours = "Mon–Fri 9:00–17:00".into();
+        },
+        Vec::new(),
+    )
+    .await;
+    let (status, headers, page) = http_get(&t.http_url("/chat")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("<h1 class=\"nb-title\">St. Mary&#x27;s &lt;Library&gt; &amp; Archive</h1>"),
+        "{page}"
+    );
+    assert!(page.contains(r#"alt="St. Mary&#x27;s &lt;Library&gt; &amp; Archive logo""#));
+    assert!(
+        page.contains(r#"src="https:&#x2f;&#x2f;cdn.example.org&#x2f;logo.svg""#),
+        "{page}"
+    );
+    assert!(
+        headers.contains("img-src 'self' https://cdn.example.org data:"),
+        "the logo's origin is allowed: {headers}"
+    );
+    assert!(page.contains("Mon–Fri 9:00–17:00"));
+    assert!(
+        !page.contains("</script><b>"),
+        "the greeting cannot close the config block"
+    );
+    assert!(
+        page.contains(r#"\u003c/script\u003e\u003cb\u003eSt. Mary's"#),
+        "{page}"
+    );
+    let (_, _, theme) = http_get(&t.http_url("/chat/theme.css")).await;
+    assert!(theme.contains("--rd-accent: #ffcc00;"), "{theme}");
+    assert!(
+        theme.contains("--rd-on-accent: #000000;"),
+        "dark text on yellow: {theme}"
+    );
+    let (_, _, config) = get_json(&t, "/chat/config?langs=ru").await;
+    assert_eq!(config["title"], "St. Mary's <Library> & Archive");
+    assert_eq!(config["greeting"], "Welcome to </script><b>St. Mary's</b>!");
+    assert_eq!(
+        config["greeting_lang"], "en",
+        "the library's own words, in its language"
+    );
+    assert_eq!(config["lang"], "ru");
+    t.app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_language_reaches_the_answer_engine_and_the_errors() {
+    use sqlx::Row;
+    let t = spawn_app(Db::Sqlite).await;
+    let mut c = ChatClient::connect(&format!("{}?lang=tr", t.ws_url())).await;
+    c.send("merhaba", "m1").await;
+    let reply = c.next_message(WAIT).await.expect("a reply");
+    assert_eq!(
+        reply["lang"], "en",
+        "refdesk's own phrases are English (it has no Turkish ones), whatever the page's language"
+    );
+    let language: Option<String> = sqlx::query("SELECT language FROM patrons")
+        .fetch_one(t.app.state.store.pool())
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        language.as_deref(),
+        Some("tr"),
+        "the message's language hint"
+    );
+    c.send(&"ç".repeat(4_001), "m2").await;
+    let error = c.next_frame(WAIT).await.unwrap();
+    assert_eq!(error["type"], "error");
+    assert_eq!(
+        error["message"],
+        "Bir mesaj en fazla 4000 karakter olabilir."
+    );
+
+    // A language the chat does not speak is no hint.
+    let mut other = ChatClient::connect(&format!("{}?lang=klingon", t.ws_url())).await;
+    other.send("hello", "m1").await;
+    other.next_message(WAIT).await.expect("a reply");
+    let languages: Vec<Option<String>> = sqlx::query("SELECT language FROM patrons ORDER BY id")
+        .fetch_all(t.app.state.store.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(languages, vec![Some("tr".to_string()), None]);
+
+    // A librarian may answer in any language: the server does not say which.
+    other
+        .send(
+            "My professor says an article from 1987 exists but I cannot find it anywhere",
+            "m2",
+        )
+        .await;
+    let notice = other
+        .next_message(WAIT)
+        .await
+        .expect("an escalation notice");
+    assert_eq!(
+        (notice["from"].as_str(), notice["lang"].as_str()),
+        (Some("system"), Some("en"))
+    );
+    let ticket = t.app.state.store.tickets_with_status("open").await.unwrap();
+    let ticket = ticket.last().expect("a ticket");
+    t.app
+        .state
+        .desk
+        .reply(ticket.id, "ann", "Merhaba! Bakıyorum.")
+        .await
+        .unwrap()
+        .unwrap();
+    let reply = other
+        .next_message(WAIT)
+        .await
+        .expect("the librarian's reply");
+    assert_eq!(reply["from"], "librarian");
+    assert!(reply.get("lang").is_none(), "{reply}");
+    t.app.shutdown().await;
 }
 
 on_both_databases!(

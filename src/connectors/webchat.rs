@@ -24,6 +24,10 @@ pub enum ServerMsg {
         id: String,
         from: String,
         text: String,
+        /// The message's language (ISO 639-1), when the server knows it; the page marks
+        /// the message with it, else with its own language.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        lang: Option<String>,
     },
     Ack {
         client_id: String,
@@ -108,6 +112,7 @@ impl Connector for WebChat {
             id: row.message_id.to_string(),
             from: row.sender.clone(),
             text: row.text.clone(),
+            lang: row.lang.clone(),
         };
         self.push(&row.recipient, &msg);
         Ok(())
@@ -154,6 +159,23 @@ mod tests {
         })
         .unwrap();
         assert_eq!(m, r#"{"type":"session","session":"t"}"#);
+        let message = |lang: Option<&str>| {
+            serde_json::to_string(&ServerMsg::Message {
+                id: "7".into(),
+                from: "bot".into(),
+                text: "Merhaba".into(),
+                lang: lang.map(String::from),
+            })
+            .unwrap()
+        };
+        assert_eq!(
+            message(Some("tr")),
+            r#"{"type":"message","id":"7","from":"bot","text":"Merhaba","lang":"tr"}"#
+        );
+        assert!(
+            !message(None).contains("lang"),
+            "an unknown language is left out"
+        );
         let c: ClientMsg =
             serde_json::from_str(r#"{"type":"message","text":"hi","client_id":"1"}"#).unwrap();
         assert!(matches!(c, ClientMsg::Message { .. }));

@@ -53,8 +53,13 @@ pub fn spawn_watcher(
                             "FAQ changed: index rebuilt"
                         );
                         // The catalogue is not the FAQ's to change: hand it on.
-                        let (catalogue, catalogue_settings) = engine.load().catalogue();
-                        engine.store(Arc::new(new.with_catalogue(catalogue, catalogue_settings)));
+                        let old = engine.load();
+                        let (catalogue, catalogue_settings) = old.catalogue();
+                        let name = old.library_name().to_string();
+                        engine.store(Arc::new(
+                            new.with_catalogue(catalogue, catalogue_settings)
+                                .with_library_name(&name),
+                        ));
                     }
                     Err(e) => tracing::error!(
                         "FAQ changed but not reloaded, still serving the last good index: {e:#}"

@@ -210,6 +210,7 @@ impl Store {
     }
 
     /// Writes an outgoing message and its outbox row in the caller's transaction.
+    /// `language` is the text's language when known (ISO 639-1).
     #[allow(clippy::too_many_arguments)]
     pub async fn add_outbound(
         &self,
@@ -225,8 +226,8 @@ impl Store {
         let message_id =
             insert_message(tx, conversation_id, "out", sender, text, facts, now).await?;
         sqlx::query(
-            "INSERT INTO outbox (message_id, channel, recipient, sender, text, status, attempts, next_attempt_at, idempotency_key, created_at) \
-             VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $7, $8)",
+            "INSERT INTO outbox (message_id, channel, recipient, sender, text, status, attempts, next_attempt_at, idempotency_key, created_at, lang) \
+             VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $7, $8, $9)",
         )
         .bind(message_id)
         .bind(channel.as_str())
@@ -236,6 +237,7 @@ impl Store {
         .bind(now)
         .bind(format!("refdesk-{message_id}"))
         .bind(now)
+        .bind(facts.lang)
         .execute(&mut **tx)
         .await
         .context("outbox insert")?;

@@ -39,6 +39,8 @@ pub struct OutboxRow {
     pub sender: String,
     /// Parts of a long message already delivered (see `Connector::split`).
     pub parts_sent: i64,
+    /// The text's language, when known (ISO 639-1).
+    pub lang: Option<String>,
 }
 
 impl Store {
@@ -60,7 +62,7 @@ impl Store {
                   AND e.channel = o.channel AND e.recipient = o.recipient AND e.id < o.id \
                   AND (e.next_attempt_at > $2 OR e.leased_until > $2)) \
               ORDER BY id LIMIT $3) \
-             RETURNING id, message_id, channel, recipient, text, attempts, idempotency_key, sender, parts_sent";
+             RETURNING id, message_id, channel, recipient, text, attempts, idempotency_key, sender, parts_sent, lang";
         const CLAIM_POSTGRES: &str = "UPDATE outbox SET leased_until = $1 WHERE id IN \
              (SELECT id FROM outbox o WHERE status = 'pending' AND next_attempt_at <= $2 \
               AND (leased_until IS NULL OR leased_until <= $2) \
@@ -68,7 +70,7 @@ impl Store {
                   AND e.channel = o.channel AND e.recipient = o.recipient AND e.id < o.id \
                   AND (e.next_attempt_at > $2 OR e.leased_until > $2)) \
               ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
-             RETURNING id, message_id, channel, recipient, text, attempts, idempotency_key, sender, parts_sent";
+             RETURNING id, message_id, channel, recipient, text, attempts, idempotency_key, sender, parts_sent, lang";
         let sql = match self.backend {
             Backend::Sqlite => CLAIM_SQLITE,
             Backend::Postgres => CLAIM_POSTGRES,
@@ -101,6 +103,7 @@ impl Store {
                 idempotency_key: r.try_get(6)?,
                 sender: r.try_get(7)?,
                 parts_sent: r.try_get(8)?,
+                lang: r.try_get(9)?,
             });
         }
         w.commit().await?;

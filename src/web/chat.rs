@@ -8,6 +8,7 @@ use serde::Deserialize;
 use tokio::sync::mpsc;
 
 use super::AppState;
+use super::i18n::{self, Strings};
 use crate::connectors::webchat::{
     ClientMsg, ServerMsg, is_valid_token, new_session_token, patron_key,
 };
@@ -23,6 +24,9 @@ pub struct Params {
     session: Option<String>,
     /// The newest message id the page has; everything after it is replayed.
     after: Option<i64>,
+    /// The page's language, when the patron chose it (`?lang=` or the browser's): the
+    /// answer engine's language hint for every message on this socket.
+    lang: Option<String>,
 }
 
 pub async fn socket(
@@ -35,6 +39,8 @@ pub async fn socket(
 }
 
 async fn session(socket: WebSocket, state: AppState, params: Params) {
+    let lang = params.lang.as_deref().and_then(i18n::supported);
+    let strings = Strings::of(lang.unwrap_or(state.library.default_language.as_str()));
     let resumed = params.session.filter(|t| is_valid_token(t));
     let token = resumed.clone().unwrap_or_else(new_session_token);
     let patron = patron_key(&token);
@@ -66,6 +72,11 @@ async fn session(socket: WebSocket, state: AppState, params: Params) {
         };
         let reply = match serde_json::from_str::<ClientMsg>(&text) {
             Ok(ClientMsg::Message { text, client_id }) => {
+                let patron = Patron {
+                    key: &patron,
+                    lang,
+                    strings,
+                };
                 accept(&state, &patron, text, client_id).await
             }
             Err(_) => ServerMsg::Error {
@@ -98,6 +109,7 @@ async fn replay_missed(
                     id: r.id.to_string(),
                     from: r.sender,
                     text: r.text.unwrap_or_default(),
+                    lang: r.lang,
                 });
             }
         }
@@ -105,11 +117,28 @@ async fn replay_missed(
     }
 }
 
-async fn accept(state: &AppState, patron: &str, text: String, client_id: String) -> ServerMsg {
+/// Who is writing on this socket.
+struct Patron<'a> {
+    key: &'a str,
+    /// The page's language, when the patron chose it.
+    lang: Option<&'static str>,
+    /// For what the patron is told.
+    strings: Strings,
+}
+
+async fn accept(
+    state: &AppState,
+    patron: &Patron<'_>,
+    text: String,
+    client_id: String,
+) -> ServerMsg {
     let text = text.trim().to_string();
     if text.is_empty() || text.chars().count() > MAX_TEXT_CHARS {
         return ServerMsg::Error {
-            message: format!("a message must have 1 to {MAX_TEXT_CHARS} characters"),
+            message: patron
+                .strings
+                .get("error_too_long")
+                .replace("{max}", &MAX_TEXT_CHARS.to_string()),
         };
     }
     if client_id.is_empty() || client_id.len() > MAX_CLIENT_ID {
@@ -120,10 +149,10 @@ async fn accept(state: &AppState, patron: &str, text: String, client_id: String)
     let inbound = Inbound {
         channel: Channel::Webchat,
         // Scoped to the session, so one session's ids cannot collide with another's.
-        platform_message_id: format!("{patron}:{client_id}"),
-        patron: patron.to_string(),
+        platform_message_id: format!("{}:{client_id}", patron.key),
+        patron: patron.key.to_string(),
         text,
-        language: None,
+        language: patron.lang.map(String::from),
         kind: InboundKind::Text,
     };
     match state.service.handle(inbound).await {
@@ -138,7 +167,7 @@ async fn accept(state: &AppState, patron: &str, text: String, client_id: String)
         Err(e) => {
             tracing::error!(error = %format!("{e:#}"), "web chat message not stored");
             ServerMsg::Error {
-                message: "your message could not be saved, please send it again".into(),
+                message: patron.strings.get("error_not_saved").into(),
             }
         }
     }

@@ -2,8 +2,11 @@
 
 mod api;
 mod chat;
+pub mod chat_page;
 mod guard;
+pub mod i18n;
 pub mod pages;
+pub mod theme;
 
 use std::sync::Arc;
 
@@ -29,6 +32,8 @@ pub struct AppState {
     /// The origin librarians' requests must come from, without a trailing slash.
     pub public_url: Arc<str>,
     pub desk_settings: Arc<crate::config::DeskSettings>,
+    /// The library's names, colours and logo for the patrons' chat.
+    pub library: Arc<chat_page::Library>,
     pub throttle: Arc<crate::auth::LoginThrottle>,
     pub templates: Arc<minijinja::Environment<'static>>,
     /// Cancelled at shutdown: long-lived responses (event streams) end so the server can stop.
@@ -41,7 +46,9 @@ pub(crate) const CSP: &str = "default-src 'self'; connect-src 'self' ws: wss:; s
 /// The whole HTTP surface; `connectors` adds the enabled connectors' webhook routes.
 pub fn router(state: AppState, connectors: Router<AppState>) -> Router {
     Router::new()
-        .route("/chat", get(chat_page))
+        .route("/chat", get(chat_page::page))
+        .route("/chat/config", get(chat_page::widget_config))
+        .route("/chat/theme.css", get(chat_page::theme_css))
         .route("/chat.css", get(chat_css))
         .route("/chat-component.css", get(chat_component_css))
         .route("/widget.js", get(widget_js))
@@ -74,10 +81,6 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
         body,
     )
         .into_response()
-}
-
-async fn chat_page() -> Response {
-    asset("text/html; charset=utf-8", include_str!("assets/chat.html"))
 }
 
 async fn chat_css() -> Response {

@@ -21,6 +21,7 @@ pub fn templates() -> Environment<'static> {
     let mut env = Environment::new();
     // Templates end in .html, which minijinja autoescapes: patron text is always text.
     for (name, source) in [
+        ("chat.html", include_str!("assets/chat.html")),
         ("base.html", include_str!("desk/templates/base.html")),
         ("login.html", include_str!("desk/templates/login.html")),
         ("setup.html", include_str!("desk/templates/setup.html")),
@@ -32,7 +33,7 @@ pub fn templates() -> Environment<'static> {
         ),
     ] {
         env.add_template(name, source)
-            .expect("desk templates parse");
+            .expect("page templates parse");
     }
     env
 }

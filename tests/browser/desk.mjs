@@ -7,73 +7,33 @@
 // binary; /usr/bin/chromium by default). Exits 0 on success; otherwise prints the failed step
 // and why, and exits 1. Run by tests/browser.rs, which starts the server.
 
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import {
+  STEP_TIMEOUT_MS,
+  expect,
+  finish,
+  launch,
+  need,
+  newContext,
+  overallTimeout,
+  pathOf,
+  shot as shotIn,
+  step,
+  watch,
+} from './common.mjs';
 
-const STEP_TIMEOUT_MS = 10_000;
+const SCRIPT = 'desk.mjs';
 const OVERALL_TIMEOUT_MS = 120_000;
 const QUESTION = 'Can you help me find a 1987 article about lighthouse keepers that my professor mentioned?';
 const REPLY = 'Hello! I found it in our lighthouse history collection, call number VK1010 .M4.';
 
-function need(name) {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`desk.mjs: the environment variable ${name} is not set`);
-    process.exit(2);
-  }
-  return value;
-}
-
-const BASE = need('REFDESK_URL').replace(/\/+$/, '');
-const USER = need('DESK_USER');
-const PASSWORD = need('DESK_PASSWORD');
+const BASE = need('REFDESK_URL', SCRIPT).replace(/\/+$/, '');
+const USER = need('DESK_USER', SCRIPT);
+const PASSWORD = need('DESK_PASSWORD', SCRIPT);
 const SHOTS = process.env.SCREENSHOT_DIR || '';
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
-// The last resort if something hangs outside Playwright's own timeouts.
-setTimeout(() => {
-  console.error(`desk.mjs: FAILED: the whole run took longer than ${OVERALL_TIMEOUT_MS / 1000} s`);
-  process.exit(3);
-}, OVERALL_TIMEOUT_MS).unref();
-
+overallTimeout(SCRIPT, OVERALL_TIMEOUT_MS);
 const started = Date.now();
-const problems = []; // console errors and uncaught exceptions, reported on failure
-
-function watch(page, who) {
-  page.on('pageerror', (err) => problems.push(`${who}: uncaught exception: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() !== 'error') return;
-    const where = msg.location() && msg.location().url ? ` [${msg.location().url}]` : '';
-    problems.push(`${who}: console error: ${msg.text()}${where}`);
-  });
-}
-
-let current = '';
-async function step(name, fn) {
-  current = name;
-  const t0 = Date.now();
-  await fn();
-  console.log(`ok   ${name} (${Date.now() - t0} ms)`);
-}
-
-/** Fails with `message` (and Playwright's reason) unless `promise` settles in time. */
-async function expect(promise, message) {
-  try {
-    return await promise;
-  } catch (err) {
-    const reason = String((err && err.message) || err).split('\n')[0];
-    throw new Error(`${message} (${reason})`);
-  }
-}
-
-function pathOf(url) {
-  try {
-    return new URL(url).pathname;
-  } catch (_) {
-    return url;
-  }
-}
+const shot = (page, name) => shotIn(page, SHOTS, name);
 
 /**
  * Clicks `selector`, which submits a form to `action`, and checks the server took it: refdesk
@@ -97,50 +57,18 @@ async function submit(page, selector, action, what) {
   );
 }
 
-async function shot(page, name) {
-  if (!SHOTS) return;
-  mkdirSync(SHOTS, { recursive: true });
-  const file = join(SHOTS, name);
-  await page.screenshot({ path: file });
-  console.log(`     screenshot ${file}`);
-}
-
-if (!existsSync(CHROMIUM)) {
-  console.error(`desk.mjs: no browser at ${CHROMIUM}: install Debian's chromium package`);
-  process.exit(2);
-}
-
 let browser = null;
 let failed = false;
+let error = null;
 try {
   await step('launch Chromium', async () => {
-    browser = await expect(
-      chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        timeout: STEP_TIMEOUT_MS * 3,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      }),
-      `Chromium at ${CHROMIUM} did not start`,
-    );
+    browser = await launch(SCRIPT);
   });
 
   const viewport = { width: 1280, height: 800 };
   // Two contexts: the librarian and the patron share no cookies or storage.
-  const deskContext = await browser.newContext({ viewport });
-  const patronContext = await browser.newContext({ viewport });
-  deskContext.setDefaultTimeout(STEP_TIMEOUT_MS);
-  patronContext.setDefaultTimeout(STEP_TIMEOUT_MS);
-  deskContext.setDefaultNavigationTimeout(STEP_TIMEOUT_MS);
-  patronContext.setDefaultNavigationTimeout(STEP_TIMEOUT_MS);
+  const deskContext = await newContext(browser, { viewport });
+  const patronContext = await newContext(browser, { viewport });
   const desk = await deskContext.newPage();
   const patron = await patronContext.newPage();
   watch(desk, 'desk');
@@ -260,16 +188,10 @@ try {
       'the librarian\'s reply never appeared on the patron\'s page (.refdesk-msg[data-from=librarian])',
     );
   });
-
-  console.log(`desk.mjs: all steps passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 } catch (err) {
   failed = true;
-  console.error(`desk.mjs: FAILED at step "${current}": ${(err && err.message) || err}`);
-  for (const p of problems) console.error(`  ${p}`);
+  error = err;
 } finally {
   if (browser) await browser.close().catch(() => {});
 }
-if (problems.length && !failed) {
-  for (const p of problems) console.log(`note: ${p}`);
-}
-process.exit(failed ? 1 : 0);
+finish(SCRIPT, failed, error, started);

@@ -6,8 +6,12 @@
  *   Widget mode: <script src="https://refdesk.example.edu/widget.js" defer></script>
  *                adds a round "Ask a librarian" button that opens a chat panel. Everything
  *                lives in a shadow root, so the host site's CSS cannot reach it.
- *                Optional attributes: data-title, data-subtitle, data-greeting.
+ *                Optional attributes: data-title, data-subtitle, data-greeting, and data-lang
+ *                (the site's language, tried before the browser's).
  *
+ * Every word the patron sees comes from the server, in the patron's language: the page
+ * embeds it (<script type="application/json" id="refdesk-config">), the widget fetches it
+ * from /chat/config?langs=<navigator.languages>. The server's colours are /chat/theme.css.
  * Protocol: WebSocket /chat/ws on the server this script came from (see src/web/chat.rs).
  * Message text is only ever put into the page with textContent / DOM nodes; links are built
  * with createElement('a') and only for http(s).
@@ -52,40 +56,42 @@
   const FROMS = ['patron', 'bot', 'librarian', 'system'];
   const SVG_NS = 'http://www.w3.org/2000/svg';
 
-  const T = {
-    title: attr('data-title') || 'Northbridge University Library',
-    subtitle: attr('data-subtitle') || 'Ask us anything \u2014 a librarian answers what the assistant can\'t',
-    greeting: attr('data-greeting') ||
-      'Hi! Ask me about opening hours, loans, printing, rooms \u2026 If I can\'t answer, a librarian will reply here.',
-    launcher: 'Ask a librarian',
-    launcherUnread: 'Ask a librarian (new reply)',
-    close: 'Close chat',
-    log: 'Conversation',
-    inputLabel: 'Your question',
-    placeholder: 'Type your question\u2026',
-    inputHint: 'Press Enter to send, Shift+Enter for a new line.',
-    send: 'Send message',
-    you: 'You',
-    bot: 'Library assistant',
-    librarian: 'Librarian',
-    system: 'Notice',
-    idle: 'Not connected',
-    connecting: 'Connecting\u2026',
-    ready: 'Connected',
-    reconnecting: 'Reconnecting\u2026',
-    offline: 'Offline \u2014 messages will be sent when you\u2019re back online',
-    queued: 'Waiting to send',
-    sent: 'Sent',
-    delivered: 'Delivered',
-    failed: 'Not delivered',
-    retry: 'Retry',
-    newMessages: 'New messages \u2193',
-    newConversation: 'New conversation',
-    startOver: 'Start over',
-    startOverTitle: 'Clear this conversation from this device',
-    confirmStartOver: 'Start a new conversation? This clears the conversation from this device.',
-    genericError: 'Something went wrong. Please try again.',
-  };
+  // The strings, title and greeting come from the server in the patron's language: embedded
+  // in the page (#refdesk-config), fetched by the widget from /chat/config. See configure().
+  let T = {};
+  let LANG = 'en';
+  let DIR = 'ltr';
+  let HINT = null; // the language sent with the socket, when the patron chose it
+  let GREETING = { text: '', lang: 'en' };
+
+  const LANG_RE = /^[a-z]{2,3}(?:-[a-z0-9]{1,8})*$/i;
+  const validLang = (l) => typeof l === 'string' && l.length <= 35 && LANG_RE.test(l);
+
+  function configure(config) {
+    if (!config || typeof config !== 'object' || !config.strings || typeof config.strings !== 'object') return false;
+    const text = (v) => (typeof v === 'string' ? v : '');
+    T = {};
+    for (const key of Object.keys(config.strings)) T[key] = text(config.strings[key]);
+    LANG = validLang(config.lang) ? config.lang : 'en';
+    DIR = config.dir === 'rtl' ? 'rtl' : 'ltr';
+    HINT = validLang(config.hint) ? config.hint : null;
+    // A library's own site may name the chat otherwise (data-title, data-subtitle, data-greeting).
+    T.title = attr('data-title') || text(config.title);
+    if (attr('data-subtitle')) T.subtitle = attr('data-subtitle');
+    GREETING = attr('data-greeting')
+      ? { text: attr('data-greeting'), lang: LANG }
+      : { text: text(config.greeting), lang: validLang(config.greeting_lang) ? config.greeting_lang : LANG };
+    return true;
+  }
+
+  // What the browser prefers, most wanted first; a library's site can put its own language
+  // first with data-lang.
+  function browserLanguages() {
+    const list = [attr('data-lang')];
+    if (Array.isArray(navigator.languages)) list.push(...navigator.languages);
+    list.push(navigator.language);
+    return list.filter(validLang).slice(0, 16);
+  }
 
   /* ------------------------------------------------------------------ storage */
 
@@ -123,6 +129,7 @@
     if (!FROMS.includes(m.from) || typeof m.text !== 'string' || m.text.length > 20000) return null;
     const out = { from: m.from, text: m.text, ts: typeof m.ts === 'number' ? m.ts : 0 };
     if (typeof m.id === 'string' && m.id) out.id = m.id;
+    if (validLang(m.lang)) out.lang = m.lang;
     if (m.from === 'patron') {
       if (typeof m.client_id !== 'string' || !m.client_id) return null;
       out.client_id = m.client_id;
@@ -364,8 +371,8 @@
       const now = new Date();
       const sameDay = d.toDateString() === now.toDateString();
       return sameDay
-        ? d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
-        : d.toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+        ? d.toLocaleTimeString(LANG, { hour: '2-digit', minute: '2-digit' })
+        : d.toLocaleString(LANG, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
     } catch (_) {
       return '';
     }
@@ -389,12 +396,12 @@
     });
     const typing = h('div', { class: 'refdesk-typing', 'aria-hidden': 'true', hidden: true },
       [h('span'), h('span'), h('span')]);
-    const jump = h('button', { type: 'button', class: 'refdesk-jump', hidden: true, text: T.newMessages });
+    const jump = h('button', { type: 'button', class: 'refdesk-jump', hidden: true, text: T.new_messages });
 
     const statusText = h('span', { class: 'refdesk-status-text', text: T.idle });
     const status = h('div', { id: 'refdesk-status', class: 'refdesk-status', role: 'status', 'data-state': 'idle' },
       [h('span', { class: 'refdesk-dot', 'aria-hidden': 'true' }), statusText]);
-    const reset = h('button', { type: 'button', class: 'refdesk-reset', title: T.startOverTitle, text: T.startOver });
+    const reset = h('button', { type: 'button', class: 'refdesk-reset', title: T.start_over_title, text: T.start_over });
     const notice = h('div', { id: 'refdesk-notice', class: 'refdesk-notice', role: 'status', hidden: true });
 
     const input = h('textarea', {
@@ -412,15 +419,15 @@
     });
     const send = h('button', { id: 'refdesk-send', class: 'refdesk-send', type: 'submit', 'aria-label': T.send, title: T.send, disabled: true },
       [icon('send')]);
-    const form = h('form', { class: 'refdesk-composer', novalidate: true, 'aria-label': T.inputLabel }, [
-      h('label', { class: 'refdesk-sr-only', for: 'refdesk-input', text: T.inputLabel }),
+    const form = h('form', { class: 'refdesk-composer', novalidate: true, 'aria-label': T.input_label }, [
+      h('label', { class: 'refdesk-sr-only', for: 'refdesk-input', text: T.input_label }),
       input,
       send,
     ]);
-    const hint = h('span', { id: 'refdesk-hint', class: 'refdesk-sr-only', text: T.inputHint });
+    const hint = h('span', { id: 'refdesk-hint', class: 'refdesk-sr-only', text: T.input_hint });
     const counter = h('div', { id: 'refdesk-counter', class: 'refdesk-counter', hidden: true });
 
-    const greeting = renderMessage({ from: 'bot', text: T.greeting, ts: 0 });
+    const greeting = renderMessage({ from: 'bot', text: GREETING.text, lang: GREETING.lang, ts: 0 });
     greeting.setAttribute('data-local', 'greeting');
     log.append(greeting);
 
@@ -453,14 +460,18 @@
   }
 
   function renderMessage(msg) {
-    const node = h('div', { class: 'refdesk-msg', 'data-from': msg.from });
+    // The message in its own language when the server says it (WCAG 3.1.2), else the
+    // page's; the chat's own words around it stay in the page's language.
+    const lang = validLang(msg.lang) ? msg.lang : LANG;
+    const own = lang === LANG ? null : LANG;
+    const node = h('div', { class: 'refdesk-msg', 'data-from': msg.from, lang });
     if (msg.id) node.setAttribute('data-id', msg.id);
     if (msg.client_id) node.setAttribute('data-client-id', msg.client_id);
 
     if (msg.from === 'bot' || msg.from === 'librarian') {
-      node.append(h('div', { class: 'refdesk-label' }, [icon(msg.from), document.createTextNode(T[msg.from])]));
+      node.append(h('div', { class: 'refdesk-label', lang: own }, [icon(msg.from), document.createTextNode(T[msg.from])]));
     } else {
-      node.append(h('span', { class: 'refdesk-sr-only', text: (msg.from === 'patron' ? T.you : T.system) + ': ' }));
+      node.append(h('span', { class: 'refdesk-sr-only', lang: own, text: (msg.from === 'patron' ? T.you : T.system) + ': ' }));
     }
 
     const bubble = h('div', { class: 'refdesk-bubble', dir: 'auto' });
@@ -470,7 +481,7 @@
 
     const time = formatTime(msg.ts);
     if (time || msg.from === 'patron') {
-      const meta = h('div', { class: 'refdesk-meta' });
+      const meta = h('div', { class: 'refdesk-meta', lang: own });
       if (time) meta.append(h('time', { datetime: new Date(msg.ts).toISOString(), text: time }));
       if (msg.from === 'patron') meta.append(h('span', { class: 'refdesk-state' }));
       node.append(meta);
@@ -674,8 +685,9 @@
   }
 
   function socketUrl() {
-    if (!session) return WS_URL;
-    let url = WS_URL + '?session=' + encodeURIComponent(session);
+    const lang = HINT ? 'lang=' + encodeURIComponent(HINT) : '';
+    if (!session) return WS_URL + (lang ? '?' + lang : '');
+    let url = WS_URL + '?session=' + encodeURIComponent(session) + (lang ? '&' + lang : '');
     // The server replays what came after the newest message we have; ids we already
     // show are dropped anyway, so this is only an optimisation.
     const after = convSession === session ? newestServerId() : 0;
@@ -821,7 +833,7 @@
       // The server started a new conversation (ours expired or was unknown). Ids from the
       // old one mean nothing any more.
       seen.clear();
-      if (messages.length) addDivider(T.newConversation);
+      if (messages.length) addDivider(T.new_conversation);
     }
     session = token;
     convSession = token;
@@ -859,6 +871,7 @@
 
     const msg = { from, text, ts: Date.now() };
     if (id !== null) msg.id = id;
+    if (validLang(frame.lang)) msg.lang = frame.lang;
     if (from === 'patron') {
       msg.client_id = typeof frame.client_id === 'string' && frame.client_id ? frame.client_id : uuid();
       msg.status = 'delivered';
@@ -885,7 +898,7 @@
   }
 
   function onError(frame) {
-    const text = typeof frame.message === 'string' && frame.message.trim() ? frame.message : T.genericError;
+    const text = typeof frame.message === 'string' && frame.message.trim() ? frame.message : T.generic_error;
     // The server answers each message with an ack or an error, in order: an error now is
     // about the oldest message still waiting for its ack.
     const cid = inFlight.shift();
@@ -902,7 +915,7 @@
   /* ------------------------------------------------------------- start over */
 
   function startOver() {
-    if (!window.confirm(T.confirmStartOver)) return;
+    if (!window.confirm(T.confirm_start_over)) return;
     disconnect();
     store.remove(KEY_SESSION);
     store.remove(KEY_TRANSCRIPT);
@@ -1028,8 +1041,8 @@
   padding: 0;
   border: 0;
   border-radius: 50%;
-  background: #1b4f8f;
-  color: #ffffff;
+  background: var(--rd-accent, #1b4f8f);
+  color: var(--rd-on-accent, #ffffff);
   box-shadow: 0 6px 18px rgba(10, 25, 50, 0.3), 0 2px 4px rgba(10, 25, 50, 0.2);
   font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
   cursor: pointer;
@@ -1038,7 +1051,7 @@
 }
 
 .refdesk-launcher:hover {
-  background: #143e72;
+  background: var(--rd-accent-hover, #143e72);
   transform: scale(1.05);
 }
 
@@ -1203,15 +1216,20 @@
       shadow.append(style);
     };
     apply('');
-    fetch(new URL('/chat-component.css', BASE).href, { credentials: 'omit' })
+    const sheet = (path) => fetch(new URL(path, BASE).href, { credentials: 'omit' })
       .then((r) => (r.ok ? r.text() : ''))
-      .then((css) => { if (css) apply(css); })
-      .catch(() => { /* the widget still works, with the widget-only rules */ });
+      .catch(() => '');
+    // The library's colours (theme.css) come after the component rules they override.
+    Promise.all([sheet('/chat-component.css'), sheet('/chat/theme.css')])
+      .then(([component, theme]) => { if (component) apply(component + '\n' + theme); });
   }
 
   function startWidget() {
     const host = document.createElement('div');
     host.id = 'refdesk-widget';
+    // The host site may be in another language: the widget says which one it speaks.
+    host.lang = LANG;
+    host.dir = DIR;
     const shadow = host.attachShadow({ mode: 'open' });
     adoptStyles(shadow);
 
@@ -1254,7 +1272,7 @@
     let isOpen = false;
     const setUnread = (on) => {
       badge.hidden = !on;
-      launcher.setAttribute('aria-label', on ? T.launcherUnread : T.launcher);
+      launcher.setAttribute('aria-label', on ? T.launcher_unread : T.launcher);
     };
     onUnread = () => { if (!isOpen) setUnread(true); };
 
@@ -1295,9 +1313,28 @@
 
   /* ---------------------------------------------------------------- start */
 
+  function pageConfig() {
+    const node = document.getElementById('refdesk-config');
+    try { return JSON.parse(node ? node.textContent : 'null'); } catch (_) { return null; }
+  }
+
   function start() {
-    if (MODE === 'page') startPage();
-    else startWidget();
+    if (MODE === 'page') {
+      if (configure(pageConfig())) startPage();
+      else if (window.console) console.warn('refdesk: the page has no usable #refdesk-config');
+      return;
+    }
+    const url = new URL('/chat/config', BASE);
+    url.searchParams.set('langs', browserLanguages().join(','));
+    fetch(url.href, { credentials: 'omit' })
+      .then((r) => (r.ok ? r.json() : null))
+      .then((config) => {
+        if (configure(config)) startWidget();
+        else throw new Error('unusable settings');
+      })
+      .catch((e) => {
+        if (window.console) console.warn('refdesk: cannot load the chat settings from ' + url.origin + ': ' + e);
+      });
   }
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start, { once: true });
