@@ -143,9 +143,11 @@ impl ConversationService {
                     &mut w.tx,
                     conversation_id,
                     &msg,
-                    "ticket",
-                    None,
-                    inbound_lang,
+                    MessageFacts {
+                        outcome: Some("ticket"),
+                        faq_id: None,
+                        lang: inbound_lang,
+                    },
                     now,
                 )
                 .await?
@@ -198,9 +200,11 @@ impl ConversationService {
                 &mut w.tx,
                 conversation_id,
                 &msg,
-                outcome,
-                faq_id,
-                inbound_lang,
+                MessageFacts {
+                    outcome: Some(outcome),
+                    faq_id,
+                    lang: inbound_lang,
+                },
                 now,
             )
             .await?

@@ -119,9 +119,7 @@ impl Store {
         tx: &mut Tx,
         conversation_id: i64,
         msg: &Inbound,
-        outcome: &str,
-        faq_id: Option<&str>,
-        lang: Option<&str>,
+        facts: MessageFacts<'_>,
         now: i64,
     ) -> anyhow::Result<Option<i64>> {
         let message_id = insert_message(
@@ -130,11 +128,7 @@ impl Store {
             "in",
             Sender::Patron,
             &msg.text,
-            MessageFacts {
-                outcome: Some(outcome),
-                faq_id,
-                lang,
-            },
+            facts,
             now,
         )
         .await?;
