@@ -449,14 +449,14 @@ REF = "Reference"
     assert_eq!(index.get("hold-2").unwrap().year, Some(2000));
     drop(index);
 
+    // Each patron asks in their own language; the channel's language is only a hint.
     let ask = |lang: &str| -> serde_json::Value {
-        let out = run_ok(refdesk(&config).args([
-            "ask",
-            "--json",
-            "--lang",
-            lang,
-            "books by Umberto Eco",
-        ]));
+        let question = match lang {
+            "ru" => "книги автора Umberto Eco",
+            "es" => "libros escritos por Umberto Eco",
+            _ => "books by Umberto Eco",
+        };
+        let out = run_ok(refdesk(&config).args(["ask", "--json", "--lang", lang, question]));
         serde_json::from_str(out.trim()).unwrap()
     };
     let en = ask("en");
