@@ -126,6 +126,18 @@ const CUES: &[(&str, Sure, Reading)] = &[
     ("puedo llevarme ", Thing, Title),
     ("puedo pedir prestado ", Thing, Title),
     ("puedo sacar ", Thing, Title),
+    // Belarusian.
+    ("кнігі аўтара ", Firm, Author),
+    ("творы аўтара ", Firm, Author),
+    ("шукаю кнігу ", Firm, Title),
+    ("я шукаю ", Firm, Title),
+    ("шукаю ", Firm, Title),
+    ("дзе знайсці кнігу ", Firm, Title),
+    ("ці ёсць у вас кніга ", Firm, Title),
+    ("кнігі пра ", Strong, Topic),
+    ("кнігі аб ", Strong, Topic),
+    ("ці ёсць у вас ", Weak, Title),
+    ("у вас ёсць ", Weak, Title),
     // A book, or a service.
     ("do you have ", Weak, Title),
     ("do u have ", Weak, Title),
@@ -139,6 +151,55 @@ const CUES: &[(&str, Sure, Reading)] = &[
     ("tienen ", Weak, Title),
     ("tienes ", Weak, Title),
     ("hay ", Weak, Title),
+];
+
+/// Cues that end the question, what is looked for coming first: Azerbaijani and Turkish put
+/// the verb last ("Dune kitabını axtarıram", "Sefiller kitabı var mı"). Written without
+/// their letters too, as phones type them.
+const END_CUES: &[(&str, Sure, Reading)] = &[
+    // Works by someone: "Orhan Pamuk'un kitapları var mı".
+    (" kitapları var mı", Firm, Author),
+    (" kitaplari var mi", Firm, Author),
+    (" kitabları var", Firm, Author),
+    (" kitablari var", Firm, Author),
+    (" kitabları varmı", Firm, Author),
+    (" kitablari varmi", Firm, Author),
+    // An item by name.
+    (" adlı kitabı arıyorum", Firm, Title),
+    (" adli kitabi ariyorum", Firm, Title),
+    (" kitabını arıyorum", Firm, Title),
+    (" kitabini ariyorum", Firm, Title),
+    (" arıyorum", Firm, Title),
+    (" ariyorum", Firm, Title),
+    (" adlı kitap var mı", Firm, Title),
+    (" adli kitap var mi", Firm, Title),
+    (" kitabı var mı", Firm, Title),
+    (" kitabi var mi", Firm, Title),
+    (" kitabı nerede", Firm, Title),
+    (" adlı kitabı axtarıram", Firm, Title),
+    (" adli kitabi axtariram", Firm, Title),
+    (" kitabını axtarıram", Firm, Title),
+    (" kitabini axtariram", Firm, Title),
+    (" axtarıram", Firm, Title),
+    (" axtariram", Firm, Title),
+    (" adlı kitab varmı", Firm, Title),
+    (" adli kitab varmi", Firm, Title),
+    (" kitabı varmı", Firm, Title),
+    (" kitabi varmi", Firm, Title),
+    (" kitabı var", Firm, Title),
+    (" kitabi var", Firm, Title),
+    // Works on something.
+    (" hakkında kitap var mı", Strong, Topic),
+    (" hakkinda kitap var mi", Strong, Topic),
+    (" haqqında kitab varmı", Strong, Topic),
+    (" haqqinda kitab varmi", Strong, Topic),
+    (" haqqında kitablar", Strong, Topic),
+    (" haqqinda kitablar", Strong, Topic),
+    // A book, or a service ("wifi var mı" is a FAQ question).
+    (" var mı", Weak, Title),
+    (" var mi", Weak, Title),
+    (" varmı", Weak, Title),
+    (" varmi", Weak, Title),
 ];
 
 /// Words between a cue and the title that belong to neither ("any", "the book"), and how
@@ -210,10 +271,21 @@ pub fn classify(text: &str) -> Option<CatalogueAsk> {
             find_cue(&lower, cue).map(|at| (at, std::cmp::Reverse(cue.len()), cue, sure, reading))
         })
         .min_by_key(|&(at, len, ..)| (at, len));
-    let (sure, query) = match found {
-        Some((at, _, cue, sure, reading)) => read(&lower[at + cue.len()..], sure, reading)?,
+    let ending = || {
+        END_CUES
+            .iter()
+            .find_map(|&(cue, sure, reading)| {
+                let before = lower.strip_suffix(cue)?;
+                Some((strip_genitive(before, reading), sure, reading))
+            })
+    };
+    let (sure, query) = match (found, ending()) {
+        (Some((at, _, cue, sure, reading)), _) => {
+            read(&lower[at + cue.len()..], sure, reading)?
+        }
+        (None, Some((before, sure, reading))) => read(&before, sure, reading)?,
         // "is Dune available?", "is Dune by Frank Herbert in?"
-        None => {
+        (None, None) => {
             let rest = lower.strip_prefix("is ")?;
             let end = [
                 " available",
@@ -315,6 +387,15 @@ fn read(rest: &str, mut sure: Sure, reading: Reading) -> Option<(Sure, Catalogue
         }
     };
     Some((sure, query))
+}
+
+/// An author's name without the Turkish genitive ending that joins it to "books"
+/// ("orhan pamuk'un" -> "orhan pamuk").
+fn strip_genitive(before: &str, reading: Reading) -> String {
+    match (reading, before.rsplit_once('\'')) {
+        (Author, Some((name, ending))) if ending.chars().count() <= 3 => name.to_string(),
+        _ => before.to_string(),
+    }
 }
 
 /// "TITLE by AUTHOR" (the last "by": "Stand by me by Stephen King") or "AUTHOR's TITLE"
@@ -587,6 +668,31 @@ mod tests {
         );
         assert_eq!(bare("Dune."), Some(words("dune")));
         assert_eq!(bare("??"), None);
+    }
+
+    #[test]
+    fn turkic_cues_end_the_question() {
+        assert_eq!(
+            classify("Sefiller kitabı var mı?"),
+            Some(CatalogueAsk::Firm(words("sefiller")))
+        );
+        assert_eq!(
+            classify("Dune kitabini axtariram"),
+            Some(CatalogueAsk::Firm(words("dune")))
+        );
+        assert_eq!(
+            classify("Orhan Pamuk'un kitapları var mı"),
+            Some(CatalogueAsk::Firm(CatalogueQuery::by("orhan pamuk")))
+        );
+        assert_eq!(
+            classify("Шукаю кнігу Новая зямля"),
+            Some(CatalogueAsk::Firm(words("новая зямля")))
+        );
+        // An unsure "var mı" leaves a FAQ topic to the FAQ when it is confident.
+        assert_eq!(
+            classify("kütüphanede wifi var mı"),
+            Some(CatalogueAsk::Weak(words("kütüphanede wifi")))
+        );
     }
 
     #[test]
