@@ -272,17 +272,13 @@ pub fn classify(text: &str) -> Option<CatalogueAsk> {
         })
         .min_by_key(|&(at, len, ..)| (at, len));
     let ending = || {
-        END_CUES
-            .iter()
-            .find_map(|&(cue, sure, reading)| {
-                let before = lower.strip_suffix(cue)?;
-                Some((strip_genitive(before, reading), sure, reading))
-            })
+        END_CUES.iter().find_map(|&(cue, sure, reading)| {
+            let before = lower.strip_suffix(cue)?;
+            Some((strip_genitive(before, reading), sure, reading))
+        })
     };
     let (sure, query) = match (found, ending()) {
-        (Some((at, _, cue, sure, reading)), _) => {
-            read(&lower[at + cue.len()..], sure, reading)?
-        }
+        (Some((at, _, cue, sure, reading)), _) => read(&lower[at + cue.len()..], sure, reading)?,
         (None, Some((before, sure, reading))) => read(&before, sure, reading)?,
         // "is Dune available?", "is Dune by Frank Herbert in?"
         (None, None) => {

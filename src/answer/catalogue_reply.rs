@@ -221,6 +221,9 @@ pub fn phrases(lang: &str) -> &'static dyn Phrases {
     match lang {
         "ru" => &Russian,
         "es" => &Spanish,
+        "az" => &AZERBAIJANI,
+        "tr" => &TURKISH,
+        "be" => &BELARUSIAN,
         _ => &English,
     }
 }
@@ -356,6 +359,183 @@ impl Phrases for English {
         )
     }
 }
+
+/// A language whose catalogue phrases are a label and a list, as Russian's are: "Rəfdə: 2
+/// nüsxə (Main Library); 1 nüsxə (East Branch)."
+struct Listed {
+    header: &'static str,
+    footer: &'static str,
+    /// Before the call number: "Şifr".
+    call_number: &'static str,
+    shelf: &'static str,
+    reference: &'static str,
+    held: &'static str,
+    /// `{copies}` on loan; with `{date}`, when the (first) copy is due back.
+    on_loan: &'static str,
+    on_loan_due: &'static str,
+    on_loan_first_due: &'static str,
+    none_to_borrow: &'static str,
+    /// Before a further group with no place: "daha".
+    more: &'static str,
+    months: [&'static str; 12],
+    /// `{day} {month} {year}`.
+    date: &'static str,
+    copies: fn(usize) -> String,
+}
+
+impl Listed {
+    fn copies_at(&self, c: &Count, first: bool) -> String {
+        let copies = (self.copies)(c.n);
+        match &c.place {
+            Some(p) => format!("{copies} ({p})"),
+            None if first => copies,
+            None => format!("{} {copies}", self.more),
+        }
+    }
+
+    fn listed(&self, label: &str, places: &[Count]) -> String {
+        format!(
+            "{label}: {}",
+            list(
+                places,
+                |c| self.copies_at(c, true),
+                |c| self.copies_at(c, false)
+            )
+        )
+    }
+}
+
+impl Phrases for Listed {
+    fn header(&self) -> &'static str {
+        self.header
+    }
+
+    fn footer(&self) -> &'static str {
+        self.footer
+    }
+
+    fn call_number(&self, call: &str) -> String {
+        format!("{} {call}.", self.call_number)
+    }
+
+    fn on_shelf(&self, places: &[Count]) -> String {
+        self.listed(self.shelf, places)
+    }
+
+    fn on_loan(&self, n: usize, due: Option<&str>) -> String {
+        let copies = (self.copies)(n);
+        let text = match (n, due) {
+            (_, None) => self.on_loan.replace("{copies}", &copies),
+            (1, Some(d)) => self
+                .on_loan_due
+                .replace("{copies}", &copies)
+                .replace("{date}", d),
+            (_, Some(d)) => self
+                .on_loan_first_due
+                .replace("{copies}", &copies)
+                .replace("{date}", d),
+        };
+        full_stop(text)
+    }
+
+    fn reference_only(&self, places: &[Count]) -> String {
+        self.listed(self.reference, places)
+    }
+
+    fn held(&self, places: &[Count]) -> String {
+        self.listed(self.held, places)
+    }
+
+    fn none_to_borrow(&self) -> &'static str {
+        self.none_to_borrow
+    }
+
+    fn date(&self, date: CalendarDate) -> String {
+        self.date
+            .replace("{day}", &date.day().to_string())
+            .replace("{month}", self.months[usize::from(date.month() - 1)])
+            .replace("{year}", &date.year().to_string())
+    }
+}
+
+/// Azerbaijani and Turkish count without a plural: "2 nüsxə", "2 nüsha".
+const AZERBAIJANI: Listed = Listed {
+    header: "Kataloqda bunları tapdım:",
+    footer: "Axtardığınız bu deyilsə, /human yazın: kitabxanaçı axtarışda kömək edəcək.",
+    call_number: "Şifr",
+    shelf: "Rəfdə",
+    reference: "Yalnız oxu zalında",
+    held: "Fondda",
+    on_loan: "{copies} oxucudadır",
+    on_loan_due: "{copies} oxucudadır, qaytarılma tarixi: {date}",
+    on_loan_first_due: "{copies} oxucudadır, ən yaxın qaytarılma tarixi: {date}",
+    none_to_borrow: "Hazırda heç bir nüsxəni evə vermək mümkün deyil.",
+    more: "daha",
+    months: [
+        "yanvar", "fevral", "mart", "aprel", "may", "iyun", "iyul", "avqust", "sentyabr",
+        "oktyabr", "noyabr", "dekabr",
+    ],
+    date: "{day} {month} {year}",
+    copies: |n| format!("{n} nüsxə"),
+};
+
+const TURKISH: Listed = Listed {
+    header: "Katalogda bunları buldum:",
+    footer: "Aradığınız bu değilse /human yazın: bir kütüphaneci aramanıza yardım eder.",
+    call_number: "Yer numarası",
+    shelf: "Rafta",
+    reference: "Yalnızca kütüphane içinde kullanılabilir",
+    held: "Koleksiyonda",
+    on_loan: "{copies} ödünçte",
+    on_loan_due: "{copies} ödünçte, iade tarihi: {date}",
+    on_loan_first_due: "{copies} ödünçte, en yakın iade tarihi: {date}",
+    none_to_borrow: "Şu anda ödünç verilebilecek nüsha yok.",
+    more: "ayrıca",
+    months: [
+        "Ocak", "Şubat", "Mart", "Nisan", "Mayıs", "Haziran", "Temmuz", "Ağustos", "Eylül", "Ekim",
+        "Kasım", "Aralık",
+    ],
+    date: "{day} {month} {year}",
+    copies: |n| format!("{n} nüsha"),
+};
+
+const BELARUSIAN: Listed = Listed {
+    header: "Вось што я знайшоў у каталогу:",
+    footer: "Калі гэта не тое, што трэба, напішыце /human, і бібліятэкар дапаможа з пошукам.",
+    call_number: "Шыфр",
+    shelf: "На паліцы",
+    reference: "Толькі для чытання ў бібліятэцы",
+    held: "У фондзе",
+    on_loan: "{copies} на руках",
+    on_loan_due: "{copies} на руках, тэрмін вяртання — {date}",
+    on_loan_first_due: "{copies} на руках, бліжэйшы тэрмін вяртання — {date}",
+    none_to_borrow: "Зараз ніводны асобнік выдаць нельга.",
+    more: "яшчэ",
+    months: [
+        "студзеня",
+        "лютага",
+        "сакавіка",
+        "красавіка",
+        "мая",
+        "чэрвеня",
+        "ліпеня",
+        "жніўня",
+        "верасня",
+        "кастрычніка",
+        "лістапада",
+        "снежня",
+    ],
+    date: "{day} {month} {year} г.",
+    // "1 асобнік", "2 асобнікі", "5 асобнікаў".
+    copies: |n| {
+        let word = match (n % 10, n % 100) {
+            (1, r) if r != 11 => "асобнік",
+            (2..=4, r) if !(12..=14).contains(&r) => "асобнікі",
+            _ => "асобнікаў",
+        };
+        format!("{n} {word}")
+    },
+};
 
 struct Russian;
 
@@ -827,6 +1007,14 @@ mod tests {
         assert_eq!(phrases("en").date(d), "1 December 2027");
         assert_eq!(phrases("ru").date(d), "1 декабря 2027 г.");
         assert_eq!(phrases("es").date(d), "1 de diciembre de 2027");
+        assert_eq!(phrases("az").date(d), "1 dekabr 2027");
+        assert_eq!(phrases("tr").date(d), "1 Aralık 2027");
+        assert_eq!(phrases("be").date(d), "1 снежня 2027 г.");
+        assert_eq!(
+            phrases("be").on_loan(2, Some("1 снежня 2027 г.")),
+            "2 асобнікі на руках, бліжэйшы тэрмін вяртання — 1 снежня 2027 г."
+        );
+        assert_eq!(phrases("tr").on_loan(1, None), "1 nüsha ödünçte.");
         assert_eq!(
             phrases("de").date(d),
             "1 December 2027",

@@ -154,6 +154,43 @@ pub fn small_talk(text: &str) -> Option<SmallTalk> {
     }
 }
 
+/// The language whose small-talk and person-asking words cover most of the message:
+/// "hello there" is English whatever letters it shares with other languages. `identified`
+/// keeps a tie.
+pub fn talk_language(text: &str, identified: &str) -> String {
+    let words = words(text);
+    let score = |p: &lang::Pack| {
+        let t = &p.talk;
+        let h = &p.handoff;
+        words
+            .iter()
+            .filter(|w| {
+                [
+                    &t.greetings,
+                    &t.thanks,
+                    &t.goodbyes,
+                    &t.acknowledgements,
+                    &t.filler,
+                    &h.people,
+                    &h.alone,
+                    &h.alone_filler,
+                    &h.talk_verbs,
+                ]
+                .iter()
+                .any(|set| set.iter().any(|x| lower(x) == **w))
+            })
+            .count()
+    };
+    let mine = lang::pack_of(identified).map(score).unwrap_or(0);
+    lang::packs()
+        .iter()
+        .map(|p| (score(p), p))
+        .filter(|(n, _)| *n > mine)
+        .max_by_key(|(n, _)| *n)
+        .map(|(_, p)| p.code.clone())
+        .unwrap_or_else(|| identified.to_string())
+}
+
 /// Whether the patron asks to be put through to a person.
 pub fn asks_for_person(text: &str) -> bool {
     let lx = &*LEXICON;

@@ -396,7 +396,7 @@ impl AnswerEngine {
         let identified = self.identify(text, hints);
         let default = self.faq.default_lang.clone();
         // The language of the fixed phrases: the patron's, or the default one.
-        let (lang, speaks) = match &identified {
+        let (mut lang, speaks) = match &identified {
             Identification::Supported(l) => (l.clone(), l.clone()),
             Identification::Unsupported { code, .. } => (code.clone(), default.clone()),
         };
@@ -416,10 +416,12 @@ impl AnswerEngine {
         let mut from_catalogue = false;
         let mut reply_lang = speaks.clone();
         let (outcome, reason, faq_id, reply) = if asks_for_person(text) {
-            let reply = replies::handoff(&speaks).to_string();
+            reply_lang = intent::talk_language(text, &speaks);
+            let reply = replies::handoff(&reply_lang).to_string();
             (Outcome::Handoff, Reason::AskedForPerson, None, reply)
         } else if let Some(kind) = small_talk(text) {
-            let reply = replies::small_talk(kind, &speaks).to_string();
+            reply_lang = intent::talk_language(text, &speaks);
+            let reply = replies::small_talk(kind, &reply_lang).to_string();
             (Outcome::Smalltalk, Reason::SmallTalk, None, reply)
         } else if let Identification::Unsupported { name, .. } = &identified {
             let reply = replies::unsupported_language(&default, name);
@@ -472,6 +474,10 @@ impl AnswerEngine {
         };
         if reason == Reason::UnsupportedLanguage {
             reply_lang = default;
+        }
+        if matches!(outcome, Outcome::Smalltalk | Outcome::Handoff) {
+            // Their words say which language they are in (see `intent::talk_language`).
+            lang = reply_lang.clone();
         }
         explanation.reason = reason;
         let candidates = li
