@@ -226,7 +226,8 @@ fn librarian_add_reads_the_password_from_stdin() {
             .arg(&config)
             .args(["librarian", "add", name, "--password-stdin"]);
         if admin {
-            cmd.arg("--admin");
+            // The first account starts the database.
+            cmd.args(["--admin", "--create-database"]);
         }
         run_with_stdin(&mut cmd, format!("{password}\n").as_bytes())
     };
