@@ -414,6 +414,25 @@ async fn librarians_cannot_use_admin_routes(db: Db) {
     );
     let mut cat = DeskClient::new(&t);
     assert_eq!(cat.login("cat", PASSWORD).await.status(), StatusCode::OK);
+
+    // The languages a librarian answers in: checked, stored, shown to admins.
+    let bad = json!({"username": "dan", "password": PASSWORD, "languages": ["azerbaijani"]});
+    assert_eq!(
+        root.post("/api/v1/librarians", bad).await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    let with_languages =
+        json!({"username": "dan", "password": PASSWORD, "languages": ["AZ", "ru", "az"]});
+    assert_eq!(
+        root.post("/api/v1/librarians", with_languages)
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    let languages = t.app.state.store.librarian_languages().await.unwrap();
+    assert_eq!(languages["dan"], ["az", "ru"]);
+    let page = root.get("/desk/librarians").await.text().await.unwrap();
+    assert!(page.contains("Azerbaijani (az), Russian (ru)"), "{page}");
     t.app.shutdown().await;
 }
 

@@ -521,6 +521,36 @@ pub struct NewLibrarian {
     pub password: String,
     #[serde(default)]
     pub role: Option<String>,
+    /// The languages the librarian answers in, as ISO 639-1 codes; none: any.
+    #[serde(default)]
+    pub languages: Vec<String>,
+}
+
+/// At most this many languages per librarian.
+const MAX_LIBRARIAN_LANGUAGES: usize = 16;
+
+/// Two-letter ISO 639-1 codes, lowercased and without repeats.
+pub fn check_languages(languages: &[String]) -> Result<Vec<String>, String> {
+    if languages.len() > MAX_LIBRARIAN_LANGUAGES {
+        return Err(format!("at most {MAX_LIBRARIAN_LANGUAGES} languages"));
+    }
+    let mut out: Vec<String> = Vec::new();
+    for l in languages {
+        let code = l.trim().to_ascii_lowercase();
+        if code.is_empty() {
+            continue;
+        }
+        if code.len() != 2 || !code.chars().all(|c| c.is_ascii_lowercase()) {
+            return Err(format!(
+                "languages are two-letter ISO 639-1 codes such as az or ru; `{}` is not one",
+                code.chars().take(20).collect::<String>()
+            ));
+        }
+        if !out.contains(&code) {
+            out.push(code);
+        }
+    }
+    Ok(out)
 }
 
 /// Creates an account after checking its fields; the error is for the person who asked.
@@ -530,6 +560,7 @@ pub async fn create_librarian(
 ) -> Result<anyhow::Result<bool>, String> {
     auth::check_username(&new.username)?;
     auth::check_new_password(&new.password)?;
+    let languages = check_languages(&new.languages)?;
     let role = match new.role.as_deref().unwrap_or("librarian") {
         "librarian" => "librarian",
         "admin" => "admin",
@@ -540,10 +571,20 @@ pub async fn create_librarian(
         Ok(Ok(h)) => h,
         _ => return Ok(Err(anyhow::anyhow!("hashing failed"))),
     };
-    Ok(state
+    let created = state
         .store
         .add_librarian(&new.username, &hash, role, now_ms())
-        .await)
+        .await;
+    if matches!(created, Ok(true))
+        && !languages.is_empty()
+        && let Err(e) = state
+            .store
+            .set_librarian_languages(&new.username, &languages)
+            .await
+    {
+        return Ok(Err(e));
+    }
+    Ok(created)
 }
 
 async fn add_librarian(
@@ -681,5 +722,20 @@ mod why_tests {
 
         let answered = engine.answer_explained("how do I renew my books", None);
         assert!(WhyNotAnswered::of(&answered).is_none());
+    }
+}
+
+#[cfg(test)]
+mod language_tests {
+    use super::check_languages;
+
+    #[test]
+    fn librarian_languages_are_two_letter_codes() {
+        let codes =
+            |l: &[&str]| check_languages(&l.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(codes(&["AZ", " ru", "az", ""]).unwrap(), ["az", "ru"]);
+        assert!(codes(&["azerbaijani"]).is_err());
+        assert!(codes(&["a1"]).is_err());
+        assert!(codes(&["xx"; 17]).is_err());
     }
 }

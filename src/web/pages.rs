@@ -556,6 +556,9 @@ struct NewLibrarianForm {
     username: String,
     password: String,
     role: Option<String>,
+    /// Comma- or space-separated ISO 639-1 codes.
+    #[serde(default)]
+    languages: String,
 }
 
 async fn add_librarian(
@@ -570,6 +573,12 @@ async fn add_librarian(
         username: form.username.trim().to_string(),
         password: form.password,
         role: form.role,
+        languages: form
+            .languages
+            .split([',', ' '])
+            .filter(|l| !l.trim().is_empty())
+            .map(String::from)
+            .collect(),
     };
     match api::create_librarian(&state, &new).await {
         Err(message) => librarians_view(&state, &user, Some(message), None).await,
