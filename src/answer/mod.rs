@@ -345,6 +345,7 @@ impl AnswerEngine {
         let evidence: Vec<identify::Evidence> = self
             .languages
             .iter()
+            .filter(|(code, _)| identify::script_fits(code, text))
             .map(|(code, analyzer)| identify::Evidence {
                 lang: code,
                 vocabulary: self

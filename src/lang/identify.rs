@@ -45,8 +45,12 @@ const SHARED_LETTER_WEIGHT: f32 = 0.25;
 const CHANNEL_WEIGHT: f32 = 0.2;
 const PREVIOUS_WEIGHT: f32 = 0.25;
 const TRIGRAM_WEIGHT: f32 = 0.3;
-/// Below this vocabulary share a reliable trigram guess of another language wins.
+/// Below this vocabulary share a reliable trigram guess of another language wins...
 const UNKNOWN_VOCABULARY: f32 = 0.34;
+/// ...if the message is not also made of a known language's function words: an English
+/// question about the weather shares no word with the FAQ but is plainly English, and asking
+/// trigrams about every language costs more than the rest of the answer.
+const FOREIGN_STOPWORD_SHARE: f32 = 0.2;
 
 pub struct Identifier {
     /// Trigram detection among the candidate languages whatlang knows.
@@ -87,7 +91,15 @@ impl Identifier {
             .filter(|e| letters.script_fits(e.lang))
             .map(|e| e.vocabulary)
             .fold(0.0, f32::max);
+        let words = text.split_whitespace().count().max(1) as f32;
+        let best_stopwords = candidates
+            .iter()
+            .filter(|e| letters.script_fits(e.lang))
+            .map(|e| e.stopwords)
+            .max()
+            .unwrap_or(0) as f32;
         if best_vocabulary < UNKNOWN_VOCABULARY
+            && best_stopwords / words < FOREIGN_STOPWORD_SHARE
             && let Some(foreign) = self.foreign(text, candidates)
         {
             return foreign;
@@ -147,6 +159,12 @@ fn is_close(scores: &[(f32, &str)]) -> bool {
 
 fn same_language(tag: &str, code: &str) -> bool {
     super::primary_subtag(tag) == code
+}
+
+/// Whether `text` is written in the script of `lang` (or has no letters to tell): a language
+/// of another script need not be weighed at all.
+pub fn script_fits(lang: &str, text: &str) -> bool {
+    Letters::of(text).script_fits(lang)
 }
 
 /// Letters that tell scripts and languages apart.
