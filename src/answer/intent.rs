@@ -159,37 +159,46 @@ pub fn small_talk(text: &str) -> Option<SmallTalk> {
 /// keeps a tie.
 pub fn talk_language(text: &str, identified: &str) -> String {
     let words = words(text);
-    let score = |p: &lang::Pack| {
-        let t = &p.talk;
-        let h = &p.handoff;
-        words
-            .iter()
-            .filter(|w| {
-                [
-                    &t.greetings,
-                    &t.thanks,
-                    &t.goodbyes,
-                    &t.acknowledgements,
-                    &t.filler,
-                    &h.people,
-                    &h.alone,
-                    &h.alone_filler,
-                    &h.talk_verbs,
-                ]
-                .iter()
-                .any(|set| set.iter().any(|x| lower(x) == **w))
-            })
-            .count()
-    };
-    let mine = lang::pack_of(identified).map(score).unwrap_or(0);
-    lang::packs()
+    let score = |talk: &Words| words.iter().filter(|w| talk.contains(w)).count();
+    let mine = TALK_WORDS
         .iter()
-        .map(|p| (score(p), p))
+        .find(|(code, _)| code == identified)
+        .map(|(_, talk)| score(talk))
+        .unwrap_or(0);
+    TALK_WORDS
+        .iter()
+        .map(|(code, talk)| (score(talk), code))
         .filter(|(n, _)| *n > mine)
         .max_by_key(|(n, _)| *n)
-        .map(|(_, p)| p.code.clone())
+        .map(|(_, code)| code.clone())
         .unwrap_or_else(|| identified.to_string())
 }
+
+/// Each language's small-talk and person-asking words, lowercased once.
+static TALK_WORDS: LazyLock<Vec<(String, Words)>> = LazyLock::new(|| {
+    lang::packs()
+        .iter()
+        .map(|p| {
+            let (t, h) = (&p.talk, &p.handoff);
+            let all = [
+                &t.greetings,
+                &t.thanks,
+                &t.goodbyes,
+                &t.acknowledgements,
+                &t.filler,
+                &h.people,
+                &h.alone,
+                &h.alone_filler,
+                &h.talk_verbs,
+            ]
+            .into_iter()
+            .flatten()
+            .map(|w| lower(w))
+            .collect();
+            (p.code.clone(), Words::new(all))
+        })
+        .collect()
+});
 
 /// Whether the patron asks to be put through to a person.
 pub fn asks_for_person(text: &str) -> bool {
