@@ -604,18 +604,8 @@ fn add_librarian(
     languages: &[String],
 ) -> anyhow::Result<ExitCode> {
     crate::auth::check_username(name).map_err(anyhow::Error::msg)?;
-    let languages: Vec<String> = languages
-        .iter()
-        .map(|l| l.trim().to_ascii_lowercase())
-        .collect();
-    if let Some(bad) = languages
-        .iter()
-        .find(|l| l.len() != 2 || !l.chars().all(|c| c.is_ascii_lowercase()))
-    {
-        anyhow::bail!(
-            "--languages takes two-letter ISO 639-1 codes such as az,ru; `{bad}` is not one"
-        );
-    }
+    let languages =
+        crate::lang::check_codes(languages).map_err(|e| anyhow::anyhow!("--languages: {e}"))?;
     if let Some(path) = crate::store::sqlite_path(&settings.database.url)
         && !path.exists()
         && !create_database

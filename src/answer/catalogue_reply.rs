@@ -219,7 +219,7 @@ pub trait Phrases: Sync {
 /// The phrases for `lang`; English for a language without its own.
 pub fn phrases(lang: &str) -> &'static dyn Phrases {
     match lang {
-        "ru" => &Russian,
+        "ru" => &RUSSIAN,
         "es" => &Spanish,
         "az" => &AZERBAIJANI,
         "tr" => &TURKISH,
@@ -360,8 +360,8 @@ impl Phrases for English {
     }
 }
 
-/// A language whose catalogue phrases are a label and a list, as Russian's are: "Rəfdə: 2
-/// nüsxə (Main Library); 1 nüsxə (East Branch)."
+/// A language whose catalogue phrases are a label and a list (Russian, Belarusian,
+/// Azerbaijani, Turkish): "Rəfdə: 2 nüsxə (Main Library); 1 nüsxə (East Branch)."
 struct Listed {
     header: &'static str,
     footer: &'static str,
@@ -526,112 +526,48 @@ const BELARUSIAN: Listed = Listed {
         "снежня",
     ],
     date: "{day} {month} {year} г.",
-    // "1 асобнік", "2 асобнікі", "5 асобнікаў".
-    copies: |n| {
-        let word = match (n % 10, n % 100) {
-            (1, r) if r != 11 => "асобнік",
-            (2..=4, r) if !(12..=14).contains(&r) => "асобнікі",
-            _ => "асобнікаў",
-        };
-        format!("{n} {word}")
-    },
+    copies: |n| slavic_count(n, ["асобнік", "асобнікі", "асобнікаў"]),
 };
 
-struct Russian;
-
-impl Russian {
-    /// "1 экземпляр", "2 экземпляра", "5 экземпляров".
-    fn copies(n: usize) -> String {
-        let word = match (n % 10, n % 100) {
-            (1, r) if r != 11 => "экземпляр",
-            (2..=4, r) if !(12..=14).contains(&r) => "экземпляра",
-            _ => "экземпляров",
-        };
-        format!("{n} {word}")
-    }
-
-    /// "2 экземпляра (Центральная библиотека)"; a place-less group after others is "ещё".
-    fn copies_at(c: &Count, first: bool) -> String {
-        match &c.place {
-            Some(p) => format!("{} ({p})", Self::copies(c.n)),
-            None if first => Self::copies(c.n),
-            None => format!("ещё {}", Self::copies(c.n)),
-        }
-    }
-
-    fn listed(label: &str, places: &[Count]) -> String {
-        format!(
-            "{label}: {}",
-            list(
-                places,
-                |c| Self::copies_at(c, true),
-                |c| Self::copies_at(c, false)
-            )
-        )
-    }
+/// "1 экземпляр", "2 экземпляра", "5 экземпляров": the East Slavic count forms.
+fn slavic_count(n: usize, [one, few, many]: [&str; 3]) -> String {
+    let word = match (n % 10, n % 100) {
+        (1, r) if r != 11 => one,
+        (2..=4, r) if !(12..=14).contains(&r) => few,
+        _ => many,
+    };
+    format!("{n} {word}")
 }
 
-impl Phrases for Russian {
-    fn header(&self) -> &'static str {
-        "Вот что я нашёл в каталоге:"
-    }
-
-    fn footer(&self) -> &'static str {
-        "Если это не то, что нужно, напишите /human, и библиотекарь поможет с поиском."
-    }
-
-    fn call_number(&self, call: &str) -> String {
-        format!("Шифр {call}.")
-    }
-
-    fn on_shelf(&self, places: &[Count]) -> String {
-        Self::listed("На полке", places)
-    }
-
-    fn on_loan(&self, n: usize, due: Option<&str>) -> String {
-        let copies = Self::copies(n);
-        match (n, due) {
-            (_, None) => format!("{copies} на руках."),
-            (1, Some(d)) => full_stop(format!("{copies} на руках, срок возврата — {d}")),
-            (_, Some(d)) => full_stop(format!("{copies} на руках, ближайший срок возврата — {d}")),
-        }
-    }
-
-    fn reference_only(&self, places: &[Count]) -> String {
-        Self::listed("Только для чтения в библиотеке", places)
-    }
-
-    fn held(&self, places: &[Count]) -> String {
-        Self::listed("В фонде", places)
-    }
-
-    fn none_to_borrow(&self) -> &'static str {
-        "Сейчас ни один экземпляр выдать нельзя."
-    }
-
-    fn date(&self, date: CalendarDate) -> String {
-        const MONTHS: [&str; 12] = [
-            "января",
-            "февраля",
-            "марта",
-            "апреля",
-            "мая",
-            "июня",
-            "июля",
-            "августа",
-            "сентября",
-            "октября",
-            "ноября",
-            "декабря",
-        ];
-        format!(
-            "{} {} {} г.",
-            date.day(),
-            MONTHS[usize::from(date.month() - 1)],
-            date.year()
-        )
-    }
-}
+const RUSSIAN: Listed = Listed {
+    header: "Вот что я нашёл в каталоге:",
+    footer: "Если это не то, что нужно, напишите /human, и библиотекарь поможет с поиском.",
+    call_number: "Шифр",
+    shelf: "На полке",
+    reference: "Только для чтения в библиотеке",
+    held: "В фонде",
+    on_loan: "{copies} на руках",
+    on_loan_due: "{copies} на руках, срок возврата — {date}",
+    on_loan_first_due: "{copies} на руках, ближайший срок возврата — {date}",
+    none_to_borrow: "Сейчас ни один экземпляр выдать нельзя.",
+    more: "ещё",
+    months: [
+        "января",
+        "февраля",
+        "марта",
+        "апреля",
+        "мая",
+        "июня",
+        "июля",
+        "августа",
+        "сентября",
+        "октября",
+        "ноября",
+        "декабря",
+    ],
+    date: "{day} {month} {year} г.",
+    copies: |n| slavic_count(n, ["экземпляр", "экземпляра", "экземпляров"]),
+};
 
 struct Spanish;
 
@@ -980,7 +916,7 @@ mod tests {
     fn russian_counts_agree_with_their_numbers() {
         let forms: Vec<String> = [1, 2, 4, 5, 11, 12, 14, 21, 22, 25, 101, 111]
             .into_iter()
-            .map(Russian::copies)
+            .map(RUSSIAN.copies)
             .collect();
         assert_eq!(
             forms,

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use crate::lang;
+use crate::lang::normalise::lowercase as lower;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SmallTalk {
@@ -90,14 +91,6 @@ impl Words {
     }
 }
 
-/// Lowercased, without the dot Rust's lowercasing of the Turkish "İ" leaves (U+0307).
-fn lower(text: &str) -> String {
-    text.chars()
-        .flat_map(char::to_lowercase)
-        .filter(|&c| c != '\u{307}')
-        .collect()
-}
-
 /// Lowercased words, punctuation and emoji dropped; apostrophes kept inside words.
 fn words(text: &str) -> Vec<String> {
     lower(text)
@@ -154,24 +147,20 @@ pub fn small_talk(text: &str) -> Option<SmallTalk> {
     }
 }
 
-/// The language whose small-talk and person-asking words cover most of the message:
-/// "hello there" is English whatever letters it shares with other languages. `identified`
-/// keeps a tie.
-pub fn talk_language(text: &str, identified: &str) -> String {
+/// For a language, the share of the message's words that are its small-talk or
+/// person-asking words: "hello there" is English whatever letters it shares with other
+/// languages' FAQs. The message is split once.
+pub fn talk_share(text: &str) -> impl Fn(&str) -> f32 {
     let words = words(text);
-    let score = |talk: &Words| words.iter().filter(|w| talk.contains(w)).count();
-    let mine = TALK_WORDS
-        .iter()
-        .find(|(code, _)| code == identified)
-        .map(|(_, talk)| score(talk))
-        .unwrap_or(0);
-    TALK_WORDS
-        .iter()
-        .map(|(code, talk)| (score(talk), code))
-        .filter(|(n, _)| *n > mine)
-        .max_by_key(|(n, _)| *n)
-        .map(|(_, code)| code.clone())
-        .unwrap_or_else(|| identified.to_string())
+    move |lang| {
+        let Some((_, talk)) = TALK_WORDS.iter().find(|(code, _)| code == lang) else {
+            return 0.0;
+        };
+        if words.is_empty() {
+            return 0.0;
+        }
+        words.iter().filter(|w| talk.contains(w)).count() as f32 / words.len() as f32
+    }
 }
 
 /// Each language's small-talk and person-asking words, lowercased once.

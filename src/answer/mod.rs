@@ -327,7 +327,12 @@ impl AnswerEngine {
         let Some(li) = self.index_of(lang) else {
             return Vec::new();
         };
-        ranking::rank(&li.index, text, None)
+        self.candidates(li, &ranking::rank(&li.index, text, None))
+    }
+
+    /// The best `answer.candidates` entries of a ranking in `li`'s index.
+    fn candidates(&self, li: &LangIndex, ranked: &Ranked) -> Vec<Candidate> {
+        ranked
             .scored
             .iter()
             .take(self.settings.candidates)
@@ -342,16 +347,20 @@ impl AnswerEngine {
 
     /// The language a message is written in, among those of the FAQ and refdesk's own.
     pub fn identify(&self, text: &str, hints: LangHints) -> Identification {
+        let fits = identify::script_filter(text);
+        let talk = intent::talk_share(text);
         let evidence: Vec<identify::Evidence> = self
             .languages
             .iter()
-            .filter(|(code, _)| identify::script_fits(code, text))
+            .filter(|(code, _)| fits(code))
             .map(|(code, analyzer)| identify::Evidence {
                 lang: code,
+                // The FAQ's words, or the language's own small talk ("hello there").
                 vocabulary: self
                     .index_of(code)
                     .map(|li| li.index.vocabulary_share(text))
-                    .unwrap_or(0.0),
+                    .unwrap_or(0.0)
+                    .max(talk(code)),
                 stopwords: analyzer.stopword_hits(text),
             })
             .collect();
@@ -397,7 +406,7 @@ impl AnswerEngine {
         let identified = self.identify(text, hints);
         let default = self.faq.default_lang.clone();
         // The language of the fixed phrases: the patron's, or the default one.
-        let (mut lang, speaks) = match &identified {
+        let (lang, speaks) = match &identified {
             Identification::Supported(l) => (l.clone(), l.clone()),
             Identification::Unsupported { code, .. } => (code.clone(), default.clone()),
         };
@@ -417,12 +426,10 @@ impl AnswerEngine {
         let mut from_catalogue = false;
         let mut reply_lang = speaks.clone();
         let (outcome, reason, faq_id, reply) = if asks_for_person(text) {
-            reply_lang = intent::talk_language(text, &speaks);
-            let reply = replies::handoff(&reply_lang).to_string();
+            let reply = replies::handoff(&speaks).to_string();
             (Outcome::Handoff, Reason::AskedForPerson, None, reply)
         } else if let Some(kind) = small_talk(text) {
-            reply_lang = intent::talk_language(text, &speaks);
-            let reply = replies::small_talk(kind, &reply_lang).to_string();
+            let reply = replies::small_talk(kind, &speaks).to_string();
             (Outcome::Smalltalk, Reason::SmallTalk, None, reply)
         } else if let Identification::Unsupported { name, .. } = &identified {
             let reply = replies::unsupported_language(&default, name);
@@ -476,25 +483,9 @@ impl AnswerEngine {
         if reason == Reason::UnsupportedLanguage {
             reply_lang = default;
         }
-        if matches!(outcome, Outcome::Smalltalk | Outcome::Handoff) {
-            // Their words say which language they are in (see `intent::talk_language`).
-            lang = reply_lang.clone();
-        }
         explanation.reason = reason;
         let candidates = li
-            .map(|li| {
-                ranked
-                    .scored
-                    .iter()
-                    .take(self.settings.candidates)
-                    .map(|s| Candidate {
-                        id: self.faq.entries[li.entries[li.index.entry(s.doc)]]
-                            .id
-                            .clone(),
-                        score: (s.rank * 1000.0).round() / 1000.0,
-                    })
-                    .collect()
-            })
+            .map(|li| self.candidates(li, &ranked))
             .unwrap_or_default();
         Answer {
             outcome,

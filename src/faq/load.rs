@@ -141,7 +141,7 @@ fn check_set(entries: &[FaqEntry], default_lang: &str) -> Vec<FaqError> {
     errors
 }
 
-fn collect_markdown(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+pub(super) fn collect_markdown(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for item in fs::read_dir(dir)? {
         let path = item?.path();
         let name = path

@@ -46,14 +46,8 @@ pub fn origin(dir: &Path, is_default_dir: bool) -> anyhow::Result<FaqOrigin> {
 }
 
 fn has_entries(dir: &Path) -> bool {
-    std::fs::read_dir(dir).is_ok_and(|items| {
-        items.flatten().any(|item| {
-            let path = item.path();
-            let name = item.file_name().to_string_lossy().to_lowercase();
-            (path.is_dir() && !name.starts_with('.') && has_entries(&path))
-                || (name.ends_with(".md") && name != "readme.md")
-        })
-    })
+    let mut found = Vec::new();
+    load::collect_markdown(dir, &mut found).is_ok() && !found.is_empty()
 }
 
 /// Loads the FAQ from where `origin` says, every problem in one error.

@@ -11,7 +11,8 @@ use whatlang::{Detector, Lang};
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Evidence<'a> {
     pub lang: &'a str,
-    /// The share of the message's words found in the language's FAQ, in [0, 1].
+    /// The share of the message's words found in the language's FAQ (or its small talk), in
+    /// [0, 1].
     pub vocabulary: f32,
     /// How many of the message's words are the language's function words.
     pub stopwords: usize,
@@ -161,10 +162,11 @@ fn same_language(tag: &str, code: &str) -> bool {
     super::primary_subtag(tag) == code
 }
 
-/// Whether `text` is written in the script of `lang` (or has no letters to tell): a language
-/// of another script need not be weighed at all.
-pub fn script_fits(lang: &str, text: &str) -> bool {
-    Letters::of(text).script_fits(lang)
+/// Tells whether `text` is written in a language's script (or has no letters to tell): a
+/// language of another script need not be weighed at all. The letters are counted once.
+pub fn script_filter(text: &str) -> impl Fn(&str) -> bool {
+    let letters = Letters::of(text);
+    move |lang| letters.script_fits(lang)
 }
 
 /// Letters that tell scripts and languages apart.

@@ -138,6 +138,34 @@ pub fn is_supported(tag: &str) -> bool {
     pack_of(tag).is_some()
 }
 
+/// At most this many languages in a list someone gives (a librarian's languages).
+pub const MAX_LISTED_LANGUAGES: usize = 16;
+
+/// A list of two-letter ISO 639-1 codes, lowercased, blanks and repeats dropped; the error
+/// says what is wrong for the person who wrote it.
+pub fn check_codes(codes: &[String]) -> Result<Vec<String>, String> {
+    if codes.len() > MAX_LISTED_LANGUAGES {
+        return Err(format!("at most {MAX_LISTED_LANGUAGES} languages"));
+    }
+    let mut out: Vec<String> = Vec::new();
+    for c in codes {
+        let code = c.trim().to_ascii_lowercase();
+        if code.is_empty() {
+            continue;
+        }
+        if code.len() != 2 || !code.chars().all(|c| c.is_ascii_lowercase()) {
+            return Err(format!(
+                "languages are two-letter ISO 639-1 codes such as az or ru; `{}` is not one",
+                code.chars().take(20).collect::<String>()
+            ));
+        }
+        if !out.contains(&code) {
+            out.push(code);
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

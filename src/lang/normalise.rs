@@ -51,15 +51,18 @@ impl Folding {
     }
 }
 
-/// A text folded as `lang` folds it: lowercased, and the dot that Rust's lowercasing of the
-/// Turkish "İ" leaves behind (U+0307) dropped.
-pub fn fold_for_search(lang: &str, text: &str) -> String {
-    let folding = Folding::of(lang);
+/// Lowercased, without the dot Rust's lowercasing of the Turkish "İ" leaves (U+0307).
+pub fn lowercase(text: &str) -> String {
     text.chars()
         .flat_map(char::to_lowercase)
         .filter(|&c| c != '\u{307}')
-        .map(|c| folding.fold(c))
         .collect()
+}
+
+/// A text folded as `lang` folds it (see `lowercase`).
+pub fn fold_for_search(lang: &str, text: &str) -> String {
+    let folding = Folding::of(lang);
+    lowercase(text).chars().map(|c| folding.fold(c)).collect()
 }
 
 #[cfg(test)]

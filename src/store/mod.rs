@@ -91,12 +91,9 @@ impl Store {
         };
         let mut url = url.to_string();
         if backend == Backend::Sqlite {
-            let path = url
-                .trim_start_matches("sqlite://")
-                .trim_start_matches("sqlite:");
-            let path = path.split('?').next().unwrap_or_default();
-            if let Some(dir) = Path::new(path)
-                .parent()
+            if let Some(dir) = sqlite_path(&url)
+                .as_deref()
+                .and_then(Path::parent)
                 .filter(|d| !d.as_os_str().is_empty())
             {
                 std::fs::create_dir_all(dir)

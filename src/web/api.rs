@@ -526,33 +526,6 @@ pub struct NewLibrarian {
     pub languages: Vec<String>,
 }
 
-/// At most this many languages per librarian.
-const MAX_LIBRARIAN_LANGUAGES: usize = 16;
-
-/// Two-letter ISO 639-1 codes, lowercased and without repeats.
-pub fn check_languages(languages: &[String]) -> Result<Vec<String>, String> {
-    if languages.len() > MAX_LIBRARIAN_LANGUAGES {
-        return Err(format!("at most {MAX_LIBRARIAN_LANGUAGES} languages"));
-    }
-    let mut out: Vec<String> = Vec::new();
-    for l in languages {
-        let code = l.trim().to_ascii_lowercase();
-        if code.is_empty() {
-            continue;
-        }
-        if code.len() != 2 || !code.chars().all(|c| c.is_ascii_lowercase()) {
-            return Err(format!(
-                "languages are two-letter ISO 639-1 codes such as az or ru; `{}` is not one",
-                code.chars().take(20).collect::<String>()
-            ));
-        }
-        if !out.contains(&code) {
-            out.push(code);
-        }
-    }
-    Ok(out)
-}
-
 /// Creates an account after checking its fields; the error is for the person who asked.
 pub async fn create_librarian(
     state: &AppState,
@@ -560,7 +533,7 @@ pub async fn create_librarian(
 ) -> Result<anyhow::Result<bool>, String> {
     auth::check_username(&new.username)?;
     auth::check_new_password(&new.password)?;
-    let languages = check_languages(&new.languages)?;
+    let languages = crate::lang::check_codes(&new.languages)?;
     let role = match new.role.as_deref().unwrap_or("librarian") {
         "librarian" => "librarian",
         "admin" => "admin",
@@ -727,7 +700,7 @@ mod why_tests {
 
 #[cfg(test)]
 mod language_tests {
-    use super::check_languages;
+    use crate::lang::check_codes as check_languages;
 
     #[test]
     fn librarian_languages_are_two_letter_codes() {
