@@ -111,11 +111,17 @@ pub async fn start(
     }
 
     let stop = CancellationToken::new();
+    let outbound = crate::net::Outbound::new(&settings.tls)?;
     let mut connector_routes = axum::Router::new();
     let mut workers = Vec::new();
     if settings.telegram.enabled {
-        let started =
-            Telegram::start(settings.telegram.clone(), service.clone(), stop.clone()).await?;
+        let started = Telegram::start(
+            settings.telegram.clone(),
+            service.clone(),
+            stop.clone(),
+            &outbound,
+        )
+        .await?;
         connectors.add(started.connector);
         if let Some(routes) = started.routes {
             connector_routes = connector_routes.merge(routes);
@@ -123,19 +129,25 @@ pub async fn start(
         workers.push(started.task);
     }
     if settings.matrix.enabled {
-        let started = Matrix::start(settings.matrix.clone(), service.clone(), stop.clone()).await?;
+        let started = Matrix::start(
+            settings.matrix.clone(),
+            service.clone(),
+            stop.clone(),
+            &outbound,
+        )
+        .await?;
         connectors.add(started.connector);
         workers.push(started.task);
     }
     if settings.meta.enabled {
-        let started = Meta::start(settings.meta.clone(), store.clone())?;
+        let started = Meta::start(settings.meta.clone(), store.clone(), &outbound)?;
         for c in started.connectors {
             connectors.add(c);
         }
         connector_routes = connector_routes.merge(started.routes);
     }
     if settings.vk.enabled {
-        let vk = Vk::new(settings.vk.clone())?;
+        let vk = Vk::new(settings.vk.clone(), &outbound)?;
         connector_routes = connector_routes.merge(vk.routes());
         connectors.add(vk);
     }

@@ -60,21 +60,17 @@ pub fn check_username(name: &str) -> Result<(), String> {
 /// 256 random bits as hex.
 pub fn new_token() -> String {
     let bytes: [u8; 32] = rand::random();
-    hex(&bytes)
+    hex::encode(bytes)
 }
 
 pub fn token_hash(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// Constant-time comparison for secrets (CSRF tokens).
 pub fn same_secret(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    use subtle::ConstantTimeEq;
+    bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
 /// Failed logins per key (a username, and separately a client address): after

@@ -13,6 +13,7 @@ use crate::connectors::matrix::MatrixSettings;
 use crate::connectors::meta::MetaSettings;
 use crate::connectors::telegram::TelegramSettings;
 use crate::connectors::vk::VkSettings;
+use crate::net::TlsSettings;
 use crate::store::DatabaseSettings;
 use crate::workers::outbox::OutboxSettings;
 use crate::workers::retention::PrivacySettings;
@@ -33,6 +34,7 @@ pub struct Settings {
     pub matrix: MatrixSettings,
     pub meta: MetaSettings,
     pub vk: VkSettings,
+    pub tls: TlsSettings,
     pub log: LogSettings,
 }
 

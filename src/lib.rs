@@ -16,6 +16,7 @@ pub mod domain;
 pub mod faq;
 pub mod lang;
 pub mod metrics;
+pub mod net;
 pub mod search;
 pub mod store;
 pub mod telemetry;

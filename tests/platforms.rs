@@ -9,6 +9,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use support::librarian::*;
 use support::platforms::*;
+use support::tls::TestCa;
 use support::*;
 
 const APP_SECRET: &str = "meta-app-secret";
@@ -20,6 +21,14 @@ const OUT_OF_SCOPE: &str =
     "Can you find me the 1962 minutes of the town council's drainage committee?";
 
 async fn spawn_with_platforms(db: Db, fake: &FakePlatforms) -> TestApp {
+    spawn_with_platforms_and(db, fake, |_| {}).await
+}
+
+async fn spawn_with_platforms_and(
+    db: Db,
+    fake: &FakePlatforms,
+    tweak: impl FnOnce(&mut refdesk::config::Settings),
+) -> TestApp {
     let (graph, vk) = (fake.graph_url.clone(), fake.vk_url.clone());
     spawn_app_with(
         db,
@@ -37,6 +46,7 @@ async fn spawn_with_platforms(db: Db, fake: &FakePlatforms) -> TestApp {
             s.vk.secret = VK_SECRET.into();
             s.vk.confirmation = VK_CONFIRMATION.into();
             s.vk.api_url = vk;
+            tweak(s);
         },
         Vec::new(),
     )
@@ -436,6 +446,41 @@ on_both_databases!(
     long_replies_are_split_to_each_platforms_limit,
     malformed_and_oversized_bodies_are_refused,
 );
+
+/// Replies leave over HTTPS on the build's one TLS stack (rustls with aws-lc-rs), to a server
+/// whose certificate authority refdesk was told to trust.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_reach_the_platforms_over_tls() {
+    let ca = TestCa::new();
+    let (fake, counts) = FakePlatforms::start_over_tls(&ca).await;
+    let root = ca.root_pem.clone();
+    let t =
+        spawn_with_platforms_and(Db::Sqlite, &fake, move |s| s.tls.extra_roots = vec![root]).await;
+    for p in ALL {
+        let patron = p.patron(61);
+        p.say(&t, &patron, 1, "wifi password").await;
+        let got = fake.wait_for(&patron, 1).await;
+        assert_eq!(got[0].text, to_plain(&faq_answer("wifi")), "{p:?}");
+    }
+    assert!(counts.handshakes() >= 1);
+}
+
+/// A certificate from an authority nobody trusts: the client refuses it during the handshake,
+/// nothing is delivered, and the reply waits in the outbox.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_untrusted_certificate_gets_no_reply() {
+    let ca = TestCa::new();
+    let (fake, counts) = FakePlatforms::start_over_tls(&ca).await;
+    let t = spawn_with_platforms(Db::Sqlite, &fake).await;
+    let patron = Platform::Vk.patron(62);
+    Platform::Vk.say(&t, &patron, 1, "wifi password").await;
+    assert!(
+        eventually(|| async { counts.connections() >= 2 }).await,
+        "the outbox tries, and retries"
+    );
+    assert_eq!(counts.handshakes(), 0);
+    assert!(fake.delivered_to(&patron).is_empty());
+}
 
 #[tokio::test]
 async fn incomplete_settings_refuse_to_start_naming_the_key() {

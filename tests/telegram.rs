@@ -14,6 +14,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use support::librarian::*;
 use support::telegram::FakeTelegram;
+use support::tls::TestCa;
 use support::*;
 
 const TOKEN: &str = "123456:TEST-token_value";
@@ -21,6 +22,15 @@ const BOT: &str = "NorthLibBot";
 const SECRET: &str = "s3cret-Webhook_token";
 
 async fn spawn_with_telegram(db: Db, fake: &FakeTelegram, mode: Mode) -> TestApp {
+    spawn_with_telegram_and(db, fake, mode, |_| {}).await
+}
+
+async fn spawn_with_telegram_and(
+    db: Db,
+    fake: &FakeTelegram,
+    mode: Mode,
+    tweak: impl FnOnce(&mut refdesk::config::Settings),
+) -> TestApp {
     let base = fake.base_url.clone();
     spawn_app_with(
         db,
@@ -32,6 +42,7 @@ async fn spawn_with_telegram(db: Db, fake: &FakeTelegram, mode: Mode) -> TestApp
             s.telegram.webhook_url =
                 "https://library.example.org/connectors/telegram/webhook".into();
             s.telegram.webhook_secret = SECRET.into();
+            tweak(s);
         },
         Vec::new(),
     )
@@ -371,6 +382,37 @@ async fn groups_get_answers_only_when_they_address_the_bot(db: Db) {
         4,
         "the unaddressed message is not kept"
     );
+}
+
+/// teloxide's reqwest 0.12 has no crypto provider of its own: polling over HTTPS works on
+/// the aws-lc-rs provider refdesk installs, trusting the authority it is given.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn polling_over_tls_answers() {
+    let ca = TestCa::new();
+    let (fake, _) = FakeTelegram::start_over_tls(TOKEN, BOT, &ca).await;
+    let root = ca.root_pem.clone();
+    let _t = spawn_with_telegram_and(Db::Sqlite, &fake, Mode::Polling, move |s| {
+        s.tls.extra_roots = vec![root]
+    })
+    .await;
+    fake.push_update(FakeTelegram::private_text(561, 1, "wifi password", "en"));
+    let sent = fake.wait_for_sent(561, 1, WAIT).await;
+    assert_eq!(sent[0].text, to_telegram_html(&faq_answer("wifi")));
+}
+
+/// Without that authority every call fails its handshake: refdesk still starts (its other
+/// channels work) and keeps retrying, and no request reaches the server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_untrusted_telegram_certificate_is_refused() {
+    let ca = TestCa::new();
+    let (fake, counts) = FakeTelegram::start_over_tls(TOKEN, BOT, &ca).await;
+    let _t = spawn_with_telegram(Db::Sqlite, &fake, Mode::Polling).await;
+    assert!(
+        eventually(|| async { counts.connections() >= 2 }).await,
+        "getMe, then a retry"
+    );
+    assert_eq!(counts.handshakes(), 0);
+    assert!(fake.calls("getMe").is_empty());
 }
 
 on_both_databases!(

@@ -21,6 +21,7 @@ use subtle::ConstantTimeEq;
 use super::text::{char_count, split, to_plain};
 use super::{Connector, Part, SendError};
 use crate::domain::{Channel, Inbound, InboundKind};
+use crate::net::Outbound;
 use crate::store::OutboxRow;
 use crate::web::AppState;
 
@@ -96,12 +97,9 @@ pub struct Vk {
 }
 
 impl Vk {
-    pub fn new(settings: VkSettings) -> anyhow::Result<Arc<Self>> {
+    pub fn new(settings: VkSettings, outbound: &Outbound) -> anyhow::Result<Arc<Self>> {
         settings.validate()?;
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(20))
-            .build()?;
+        let http = outbound.platform().clone();
         Ok(Arc::new(Self { settings, http }))
     }
 

@@ -121,8 +121,7 @@ impl Connector for WebChat {
 
 /// A new unguessable session token: 32 random bytes, URL-safe.
 pub fn new_session_token() -> String {
-    let bytes: [u8; 32] = rand::random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::auth::new_token()
 }
 
 /// Tokens we issue are 64 hex digits; anything else is ignored and a new session started.
@@ -133,10 +132,7 @@ pub fn is_valid_token(token: &str) -> bool {
 /// The patron's id in the database: a hash of the token, so the database never holds a
 /// token that could be replayed to read a conversation.
 pub fn patron_key(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 mod connector_state;
 mod conversations;
 mod desk;
+mod migrations;
 mod outbox;
 mod retention;
 
@@ -145,11 +146,10 @@ impl Store {
     }
 
     async fn migrate(&self) -> anyhow::Result<()> {
-        let result = match self.backend {
-            Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.pool).await,
-            Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&self.pool).await,
-        };
-        result.context("database migration failed")
+        migrations::migrator(self.backend)
+            .run(&self.pool)
+            .await
+            .context("database migration failed")
     }
 
     pub fn backend(&self) -> Backend {

@@ -8,6 +8,7 @@ pub mod platforms;
 pub mod process;
 pub mod synapse;
 pub mod telegram;
+pub mod tls;
 
 /// Declares each listed `async fn name(db: Db)` as two tests, `sqlite::name` and
 /// `postgres::name`: the same suite runs against both databases.

@@ -11,6 +11,8 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
+use super::tls::{TestCa, TlsCounts};
+
 pub const PAGE_TOKEN: &str = "EAAGpage-token";
 pub const WA_TOKEN: &str = "EAAGwhatsapp-token";
 pub const WA_PHONE_ID: &str = "109876543210";
@@ -174,21 +176,36 @@ async fn vk_send(
 }
 
 impl FakePlatforms {
-    pub async fn start() -> Self {
-        let log = Arc::new(Mutex::new(Log::default()));
-        let app = Router::new()
+    fn router(log: Arc<Mutex<Log>>) -> Router {
+        Router::new()
             .route("/graph/v21.0/me/messages", post(me_messages))
             .route("/graph/v21.0/{phone_id}/messages", post(whatsapp_messages))
             .route("/vk/method/messages.send", post(vk_send))
-            .with_state(log.clone());
+            .with_state(log)
+    }
+
+    fn at(base: &str, log: Arc<Mutex<Log>>) -> Self {
+        Self {
+            graph_url: format!("{base}/graph/v21.0"),
+            vk_url: format!("{base}/vk"),
+            log,
+        }
+    }
+
+    pub async fn start() -> Self {
+        let log = Arc::new(Mutex::new(Log::default()));
+        let app = Self::router(log.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await });
-        Self {
-            graph_url: format!("http://{addr}/graph/v21.0"),
-            vk_url: format!("http://{addr}/vk"),
-            log,
-        }
+        Self::at(&format!("http://{addr}"), log)
+    }
+
+    /// The same platforms over HTTPS, with a certificate from `ca`.
+    pub async fn start_over_tls(ca: &TestCa) -> (Self, Arc<TlsCounts>) {
+        let log = Arc::new(Mutex::new(Log::default()));
+        let (base, counts) = ca.serve(Self::router(log.clone())).await;
+        (Self::at(&base, log), counts)
     }
 
     pub fn delivered_to(&self, recipient: &str) -> Vec<Delivered> {

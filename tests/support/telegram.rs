@@ -160,16 +160,7 @@ impl FakeState {
 impl FakeTelegram {
     /// Starts the fake; `bot_username` is what getMe reports (bot id 777000111, is_bot true, first_name "Library Bot").
     pub async fn start(token: &str, bot_username: &str) -> FakeTelegram {
-        let shared = Arc::new(Shared {
-            token: token.to_string(),
-            bot_username: bot_username.to_string(),
-            state: Mutex::new(FakeState {
-                next_update_id: FIRST_UPDATE_ID,
-                ..FakeState::default()
-            }),
-            updates: watch::channel(0).0,
-            stalled: watch::channel(false).0,
-        });
+        let shared = Self::shared(token, bot_username);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind the fake Telegram on 127.0.0.1:0");
@@ -183,6 +174,36 @@ impl FakeTelegram {
             token: token.to_string(),
             shared,
         }
+    }
+
+    /// The same fake over HTTPS, with a certificate from `ca`.
+    pub async fn start_over_tls(
+        token: &str,
+        bot_username: &str,
+        ca: &super::tls::TestCa,
+    ) -> (FakeTelegram, Arc<super::tls::TlsCounts>) {
+        let shared = Self::shared(token, bot_username);
+        let app = Router::new().fallback(handle).with_state(shared.clone());
+        let (base_url, counts) = ca.serve(app).await;
+        let fake = FakeTelegram {
+            base_url,
+            token: token.to_string(),
+            shared,
+        };
+        (fake, counts)
+    }
+
+    fn shared(token: &str, bot_username: &str) -> Arc<Shared> {
+        Arc::new(Shared {
+            token: token.to_string(),
+            bot_username: bot_username.to_string(),
+            state: Mutex::new(FakeState {
+                next_update_id: FIRST_UPDATE_ID,
+                ..FakeState::default()
+            }),
+            updates: watch::channel(0).0,
+            stalled: watch::channel(false).0,
+        })
     }
 
     /// The username getMe reports.

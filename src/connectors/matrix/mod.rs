@@ -107,6 +107,7 @@ impl Matrix {
         settings: MatrixSettings,
         service: ConversationService,
         stop: CancellationToken,
+        outbound: &crate::net::Outbound,
     ) -> anyhow::Result<Started> {
         settings.validate()?;
         if settings.store_passphrase.is_empty() {
@@ -114,7 +115,7 @@ impl Matrix {
                 "matrix.store_passphrase is empty: the bot's keys are stored unencrypted"
             );
         }
-        let client = session::connect(&settings).await?;
+        let client = session::connect(&settings, outbound).await?;
         let task = tokio::spawn(sync::run(client.clone(), service, stop));
         Ok(Started {
             connector: Arc::new(Self { client }),

@@ -11,6 +11,7 @@ use matrix_sdk::ruma::OwnedUserId;
 use matrix_sdk::{SessionMeta, SessionTokens};
 
 use super::MatrixSettings;
+use crate::net::Outbound;
 
 fn session_path(store_dir: &Path) -> PathBuf {
     store_dir.join("session.json")
@@ -18,7 +19,7 @@ fn session_path(store_dir: &Path) -> PathBuf {
 
 /// Builds the client on the persistent store and signs it in, restoring the saved session
 /// when there is one.
-pub async fn connect(settings: &MatrixSettings) -> anyhow::Result<Client> {
+pub async fn connect(settings: &MatrixSettings, outbound: &Outbound) -> anyhow::Result<Client> {
     std::fs::create_dir_all(&settings.store_dir).with_context(|| {
         format!(
             "cannot create matrix.store_dir {}",
@@ -29,6 +30,7 @@ pub async fn connect(settings: &MatrixSettings) -> anyhow::Result<Client> {
     let client = Client::builder()
         .homeserver_url(&settings.homeserver_url)
         .sqlite_store(&settings.store_dir, passphrase)
+        .add_root_certificates(outbound.extra_roots())
         .build()
         .await
         .context("cannot open the Matrix store (is matrix.store_passphrase the one it was created with?)")?;
@@ -55,7 +57,7 @@ pub async fn connect(settings: &MatrixSettings) -> anyhow::Result<Client> {
     }
 
     let session = if !settings.access_token.is_empty() {
-        adopt_token(&client, settings).await?
+        adopt_token(&client, settings, outbound).await?
     } else {
         let response = client
             .matrix_auth()
@@ -83,12 +85,17 @@ pub async fn connect(settings: &MatrixSettings) -> anyhow::Result<Client> {
 }
 
 /// An access token made elsewhere: ask the homeserver which user and device it belongs to.
-async fn adopt_token(client: &Client, settings: &MatrixSettings) -> anyhow::Result<MatrixSession> {
+async fn adopt_token(
+    client: &Client,
+    settings: &MatrixSettings,
+    outbound: &Outbound,
+) -> anyhow::Result<MatrixSession> {
     let url = format!(
         "{}/_matrix/client/v3/account/whoami",
         settings.homeserver_url.trim_end_matches('/')
     );
-    let who: serde_json::Value = reqwest::Client::new()
+    let who: serde_json::Value = outbound
+        .platform()
         .get(url)
         .bearer_auth(&settings.access_token)
         .send()

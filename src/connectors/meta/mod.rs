@@ -112,12 +112,13 @@ pub struct Started {
 }
 
 impl Meta {
-    pub fn start(settings: MetaSettings, store: Store) -> anyhow::Result<Started> {
+    pub fn start(
+        settings: MetaSettings,
+        store: Store,
+        outbound: &crate::net::Outbound,
+    ) -> anyhow::Result<Started> {
         let channels = settings.channels()?;
-        let http = reqwest::Client::builder()
-            .connect_timeout(std::time::Duration::from_secs(5))
-            .timeout(std::time::Duration::from_secs(20))
-            .build()?;
+        let http = outbound.platform().clone();
         let meta = Arc::new(Meta {
             settings,
             http,

@@ -23,6 +23,7 @@ use super::text::{split, telegram_visible_len, to_plain, to_telegram_html};
 use super::{Connector, Part, SendError};
 use crate::conversation::ConversationService;
 use crate::domain::Channel;
+use crate::net::Outbound;
 use crate::store::OutboxRow;
 pub use inbound::{BotIdentity, to_inbound};
 
@@ -129,9 +130,10 @@ pub struct Started {
 }
 
 impl Telegram {
-    pub fn new(settings: TelegramSettings) -> anyhow::Result<Self> {
+    pub fn new(settings: TelegramSettings, outbound: &Outbound) -> anyhow::Result<Self> {
         settings.validate()?;
-        let bot = Bot::new(settings.token.clone()).set_api_url(reqwest_url(&settings.api_url)?);
+        let bot = Bot::with_client(settings.token.clone(), outbound.telegram().clone())
+            .set_api_url(reqwest_url(&settings.api_url)?);
         Ok(Self {
             bot,
             settings,
@@ -146,8 +148,9 @@ impl Telegram {
         settings: TelegramSettings,
         service: ConversationService,
         stop: CancellationToken,
+        outbound: &Outbound,
     ) -> anyhow::Result<Started> {
-        let tg = Arc::new(Self::new(settings)?);
+        let tg = Arc::new(Self::new(settings, outbound)?);
         match tg.identify().await {
             Ok(()) => {}
             Err(RequestError::Api(ApiError::InvalidToken)) => {
