@@ -103,7 +103,7 @@ pub async fn start(
         events.clone(),
     );
     let desk = crate::desk::Desk::new(store.clone(), events, wake.clone());
-    let webchat = Arc::new(WebChat::default());
+    let webchat = Arc::new(WebChat::new(settings.webchat.clone()));
     let mut connectors = Connectors::default();
     connectors.add(webchat.clone());
     for c in extra {
@@ -183,7 +183,8 @@ pub async fn start(
         public_url: public_url.into(),
         desk_settings: Arc::new(settings.desk.for_library(&settings.library)),
         library: Arc::new(library),
-        throttle: Arc::new(crate::auth::LoginThrottle::default()),
+        throttle: Arc::new(crate::auth::LoginThrottle::new(&settings.desk.login_limits)),
+        trusted_proxies: settings.server.trusted_proxies.clone().into(),
         templates: Arc::new(crate::web::pages::templates()),
         shutdown: stop.clone(),
     };
@@ -196,6 +197,7 @@ pub async fn start(
     let app = router(state.clone(), connector_routes);
     let shutdown = stop.clone();
     let server = tokio::spawn(async move {
+        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown.cancelled_owned())
             .await

@@ -1,14 +1,13 @@
 //! Librarian authentication: Argon2id password hashes, random tokens stored only as hashes,
-//! and a throttle against password guessing.
-
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+//! and limits on sign-in attempts (`throttle`).
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use sha2::{Digest, Sha256};
+
+mod throttle;
+pub use throttle::{LoginLimitSettings, LoginThrottle};
 
 pub const MIN_PASSWORD_CHARS: usize = 12;
 
@@ -73,47 +72,6 @@ pub fn same_secret(a: &str, b: &str) -> bool {
     bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
-/// Failed logins per key (a username, and separately a client address): after
-/// `FREE_FAILURES`, each further attempt must wait twice as long as the last, up to 15
-/// minutes. A success clears the username's count.
-#[derive(Default)]
-pub struct LoginThrottle {
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
-}
-
-const FREE_FAILURES: u32 = 5;
-const MAX_WAIT: Duration = Duration::from_secs(15 * 60);
-
-impl LoginThrottle {
-    /// How long the key must still wait before another attempt, if at all.
-    pub fn wait_for(&self, key: &str) -> Option<Duration> {
-        let failures = self.failures.lock().expect("throttle lock");
-        let (count, last) = failures.get(key)?;
-        if *count < FREE_FAILURES {
-            return None;
-        }
-        let wait = Duration::from_secs(1u64 << (count - FREE_FAILURES).min(10)).min(MAX_WAIT);
-        let elapsed = last.elapsed();
-        (elapsed < wait).then(|| wait - elapsed)
-    }
-
-    pub fn failed(&self, key: &str) {
-        let mut failures = self.failures.lock().expect("throttle lock");
-        if failures.len() > 100_000 {
-            failures.retain(|_, (_, last)| last.elapsed() < MAX_WAIT);
-        }
-        let entry = failures
-            .entry(key.to_string())
-            .or_insert((0, Instant::now()));
-        entry.0 += 1;
-        entry.1 = Instant::now();
-    }
-
-    pub fn succeeded(&self, key: &str) {
-        self.failures.lock().expect("throttle lock").remove(key);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,19 +83,6 @@ mod tests {
         assert!(verify_password("correct horse battery", &h));
         assert!(!verify_password("wrong", &h));
         assert!(!verify_password("x", "not a hash"));
-    }
-
-    #[test]
-    fn throttle_kicks_in_after_free_failures() {
-        let t = LoginThrottle::default();
-        for _ in 0..FREE_FAILURES {
-            assert!(t.wait_for("ann").is_none());
-            t.failed("ann");
-        }
-        assert!(t.wait_for("ann").is_some());
-        assert!(t.wait_for("bob").is_none());
-        t.succeeded("ann");
-        assert!(t.wait_for("ann").is_none());
     }
 
     #[test]

@@ -13,6 +13,7 @@ use crate::connectors::matrix::MatrixSettings;
 use crate::connectors::meta::MetaSettings;
 use crate::connectors::telegram::TelegramSettings;
 use crate::connectors::vk::VkSettings;
+use crate::connectors::webchat::WebChatSettings;
 use crate::net::TlsSettings;
 use crate::store::DatabaseSettings;
 use crate::workers::outbox::OutboxSettings;
@@ -29,6 +30,7 @@ pub struct Settings {
     pub outbox: OutboxSettings,
     pub privacy: PrivacySettings,
     pub library: LibrarySettings,
+    pub webchat: WebChatSettings,
     pub desk: DeskSettings,
     pub telegram: TelegramSettings,
     pub matrix: MatrixSettings,
@@ -47,6 +49,8 @@ pub struct DeskSettings {
     pub session_hours: u32,
     /// Ready-made replies offered on the ticket page.
     pub canned_replies: Vec<CannedReply>,
+    /// How many sign-in attempts a client and an account get.
+    pub login_limits: crate::auth::LoginLimitSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -79,6 +83,7 @@ impl Default for DeskSettings {
                     "This is easiest to sort out in person: please visit the service desk at {short_name}, and mention this chat.",
                 ),
             ],
+            login_limits: Default::default(),
         }
     }
 }
@@ -275,6 +280,10 @@ pub struct ServerSettings {
     /// Librarians' state-changing requests must come from this origin. Empty: the address
     /// the server listens on.
     pub public_url: String,
+    /// Addresses of reverse proxies in front of refdesk. Only from these is
+    /// `X-Forwarded-For` believed when telling clients apart (sign-in limits); from anyone
+    /// else the header is ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for ServerSettings {
@@ -282,6 +291,7 @@ impl Default for ServerSettings {
         Self {
             listen: "127.0.0.1:8080".into(),
             public_url: "http://127.0.0.1:8080".into(),
+            trusted_proxies: Vec::new(),
         }
     }
 }

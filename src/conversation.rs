@@ -113,6 +113,9 @@ impl ConversationService {
         if msg.text.contains('\0') {
             msg.text = msg.text.replace('\0', "");
         }
+        if crate::domain::cap_chars(&mut msg.text, msg.channel.max_inbound_chars()) {
+            tracing::warn!(channel = %msg.channel, "an inbound message over the channel's limit was cut");
+        }
         let previous = self
             .store
             .last_patron_language(msg.channel, &msg.patron)

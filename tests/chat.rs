@@ -316,6 +316,46 @@ async fn retention_blanks_old_text_and_keeps_counts(db: Db) {
     t.app.shutdown().await;
 }
 
+/// Purged text is gone from the database file itself, not only from queries, and the file
+/// is readable by its owner alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn purged_text_is_gone_from_the_database_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = spawn_app(Db::Sqlite).await;
+    let store = t.app.state.store.clone();
+    let marker = "Quokkazanzibar";
+    let mut c = ChatClient::connect(&t.ws_url()).await;
+    c.send(&format!("Do you hold the {marker} papers of 1962?"), "m1")
+        .await;
+    c.next_message(WAIT).await.unwrap();
+    let open = store.tickets_with_status("open").await.unwrap();
+    store
+        .resolve_ticket(open[0].id, "admin", true, refdesk::domain::now_ms())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(eventually(|| async { store.outbox_backlog().await.unwrap() == 0 }).await);
+    store
+        .purge_text_before(refdesk::domain::now_ms() + 60_000)
+        .await
+        .unwrap();
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let db = refdesk::store::sqlite_path(&t.settings.database.url).unwrap();
+    for suffix in ["", "-wal"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        let bytes = std::fs::read(&name).unwrap_or_default();
+        let found = bytes.windows(marker.len()).any(|w| w == marker.as_bytes());
+        assert!(!found, "{marker} is still in {name:?}");
+    }
+    let mode = std::fs::metadata(&db).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    t.app.shutdown().await;
+}
+
 /// A minimal HTTP/1.1 GET: status, raw headers, body.
 async fn http_get(url: &str) -> (u16, String, String) {
     http_get_with(url, "").await
@@ -542,6 +582,42 @@ async fn the_page_language_reaches_the_answer_engine_and_the_errors() {
         .expect("the librarian's reply");
     assert_eq!(reply["from"], "librarian");
     assert!(reply.get("lang").is_none(), "{reply}");
+    t.app.shutdown().await;
+}
+
+/// Past `webchat.max_sockets` a new socket is refused with 503 (the page retries), and a
+/// closed socket frees its place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sockets_are_capped_and_a_closed_one_frees_its_place() {
+    let t = spawn_app_with(Db::Sqlite, |s| s.webchat.max_sockets = 2, Vec::new()).await;
+    let first = ChatClient::connect(&t.ws_url()).await;
+    let _second = ChatClient::connect(&t.ws_url()).await;
+    let refused = tokio_tungstenite::connect_async(t.ws_url())
+        .await
+        .unwrap_err();
+    match refused {
+        tokio_tungstenite::tungstenite::Error::Http(r) => assert_eq!(r.status(), 503),
+        other => panic!("expected 503, got {other}"),
+    }
+    first.close().await;
+    assert!(eventually(|| async { t.app.state.webchat.open_sockets() == 1 }).await);
+    let mut third = ChatClient::connect(&t.ws_url()).await;
+    third.send("wifi password", "w1").await;
+    assert!(third.next_message(WAIT).await.is_some());
+    t.app.shutdown().await;
+}
+
+/// A socket that says nothing for `webchat.idle_timeout_secs` is closed and its place freed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_socket_is_closed() {
+    let t = spawn_app_with(Db::Sqlite, |s| s.webchat.idle_timeout_secs = 1, Vec::new()).await;
+    let mut idle = ChatClient::connect(&t.ws_url()).await;
+    assert_eq!(t.app.state.webchat.open_sockets(), 1);
+    assert!(eventually(|| async { t.app.state.webchat.open_sockets() == 0 }).await);
+    assert!(
+        idle.next_frame(Duration::from_secs(2)).await.is_none(),
+        "closed"
+    );
     t.app.shutdown().await;
 }
 

@@ -122,6 +122,85 @@ async fn guessing_is_throttled(db: Db) {
     t.app.shutdown().await;
 }
 
+async fn login_as(t: &TestApp, forwarded_for: &str, name: &str, password: &str) -> StatusCode {
+    reqwest::Client::new()
+        .post(t.http_url("/api/v1/login"))
+        .header("Origin", t.http_url(""))
+        .header("X-Forwarded-For", forwarded_for)
+        .json(&json!({"username": name, "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+/// Behind a trusted proxy: guessing ann's password from one client slows ann's account, but
+/// neither bob's account nor another client's sign-in to it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guessing_one_account_stops_neither_another_account_nor_another_client() {
+    let t = spawn_app_with(
+        Db::Sqlite,
+        |s| s.server.trusted_proxies = vec!["127.0.0.1".parse().unwrap()],
+        Vec::new(),
+    )
+    .await;
+    add_librarian(&t, "ann", "librarian").await;
+    add_librarian(&t, "bob", "librarian").await;
+    let attacker = "203.0.113.66";
+    for _ in 0..5 {
+        let status = login_as(&t, attacker, "ann", "not the password").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(
+        login_as(&t, "198.51.100.20", "ann", PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the guessed account waits (seconds), wherever the attempt comes from"
+    );
+    assert_eq!(
+        login_as(&t, attacker, "bob", PASSWORD).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        login_as(&t, "198.51.100.20", "bob", PASSWORD).await,
+        StatusCode::OK
+    );
+    t.app.shutdown().await;
+}
+
+/// Without a trusted proxy the header is the client's own word: a new value each time does
+/// not buy new attempts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_forwarded_for_value_does_not_reset_the_count() {
+    // Three a minute (one back every 20 s): the attempts below take well under that.
+    let t = spawn_app_with(
+        Db::Sqlite,
+        |s| s.desk.login_limits.per_client_per_minute = 3,
+        Vec::new(),
+    )
+    .await;
+    for n in 0..3 {
+        let status = login_as(&t, &format!("192.0.2.{n}"), &format!("user{n}"), "guess").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "attempt {n}");
+    }
+    let status = login_as(&t, "192.0.2.250", "someone", "guess").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    t.app.shutdown().await;
+}
+
+/// A username no account can have (here 1 MB) is refused before it costs anything or is
+/// remembered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn huge_usernames_are_refused_and_not_remembered() {
+    let t = spawn_app(Db::Sqlite).await;
+    let huge = "u".repeat(1 << 20);
+    for n in 0..50 {
+        let status = login_as(&t, &format!("192.0.2.{n}"), &huge, "guess").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(t.app.state.throttle.remembered(), (0, 0));
+    t.app.shutdown().await;
+}
+
 async fn cross_origin_state_changes_are_refused(db: Db) {
     let t = spawn_app(db).await;
     add_librarian(&t, "ann", "librarian").await;

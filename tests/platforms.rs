@@ -447,6 +447,30 @@ on_both_databases!(
     malformed_and_oversized_bodies_are_refused,
 );
 
+/// A signed Messenger message of a megabyte (no Messenger app sends one) is cut to
+/// Messenger's 2,000 characters before any analysis, stored cut, and the other patrons are
+/// still answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_megabyte_message_is_cut_to_the_platforms_limit() {
+    let fake = FakePlatforms::start().await;
+    let t = spawn_with_platforms(Db::Sqlite, &fake).await;
+    let flooder = Platform::Messenger.patron(70);
+    // One 980,000-letter word: the typo corrector's worst case.
+    Platform::Messenger
+        .say(&t, &flooder, 1, &"renewal".repeat(140_000))
+        .await;
+    let other = Platform::Vk.patron(71);
+    Platform::Vk.say(&t, &other, 1, "wifi password").await;
+    let got = fake.wait_for(&other, 1).await;
+    assert_eq!(got[0].text, to_plain(&faq_answer("wifi")));
+    let lengths: Vec<i64> =
+        sqlx::query_scalar("SELECT LENGTH(text) FROM messages WHERE sender = 'patron' ORDER BY id")
+            .fetch_all(t.app.state.store.pool())
+            .await
+            .unwrap();
+    assert_eq!(lengths, [2_000, 13]);
+}
+
 /// Replies leave over HTTPS on the build's one TLS stack (rustls with aws-lc-rs), to a server
 /// whose certificate authority refdesk was told to trust.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

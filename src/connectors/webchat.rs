@@ -2,7 +2,8 @@
 //! open socket of the patron's session and replayed on reconnect from the database.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -45,16 +46,83 @@ pub enum ClientMsg {
     Message { text: String, client_id: String },
 }
 
-type Socket = mpsc::UnboundedSender<ServerMsg>;
+/// Frames waiting to be written to one socket. A page that does not read them fills the
+/// queue; what does not fit is not lost, the page gets it replayed when it reconnects.
+pub const SOCKET_QUEUE: usize = 32;
 
-#[derive(Default)]
+pub type Socket = mpsc::Sender<ServerMsg>;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebChatSettings {
+    /// Open chat sockets at most; more are refused with 503 until some close.
+    pub max_sockets: usize,
+    /// A socket that sends nothing for this long is closed (the page reconnects when it is
+    /// still open, and gets what it missed).
+    pub idle_timeout_secs: u32,
+}
+
+impl Default for WebChatSettings {
+    fn default() -> Self {
+        Self {
+            max_sockets: 10_000,
+            idle_timeout_secs: 1800,
+        }
+    }
+}
+
 pub struct WebChat {
     /// patron key -> open sockets (a patron may have the chat open in two tabs).
     sockets: Mutex<HashMap<String, Vec<(u64, Socket)>>>,
     next_socket: std::sync::atomic::AtomicU64,
+    open: Arc<AtomicUsize>,
+    settings: WebChatSettings,
+}
+
+impl Default for WebChat {
+    fn default() -> Self {
+        Self::new(WebChatSettings::default())
+    }
+}
+
+/// One of the `max_sockets` places, held while a socket is open.
+pub struct SocketSlot(Arc<AtomicUsize>);
+
+impl Drop for SocketSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl WebChat {
+    pub fn new(settings: WebChatSettings) -> Self {
+        Self {
+            sockets: Mutex::default(),
+            next_socket: Default::default(),
+            open: Arc::default(),
+            settings,
+        }
+    }
+
+    /// A place for one more socket, unless `max_sockets` are open.
+    pub fn open_slot(&self) -> Option<SocketSlot> {
+        let max = self.settings.max_sockets;
+        self.open
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| SocketSlot(self.open.clone()))
+    }
+
+    pub fn open_sockets(&self) -> usize {
+        self.open.load(Ordering::SeqCst)
+    }
+
+    pub fn idle_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(u64::from(self.settings.idle_timeout_secs.max(1)))
+    }
+
     pub fn register(&self, patron: &str, socket: Socket) -> u64 {
         let id = self
             .next_socket
@@ -84,7 +152,7 @@ impl WebChat {
             .get(patron)
             .map(|list| {
                 list.iter()
-                    .filter(|(_, s)| s.send(msg.clone()).is_ok())
+                    .filter(|(_, s)| s.try_send(msg.clone()).is_ok())
                     .count()
                     > 0
             })

@@ -41,6 +41,34 @@ impl Channel {
     }
 }
 
+impl Channel {
+    /// The longest message a patron can send on the channel, in characters: the platform's
+    /// own limit (the web chat's is ours). Anything longer did not come from the platform's
+    /// app; it is cut here, before any analysis, so its cost is bounded.
+    pub const fn max_inbound_chars(self) -> usize {
+        match self {
+            Channel::Webchat => 4_000,
+            Channel::Telegram | Channel::Whatsapp | Channel::Vk => 4_096,
+            Channel::Messenger => 2_000,
+            Channel::Instagram => 1_000,
+            // Matrix caps an event at 64 KiB, not a message's text; clients split long ones.
+            Channel::Matrix => 16_000,
+        }
+    }
+}
+
+/// Cuts `text` to at most `max_chars` characters, on a character boundary; true if it was
+/// longer.
+pub fn cap_chars(text: &mut String, max_chars: usize) -> bool {
+    match text.char_indices().nth(max_chars) {
+        Some((end, _)) => {
+            text.truncate(end);
+            true
+        }
+        None => false,
+    }
+}
+
 impl fmt::Display for Channel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -135,6 +163,16 @@ pub fn now_ms() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_is_capped_on_a_character_boundary() {
+        let mut text = "ağ".repeat(3);
+        assert!(cap_chars(&mut text, 3));
+        assert_eq!(text, "ağa");
+        let mut short = "kitab".to_string();
+        assert!(!cap_chars(&mut short, 5));
+        assert_eq!(short, "kitab");
+    }
 
     #[test]
     fn channel_names_round_trip() {

@@ -11,6 +11,9 @@ pub struct Corrector {
     /// "one character deleted" -> indexes into `list`.
     deletes: HashMap<String, Vec<u32>>,
     list: Vec<String>,
+    /// The longest known word, in characters: a word more than one longer is one edit from
+    /// nothing, and is not taken apart (that costs the square of its length).
+    longest: usize,
 }
 
 /// Shorter words have too many neighbours to correct safely ("form" vs "from" vs "fork").
@@ -26,6 +29,7 @@ impl Corrector {
             words: HashMap::new(),
             deletes: HashMap::new(),
             list: Vec::new(),
+            longest: 0,
         };
         for (word, count) in words {
             *c.words.entry(word.to_string()).or_default() += count;
@@ -33,6 +37,7 @@ impl Corrector {
         let mut sorted: Vec<&String> = c.words.keys().collect();
         sorted.sort();
         c.list = sorted.into_iter().cloned().collect();
+        c.longest = c.list.iter().map(|w| w.chars().count()).max().unwrap_or(0);
         for (i, word) in c.list.iter().enumerate() {
             if word.chars().count() >= MIN_LEN {
                 for d in one_deleted(word) {
@@ -50,8 +55,10 @@ impl Corrector {
     /// The known word one edit away from `word`, if `word` itself is unknown. Among several,
     /// the most widely used wins, then the alphabetically first, so the result is stable.
     pub fn correct<'a>(&'a self, word: &str) -> Option<&'a str> {
-        if self.contains(word)
-            || word.chars().count() < MIN_LEN
+        let len = word.chars().count();
+        if len < MIN_LEN
+            || len > self.longest + 1
+            || self.contains(word)
             || word.chars().any(|c| c.is_numeric())
         {
             return None;
@@ -70,7 +77,7 @@ impl Corrector {
             .iter()
             .filter_map(|d| self.words.get_key_value(d).map(|(k, _)| k.as_str()))
             .collect();
-        let short = word.chars().count() < FULL_CORRECTION_LEN;
+        let short = len < FULL_CORRECTION_LEN;
         let extra = if short { Vec::new() } else { extra };
         let swapped: Vec<&str> = deleted
             .iter()
@@ -126,6 +133,16 @@ fn one_deleted(word: &str) -> impl Iterator<Item = String> + '_ {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_word_longer_than_any_known_one_is_not_taken_apart() {
+        let c = Corrector::new([("renew", 1), ("library", 1)]);
+        assert_eq!(c.correct("librarry"), Some("library"));
+        // Each of its 4,000 deletions would be a 3,999-character string.
+        let long = "a".repeat(4_000);
+        assert_eq!(c.correct(&long), None);
+        assert_eq!(c.longest, 7);
+    }
 
     #[test]
     fn keeps_the_first_letter() {

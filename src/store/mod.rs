@@ -79,6 +79,21 @@ pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
     (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
 }
 
+/// The database and its WAL files readable by their owner alone: they hold patrons' words.
+fn owner_only(db: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        let path = Path::new(&name);
+        if path.exists() {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                .with_context(|| format!("cannot make {} private", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
 impl Store {
     pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<Self> {
         install_default_drivers();
@@ -129,6 +144,11 @@ impl Store {
                         sqlx::query("PRAGMA foreign_keys = ON")
                             .execute(&mut *conn)
                             .await?;
+                        // What is deleted or blanked is overwritten, not left in free pages
+                        // for `strings refdesk.db` to find.
+                        sqlx::query("PRAGMA secure_delete = ON")
+                            .execute(&mut *conn)
+                            .await?;
                     }
                     Ok(())
                 })
@@ -136,6 +156,9 @@ impl Store {
             .connect(&url)
             .await
             .with_context(|| format!("cannot open the database ({})", redact(&settings.url)))?;
+        if let Some(path) = sqlite_path(&url) {
+            owner_only(&path)?;
+        }
         let store = Self {
             pool,
             backend,

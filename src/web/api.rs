@@ -3,7 +3,7 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -62,28 +62,29 @@ pub struct Credentials {
     pub password: String,
 }
 
-/// Verifies credentials under the throttle; the librarian on success, else the response.
+/// Verifies credentials under the sign-in limits; the librarian on success, else the response.
 pub async fn check_login(
     state: &AppState,
+    peer: std::net::IpAddr,
     headers: &HeaderMap,
     creds: &Credentials,
 ) -> Result<Librarian, (StatusCode, String)> {
-    let client = headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("direct")
-        .to_string();
-    let user_key = format!("user:{}", creds.username);
-    let client_key = format!("client:{client}");
-    if let Some(wait) = state
-        .throttle
-        .wait_for(&user_key)
-        .or_else(|| state.throttle.wait_for(&client_key))
-    {
+    let refused = || {
+        (
+            StatusCode::UNAUTHORIZED,
+            "wrong username or password".to_string(),
+        )
+    };
+    // No account has such a name: refused before any work, and before it can be a key.
+    if auth::check_username(&creds.username).is_err() {
+        return Err(refused());
+    }
+    let client = super::client_addr::client_ip(peer, headers, &state.trusted_proxies);
+    if let Err(wait) = state.throttle.attempt(client, &creds.username) {
         return Err((
             StatusCode::TOO_MANY_REQUESTS,
             format!(
-                "too many failed attempts: try again in {} s",
+                "too many sign-in attempts: try again in {} s",
                 wait.as_secs().max(1)
             ),
         ));
@@ -108,18 +109,8 @@ pub async fn check_login(
         .await
         .unwrap_or(false);
     match librarian {
-        Some(l) if ok && !l.disabled => {
-            state.throttle.succeeded(&user_key);
-            Ok(l)
-        }
-        _ => {
-            state.throttle.failed(&user_key);
-            state.throttle.failed(&client_key);
-            Err((
-                StatusCode::UNAUTHORIZED,
-                "wrong username or password".into(),
-            ))
-        }
+        Some(l) if ok && !l.disabled => Ok(l),
+        _ => Err(refused()),
     }
 }
 
@@ -143,6 +134,7 @@ pub async fn open_session(state: &AppState, librarian: &Librarian) -> anyhow::Re
 
 async fn login(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
     Json(creds): Json<Credentials>,
 ) -> Response {
@@ -153,7 +145,7 @@ async fn login(
     if let Some(old) = super::guard::session_token(&headers) {
         let _ = state.store.delete_session(&auth::token_hash(&old)).await;
     }
-    match check_login(&state, &headers, &creds).await {
+    match check_login(&state, peer.ip(), &headers, &creds).await {
         Ok(librarian) => match open_session(&state, &librarian).await {
             Ok(cookie) => (
                 [(header::SET_COOKIE, cookie)],
@@ -600,6 +592,7 @@ pub struct PasswordChange {
 /// Checks the current password and sets the new one; every session of the account ends.
 pub async fn change_own_password(
     state: &AppState,
+    peer: std::net::IpAddr,
     headers: &HeaderMap,
     username: &str,
     change: &PasswordChange,
@@ -609,7 +602,7 @@ pub async fn change_own_password(
         username: username.to_string(),
         password: change.current.clone(),
     };
-    let librarian = check_login(state, headers, &creds).await?;
+    let librarian = check_login(state, peer, headers, &creds).await?;
     let new = change.new.clone();
     let hash = tokio::task::spawn_blocking(move || auth::hash_password(&new))
         .await
@@ -639,11 +632,13 @@ pub async fn change_own_password(
 
 async fn change_password(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
     user: ApiUser,
     Json(change): Json<PasswordChange>,
 ) -> Response {
-    match change_own_password(&state, &headers, &user.session.librarian.username, &change).await {
+    let username = &user.session.librarian.username;
+    match change_own_password(&state, peer.ip(), &headers, username, &change).await {
         Ok(()) => (
             [(header::SET_COOKIE, clear_cookie(&state.public_url))],
             StatusCode::NO_CONTENT,

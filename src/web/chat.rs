@@ -2,7 +2,8 @@
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
-use axum::response::Response;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use tokio::sync::mpsc;
@@ -10,13 +11,13 @@ use tokio::sync::mpsc;
 use super::AppState;
 use super::i18n::{self, Strings};
 use crate::connectors::webchat::{
-    ClientMsg, ServerMsg, is_valid_token, new_session_token, patron_key,
+    ClientMsg, SOCKET_QUEUE, ServerMsg, is_valid_token, new_session_token, patron_key,
 };
 use crate::conversation::Handled;
 use crate::domain::{Channel, Inbound, InboundKind};
 
-/// Longest patron message accepted, in characters.
-const MAX_TEXT_CHARS: usize = 4_000;
+/// Longest patron message accepted, in characters (refused with a message, not cut).
+const MAX_TEXT_CHARS: usize = Channel::Webchat.max_inbound_chars();
 const MAX_CLIENT_ID: usize = 100;
 
 #[derive(Deserialize)]
@@ -34,8 +35,23 @@ pub async fn socket(
     Query(params): Query<Params>,
     State(state): State<AppState>,
 ) -> Response {
+    let Some(slot) = state.webchat.open_slot() else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "30")],
+            "too many open chats: try again shortly",
+        )
+            .into_response();
+    };
+    // Small buffers: an idle socket holds little (the defaults reserve 128 KiB to read).
     ws.max_message_size(64 * 1024)
-        .on_upgrade(move |socket| session(socket, state, params))
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(4 * 1024)
+        .max_write_buffer_size(256 * 1024)
+        .on_upgrade(move |socket| async move {
+            session(socket, state, params).await;
+            drop(slot);
+        })
 }
 
 async fn session(socket: WebSocket, state: AppState, params: Params) {
@@ -45,7 +61,7 @@ async fn session(socket: WebSocket, state: AppState, params: Params) {
     let token = resumed.clone().unwrap_or_else(new_session_token);
     let patron = patron_key(&token);
     let (mut sink, mut stream) = socket.split();
-    let (tx, mut rx) = mpsc::unbounded_channel::<ServerMsg>();
+    let (tx, mut rx) = mpsc::channel::<ServerMsg>(SOCKET_QUEUE);
 
     let writer = tokio::spawn(async move {
         while let Some(msg) = rx.recv().await {
@@ -58,13 +74,14 @@ async fn session(socket: WebSocket, state: AppState, params: Params) {
         }
     });
 
-    let _ = tx.send(ServerMsg::Session { session: token });
+    let _ = tx.send(ServerMsg::Session { session: token }).await;
     let socket_id = state.webchat.register(&patron, tx.clone());
     if resumed.is_some() {
         replay_missed(&state, &patron, params.after.unwrap_or(0), &tx).await;
     }
 
-    while let Some(Ok(frame)) = stream.next().await {
+    let idle = state.webchat.idle_timeout();
+    while let Ok(Some(Ok(frame))) = tokio::time::timeout(idle, stream.next()).await {
         let text = match frame {
             Message::Text(t) => t,
             Message::Close(_) => break,
@@ -83,7 +100,9 @@ async fn session(socket: WebSocket, state: AppState, params: Params) {
                 message: "expected {\"type\":\"message\",\"text\":...,\"client_id\":...}".into(),
             },
         };
-        let _ = tx.send(reply);
+        if tx.send(reply).await.is_err() {
+            break;
+        }
     }
     state.webchat.unregister(&patron, socket_id);
     drop(tx);
@@ -92,12 +111,7 @@ async fn session(socket: WebSocket, state: AppState, params: Params) {
 
 /// Replies the page may not have: everything after the newest id it reports (the page
 /// drops ids it already shows, so a generous replay is harmless).
-async fn replay_missed(
-    state: &AppState,
-    patron: &str,
-    after: i64,
-    tx: &mpsc::UnboundedSender<ServerMsg>,
-) {
+async fn replay_missed(state: &AppState, patron: &str, after: i64, tx: &mpsc::Sender<ServerMsg>) {
     match state
         .store
         .outbound_after(Channel::Webchat, patron, after)
@@ -105,12 +119,16 @@ async fn replay_missed(
     {
         Ok(rows) => {
             for r in rows {
-                let _ = tx.send(ServerMsg::Message {
+                let msg = ServerMsg::Message {
                     id: r.id.to_string(),
                     from: r.sender,
                     text: r.text.unwrap_or_default(),
                     lang: r.lang,
-                });
+                };
+                // Waits for the writer when the queue is full; stops if the socket is gone.
+                if tx.send(msg).await.is_err() {
+                    break;
+                }
             }
         }
         Err(e) => tracing::warn!(error = %format!("{e:#}"), "cannot replay web chat messages"),

@@ -3,6 +3,7 @@
 mod api;
 mod chat;
 pub mod chat_page;
+mod client_addr;
 mod guard;
 pub mod i18n;
 pub mod pages;
@@ -35,6 +36,8 @@ pub struct AppState {
     /// The library's names, colours and logo for the patrons' chat.
     pub library: Arc<chat_page::Library>,
     pub throttle: Arc<crate::auth::LoginThrottle>,
+    /// Proxies whose `X-Forwarded-For` is believed (`server.trusted_proxies`).
+    pub trusted_proxies: Arc<[std::net::IpAddr]>,
     pub templates: Arc<minijinja::Environment<'static>>,
     /// Cancelled at shutdown: long-lived responses (event streams) end so the server can stop.
     pub shutdown: tokio_util::sync::CancellationToken,

@@ -3,7 +3,7 @@
 //! and must come from our own origin.
 
 use axum::Router;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{ConnectInfo, Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -391,6 +391,7 @@ struct LoginForm {
 
 async fn login(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
@@ -404,7 +405,7 @@ async fn login(
         username: form.username.trim().to_string(),
         password: form.password,
     };
-    match api::check_login(&state, &headers, &creds).await {
+    match api::check_login(&state, peer.ip(), &headers, &creds).await {
         Ok(librarian) => match api::open_session(&state, &librarian).await {
             Ok(cookie) => ([(header::SET_COOKIE, cookie)], Redirect::to("/desk")).into_response(),
             Err(e) => internal(e),
@@ -622,6 +623,7 @@ struct PasswordForm {
 
 async fn change_password(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
     user: PageUser,
     Form(form): Form<PasswordForm>,
@@ -633,9 +635,8 @@ async fn change_password(
         current: form.current,
         new: form.new,
     };
-    match api::change_own_password(&state, &headers, &user.session.librarian.username, &change)
-        .await
-    {
+    let username = &user.session.librarian.username;
+    match api::change_own_password(&state, peer.ip(), &headers, username, &change).await {
         Ok(()) => (
             [(header::SET_COOKIE, clear_cookie(&state.public_url))],
             Redirect::to("/desk/login"),
