@@ -113,7 +113,7 @@ impl ConversationService {
         if msg.text.contains('\0') {
             msg.text = msg.text.replace('\0', "");
         }
-        if crate::domain::cap_chars(&mut msg.text, msg.channel.max_inbound_chars()) {
+        if crate::domain::cap_chars(&mut msg.text, msg.channel.max_message_chars()) {
             tracing::warn!(channel = %msg.channel, "an inbound message over the channel's limit was cut");
         }
         let previous = self

@@ -40,12 +40,6 @@ pub struct LoginThrottle {
     clock: DefaultClock,
 }
 
-impl Default for LoginThrottle {
-    fn default() -> Self {
-        Self::new(&LoginLimitSettings::default())
-    }
-}
-
 fn per_minute(n: u32) -> Quota {
     Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN))
 }

@@ -28,7 +28,7 @@ use crate::web::AppState;
 /// The API version refdesk speaks.
 pub const API_VERSION: &str = "5.199";
 /// VK's longest message, in characters.
-const MAX_MESSAGE_LEN: usize = 4_096;
+const MAX_MESSAGE_LEN: usize = Channel::Vk.max_message_chars();
 const MAX_BODY: usize = 256 * 1024;
 
 /// `[vk]` settings.

@@ -79,12 +79,6 @@ pub struct WebChat {
     settings: WebChatSettings,
 }
 
-impl Default for WebChat {
-    fn default() -> Self {
-        Self::new(WebChatSettings::default())
-    }
-}
-
 /// One of the `max_sockets` places, held while a socket is open.
 pub struct SocketSlot(Arc<AtomicUsize>);
 

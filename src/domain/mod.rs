@@ -42,16 +42,16 @@ impl Channel {
 }
 
 impl Channel {
-    /// The longest message a patron can send on the channel, in characters: the platform's
-    /// own limit (the web chat's is ours). Anything longer did not come from the platform's
-    /// app; it is cut here, before any analysis, so its cost is bounded.
-    pub const fn max_inbound_chars(self) -> usize {
+    /// The longest message the channel carries, in characters: the platform's own limit
+    /// (the web chat's is ours). Replies are split to it; anything longer that arrives did
+    /// not come from the platform's app and is cut before any analysis.
+    pub const fn max_message_chars(self) -> usize {
         match self {
             Channel::Webchat => 4_000,
             Channel::Telegram | Channel::Whatsapp | Channel::Vk => 4_096,
             Channel::Messenger => 2_000,
             Channel::Instagram => 1_000,
-            // Matrix caps an event at 64 KiB, not a message's text; clients split long ones.
+            // Matrix caps an event at 64 KiB, not a message's text: ours, well inside that.
             Channel::Matrix => 16_000,
         }
     }

@@ -17,7 +17,7 @@ use crate::conversation::Handled;
 use crate::domain::{Channel, Inbound, InboundKind};
 
 /// Longest patron message accepted, in characters (refused with a message, not cut).
-const MAX_TEXT_CHARS: usize = Channel::Webchat.max_inbound_chars();
+const MAX_TEXT_CHARS: usize = Channel::Webchat.max_message_chars();
 const MAX_CLIENT_ID: usize = 100;
 
 #[derive(Deserialize)]

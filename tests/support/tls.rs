@@ -18,8 +18,8 @@ use tokio_rustls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 /// the certificate connects but never completes one).
 #[derive(Default)]
 pub struct TlsCounts {
-    pub connections: AtomicUsize,
-    pub handshakes: AtomicUsize,
+    connections: AtomicUsize,
+    handshakes: AtomicUsize,
 }
 
 impl TlsCounts {

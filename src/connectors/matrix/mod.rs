@@ -25,7 +25,7 @@ use crate::domain::Channel;
 use crate::store::OutboxRow;
 
 /// Events must stay under 64 KiB; long answers are cut well before that.
-const MAX_MESSAGE_LEN: usize = 16_000;
+const MAX_MESSAGE_LEN: usize = Channel::Matrix.max_message_chars();
 
 /// `[matrix]` settings.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]

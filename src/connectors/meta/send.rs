@@ -34,11 +34,7 @@ impl MetaChannel {
 
     /// The longest text a platform takes in one message, in characters.
     fn max_len(&self) -> usize {
-        match self.channel {
-            Channel::Instagram => 1_000,
-            Channel::Whatsapp => 4_096,
-            _ => 2_000,
-        }
+        self.channel.max_message_chars()
     }
 
     /// How a reply may go out `age_ms` after the patron last wrote: the Messenger

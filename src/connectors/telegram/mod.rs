@@ -28,7 +28,7 @@ use crate::store::OutboxRow;
 pub use inbound::{BotIdentity, to_inbound};
 
 /// Telegram refuses longer messages (counted after markup is parsed).
-pub const MAX_MESSAGE_LEN: usize = 4096;
+pub const MAX_MESSAGE_LEN: usize = Channel::Telegram.max_message_chars();
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
