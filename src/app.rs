@@ -101,6 +101,7 @@ pub async fn start(
         metrics.clone(),
         wake.clone(),
         events.clone(),
+        crate::conversation::limits::PatronLimits::new(&settings.patron_limits),
     );
     let desk = crate::desk::Desk::new(store.clone(), events, wake.clone());
     let webchat = Arc::new(WebChat::new(settings.webchat.clone()));

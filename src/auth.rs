@@ -7,7 +7,7 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use sha2::{Digest, Sha256};
 
 mod throttle;
-pub use throttle::{LoginLimitSettings, LoginThrottle};
+pub use throttle::{LoginLimitSettings, LoginThrottle, client_key};
 
 pub const MIN_PASSWORD_CHARS: usize = 12;
 

@@ -31,6 +31,7 @@ pub struct Settings {
     pub privacy: PrivacySettings,
     pub library: LibrarySettings,
     pub webchat: WebChatSettings,
+    pub patron_limits: crate::conversation::limits::PatronLimitSettings,
     pub desk: DeskSettings,
     pub telegram: TelegramSettings,
     pub matrix: MatrixSettings,

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::domain::Channel;
 
-const OUTCOMES: [&str; 8] = [
+const OUTCOMES: [&str; 9] = [
     "faq",
     "smalltalk",
     "handoff",
@@ -16,6 +16,7 @@ const OUTCOMES: [&str; 8] = [
     "command",
     "unsupported",
     "catalogue",
+    "limited",
 ];
 /// Answer latency buckets in seconds.
 const BUCKETS: [f64; 10] = [
@@ -26,7 +27,7 @@ const BUCKETS: [f64; 10] = [
 pub struct Metrics {
     messages_in: [AtomicU64; 7],
     messages_out: [AtomicU64; 7],
-    outcomes: [AtomicU64; 8],
+    outcomes: [AtomicU64; 9],
     latency_buckets: [AtomicU64; 10],
     latency_count: AtomicU64,
     latency_sum_ns: AtomicU64,

@@ -621,6 +621,100 @@ async fn an_idle_socket_is_closed() {
     t.app.shutdown().await;
 }
 
+/// One socket writing faster than its allowance is told to slow down, in the page's
+/// language, and what it sent over the allowance is not stored; another patron is answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flooding_socket_is_slowed_while_others_are_answered() {
+    let t = spawn_app_with(
+        Db::Sqlite,
+        |s| s.patron_limits.messages_per_minute = 5,
+        Vec::new(),
+    )
+    .await;
+    let mut flood = ChatClient::connect(&format!("{}?lang=tr", t.ws_url())).await;
+    for n in 0..30 {
+        flood.send("wifi password", &format!("f{n}")).await;
+    }
+    let mut refused = 0;
+    let mut acked = 0;
+    while let Some(f) = flood.next_frame(Duration::from_secs(1)).await {
+        match f["type"].as_str() {
+            Some("error") => {
+                assert!(f["message"].as_str().unwrap().contains("dakika"), "{f}");
+                refused += 1;
+            }
+            Some("ack") => acked += 1,
+            _ => {}
+        }
+    }
+    assert_eq!((acked, refused), (5, 25));
+    let mut other = ChatClient::connect(&t.ws_url()).await;
+    other.send("wifi password", "o1").await;
+    assert_eq!(
+        other.next_message(WAIT).await.expect("answered")["text"],
+        faq_answer("wifi")
+    );
+    assert_eq!(
+        t.app
+            .state
+            .store
+            .inbound_count(Channel::Webchat)
+            .await
+            .unwrap(),
+        6
+    );
+    t.app.shutdown().await;
+}
+
+/// A message of nothing but zero-width and control characters opens no ticket and stores
+/// nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invisible_message_opens_no_ticket() {
+    let t = spawn_app(Db::Sqlite).await;
+    let mut c = ChatClient::connect(&t.ws_url()).await;
+    c.send("\u{200B}\u{200D}\u{FEFF}\u{0000}\u{2060}", "z1")
+        .await;
+    let ack = c.next_frame(WAIT).await.expect("an ack");
+    assert_eq!(ack["type"], "ack");
+    assert!(c.next_message(Duration::from_millis(300)).await.is_none());
+    let store = &t.app.state.store;
+    assert!(store.tickets_with_status("open").await.unwrap().is_empty());
+    assert_eq!(store.inbound_count(Channel::Webchat).await.unwrap(), 0);
+    t.app.shutdown().await;
+}
+
+/// New sessions from one address are limited (429 past the allowance); a patron resuming a
+/// known session still gets in, and a made-up token counts as a new session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_sessions_from_one_address_are_limited() {
+    let t = spawn_app_with(
+        Db::Sqlite,
+        |s| s.webchat.new_sessions_per_minute_per_address = 2,
+        Vec::new(),
+    )
+    .await;
+    let mut known = ChatClient::connect(&t.ws_url()).await;
+    known.send("wifi password", "k1").await;
+    assert!(known.next_message(WAIT).await.is_some());
+    let session = known.session.clone();
+    known.close().await;
+    let _second = ChatClient::connect(&t.ws_url()).await;
+    let status = |e| match e {
+        tokio_tungstenite::tungstenite::Error::Http(r) => r.status().as_u16(),
+        other => panic!("expected an HTTP refusal, got {other}"),
+    };
+    let refused = tokio_tungstenite::connect_async(t.ws_url())
+        .await
+        .unwrap_err();
+    assert_eq!(status(refused), 429);
+    let made_up = format!("{}?session={}", t.ws_url(), "ab".repeat(32));
+    let refused = tokio_tungstenite::connect_async(made_up).await.unwrap_err();
+    assert_eq!(status(refused), 429);
+    let resumed = ChatClient::connect(&format!("{}?session={session}", t.ws_url())).await;
+    assert_eq!(resumed.session, session);
+    t.app.shutdown().await;
+}
+
 on_both_databases!(
     answers_a_faq_question,
     escalation_opens_one_ticket_and_follow_ups_join_it,

@@ -471,6 +471,44 @@ async fn a_megabyte_message_is_cut_to_the_platforms_limit() {
     assert_eq!(lengths, [2_000, 13]);
 }
 
+/// A patron sending faster than `patron_limits.messages_per_minute` gets what fits answered,
+/// one polite request to slow down in their language, and nothing more; the rest is not
+/// stored. Another patron on the same channel is answered meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flooding_patron_is_slowed_while_others_are_answered() {
+    let fake = FakePlatforms::start().await;
+    let t = spawn_with_platforms_and(Db::Sqlite, &fake, |s| {
+        s.patron_limits.messages_per_minute = 3;
+    })
+    .await;
+    let flooder = Platform::Vk.patron(80);
+    for n in 1..=12 {
+        Platform::Vk
+            .say(&t, &flooder, n, "Где можно распечатать документ?")
+            .await;
+    }
+    let other = Platform::Vk.patron(81);
+    Platform::Vk.say(&t, &other, 1, "wifi password").await;
+    assert_eq!(
+        fake.wait_for(&other, 1).await[0].text,
+        to_plain(&faq_answer("wifi"))
+    );
+    let got = fake.wait_for(&flooder, 4).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let got_all = fake.delivered_to(&flooder);
+    assert_eq!(got_all.len(), 4, "three answers and one request: {got:?}");
+    let asks: Vec<_> = got_all
+        .iter()
+        .filter(|d| d.text.contains("подождите минуту"))
+        .collect();
+    assert_eq!(asks.len(), 1, "asked once, in Russian: {got_all:?}");
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE sender = 'patron'")
+        .fetch_one(t.app.state.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(stored, 3 + 1, "what was refused is not stored");
+}
+
 /// Replies leave over HTTPS on the build's one TLS stack (rustls with aws-lc-rs), to a server
 /// whose certificate authority refdesk was told to trust.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

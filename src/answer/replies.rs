@@ -55,6 +55,11 @@ pub fn unsupported(kind: &str, lang: &str, with_librarian: bool) -> String {
     text.replace("{what}", what)
 }
 
+/// To a patron over their message allowance: wait, then write again.
+pub fn slow_down(lang: &str) -> &'static str {
+    &lang::pack(lang).replies.slow_down
+}
+
 /// A catalogue question with no good match: a librarian will search.
 pub fn catalogue_miss(lang: &str) -> &'static str {
     &lang::pack(lang).replies.catalogue_miss

@@ -86,7 +86,7 @@ impl LoginThrottle {
 }
 
 /// IPv6 clients by their /64: one household or host usually has a whole /64 to rotate in.
-fn client_key(ip: IpAddr) -> IpAddr {
+pub fn client_key(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V4(_) => ip,
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {

@@ -60,6 +60,10 @@ pub struct WebChatSettings {
     /// A socket that sends nothing for this long is closed (the page reconnects when it is
     /// still open, and gets what it missed).
     pub idle_timeout_secs: u32,
+    /// New chat sessions one address (IPv6: one /64) may start per minute. A library's
+    /// public computers share an address, so it is generous; a script starting thousands is
+    /// refused with 429.
+    pub new_sessions_per_minute_per_address: u32,
 }
 
 impl Default for WebChatSettings {
@@ -67,6 +71,7 @@ impl Default for WebChatSettings {
         Self {
             max_sockets: 10_000,
             idle_timeout_secs: 1800,
+            new_sessions_per_minute_per_address: 60,
         }
     }
 }
@@ -76,8 +81,13 @@ pub struct WebChat {
     sockets: Mutex<HashMap<String, Vec<(u64, Socket)>>>,
     next_socket: std::sync::atomic::AtomicU64,
     open: Arc<AtomicUsize>,
+    /// New sessions per client address (already keyed: IPv6 by /64).
+    new_sessions: governor::DefaultKeyedRateLimiter<std::net::IpAddr>,
     settings: WebChatSettings,
 }
+
+/// Above this many remembered addresses, those whose allowance has refilled are dropped.
+const SWEEP_ABOVE: usize = 10_000;
 
 /// One of the `max_sockets` places, held while a socket is open.
 pub struct SocketSlot(Arc<AtomicUsize>);
@@ -94,6 +104,10 @@ impl WebChat {
             sockets: Mutex::default(),
             next_socket: Default::default(),
             open: Arc::default(),
+            new_sessions: governor::RateLimiter::keyed(governor::Quota::per_minute(
+                std::num::NonZeroU32::new(settings.new_sessions_per_minute_per_address)
+                    .unwrap_or(std::num::NonZeroU32::MIN),
+            )),
             settings,
         }
     }
@@ -107,6 +121,19 @@ impl WebChat {
             })
             .ok()
             .map(|_| SocketSlot(self.open.clone()))
+    }
+
+    /// Spends one new session of the client's allowance, or says how long to wait.
+    pub fn start_session(&self, client: std::net::IpAddr) -> Result<(), std::time::Duration> {
+        use governor::clock::{Clock, DefaultClock};
+        if self.new_sessions.len() > SWEEP_ABOVE {
+            self.new_sessions.retain_recent();
+            self.new_sessions.shrink_to_fit();
+        }
+        let now = DefaultClock::default().now();
+        self.new_sessions
+            .check_key(&crate::auth::client_key(client))
+            .map_err(|not_until| not_until.wait_time_from(now))
     }
 
     pub fn open_sockets(&self) -> usize {

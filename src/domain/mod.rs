@@ -69,6 +69,24 @@ pub fn cap_chars(text: &mut String, max_chars: usize) -> bool {
     }
 }
 
+/// True when nothing in `text` can be read: only spaces, control characters and invisible
+/// formatting characters (zero-width spaces and joiners, direction marks, variation
+/// selectors, the byte order mark, tags).
+pub fn is_blank(text: &str) -> bool {
+    text.chars().all(|c| {
+        c.is_whitespace()
+            || c.is_control()
+            || matches!(c,
+                '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{180E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{206F}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FEFF}'
+                | '\u{E0000}'..='\u{E007F}')
+    })
+}
+
 impl fmt::Display for Channel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -172,6 +190,14 @@ mod tests {
         let mut short = "kitab".to_string();
         assert!(!cap_chars(&mut short, 5));
         assert_eq!(short, "kitab");
+    }
+
+    #[test]
+    fn invisible_text_is_blank() {
+        assert!(is_blank(""));
+        assert!(is_blank(" \u{200B}\u{FEFF}\t\u{200D}\u{0001}"));
+        assert!(!is_blank("\u{200B}wifi"));
+        assert!(!is_blank("😀"));
     }
 
     #[test]

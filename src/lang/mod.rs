@@ -65,6 +65,8 @@ pub struct Replies {
     pub untranslated: String,
     /// Said in the default language to a message in a language refdesk does not speak.
     pub unsupported_language: String,
+    /// To a patron writing faster than the limits allow: what they sent was not taken.
+    pub slow_down: String,
 }
 
 /// Words of small talk: a message made only of these (and at least one greeting, thanks,

@@ -50,6 +50,19 @@ impl Store {
         Ok(row.try_get(0)?)
     }
 
+    /// Whether the patron has written before.
+    pub async fn patron_known(&self, channel: Channel, user: &str) -> anyhow::Result<bool> {
+        Ok(
+            sqlx::query("SELECT 1 FROM patrons WHERE channel = $1 AND channel_user_id = $2")
+                .bind(channel.as_str())
+                .bind(user)
+                .fetch_optional(&self.pool)
+                .await
+                .context("patron lookup")?
+                .is_some(),
+        )
+    }
+
     /// The patron's id, creating the patron on first contact. A read first: most messages
     /// come from known patrons, and a read dirties no page.
     pub async fn upsert_patron(
@@ -81,6 +94,19 @@ impl Store {
         .await
         .context("patron insert")?
         .try_get(0)?)
+    }
+
+    /// The open conversation of the message's patron (both created on first contact).
+    pub async fn conversation_of(
+        &self,
+        tx: &mut Tx,
+        msg: &Inbound,
+        now: i64,
+    ) -> anyhow::Result<i64> {
+        let patron_id = self
+            .upsert_patron(tx, msg.channel, &msg.patron, msg.language.as_deref(), now)
+            .await?;
+        self.touch_conversation(tx, patron_id, now).await
     }
 
     /// The patron's open conversation, or a new one. (Its last activity is its newest

@@ -1,8 +1,8 @@
 //! The web chat socket (`GET /chat/ws`): one task per connection.
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
@@ -34,7 +34,31 @@ pub async fn socket(
     ws: WebSocketUpgrade,
     Query(params): Query<Params>,
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
 ) -> Response {
+    // A session counts as resumed only when its patron is known: a made-up token of the
+    // right shape is a new session like any other.
+    let resuming = match params.session.as_deref().filter(|t| is_valid_token(t)) {
+        Some(token) => state
+            .store
+            .patron_known(Channel::Webchat, &patron_key(token))
+            .await
+            .unwrap_or(false),
+        None => false,
+    };
+    if !resuming {
+        let client = super::client_addr::client_ip(peer.ip(), &headers, &state.trusted_proxies);
+        if let Err(wait) = state.webchat.start_session(client) {
+            let secs = wait.as_secs().max(1).to_string();
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(header::RETRY_AFTER, secs)],
+                "too many new chats from this address: try again shortly",
+            )
+                .into_response();
+        }
+    }
     let Some(slot) = state.webchat.open_slot() else {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -178,7 +202,10 @@ async fn accept(
             client_id,
             id: message_id.to_string(),
         },
-        Ok(Handled::Duplicate) => ServerMsg::Ack {
+        Ok(Handled::Limited) => ServerMsg::Error {
+            message: patron.strings.get("error_slow_down").into(),
+        },
+        Ok(Handled::Duplicate | Handled::Blank) => ServerMsg::Ack {
             client_id,
             id: String::new(),
         },

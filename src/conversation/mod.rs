@@ -1,6 +1,9 @@
 //! The conversation service: an inbound message is stored exactly once, then either joins a
 //! librarian's ticket (the bot stays silent) or gets the answer engine's reply, written to
-//! the outbox in the same transaction.
+//! the outbox in the same transaction. Before any of that, the patron's and the channel's
+//! allowances (`limits`) decide whether the message is taken at all.
+
+pub mod limits;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -13,11 +16,19 @@ use crate::desk::{DeskEvent, DeskEvents};
 use crate::domain::{BotCommand, Inbound, InboundKind, Sender, now_ms};
 use crate::metrics::Metrics;
 use crate::store::{MessageFacts, Store};
+use limits::{PatronLimits, Verdict};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Handled {
     /// The platform delivered this message before; nothing was done.
     Duplicate,
+    /// Nothing readable was left after removing NULs, invisible characters and spaces;
+    /// nothing was stored.
+    Blank,
+    /// Over the patron's or the channel's allowance: not stored, not answered. The first
+    /// refusal in a while was answered with a request to slow down (except on the web
+    /// chat, whose socket says so itself).
+    Limited,
     Stored {
         message_id: i64,
         /// The engine's decision, or `None` when the message joined an existing ticket.
@@ -34,6 +45,7 @@ pub struct ConversationService {
     metrics: Arc<Metrics>,
     outbox_wake: Arc<Notify>,
     events: DeskEvents,
+    limits: Arc<PatronLimits>,
 }
 
 impl ConversationService {
@@ -43,6 +55,7 @@ impl ConversationService {
         metrics: Arc<Metrics>,
         outbox_wake: Arc<Notify>,
         events: DeskEvents,
+        limits: PatronLimits,
     ) -> Self {
         Self {
             store,
@@ -50,6 +63,7 @@ impl ConversationService {
             metrics,
             outbox_wake,
             events,
+            limits: Arc::new(limits),
         }
     }
 
@@ -107,6 +121,38 @@ impl ConversationService {
         }
     }
 
+    /// Tells a refused patron, in their language, to wait a minute and write again.
+    async fn ask_to_slow_down(&self, msg: &Inbound, previous: Option<&str>) -> anyhow::Result<()> {
+        let lang = replies::phrase_lang(previous.or(msg.language.as_deref()));
+        let reply = replies::slow_down(lang);
+        let now = now_ms();
+        let store = &self.store;
+        let mut w = store.begin_write().await?;
+        let conversation_id = store.conversation_of(&mut w.tx, msg, now).await?;
+        store
+            .add_outbound(
+                &mut w.tx,
+                conversation_id,
+                Sender::Bot,
+                reply,
+                MessageFacts {
+                    outcome: Some("limited"),
+                    faq_id: None,
+                    lang: Some(lang),
+                },
+                msg.channel,
+                &msg.patron,
+                now,
+            )
+            .await?;
+        store
+            .count_outcome(&mut w.tx, msg.channel, "limited", now)
+            .await?;
+        w.commit().await?;
+        self.outbox_wake.notify_one();
+        Ok(())
+    }
+
     pub async fn handle(&self, mut msg: Inbound) -> anyhow::Result<Handled> {
         // PostgreSQL text cannot hold NUL, and no patron means one: drop it rather than
         // fail (and have the platform redeliver) forever.
@@ -116,10 +162,22 @@ impl ConversationService {
         if crate::domain::cap_chars(&mut msg.text, msg.channel.max_message_chars()) {
             tracing::warn!(channel = %msg.channel, "an inbound message over the channel's limit was cut");
         }
+        if msg.kind == InboundKind::Text && crate::domain::is_blank(&msg.text) {
+            return Ok(Handled::Blank);
+        }
         let previous = self
             .store
             .last_patron_language(msg.channel, &msg.patron)
             .await?;
+        if let Verdict::Refuse { tell } = self.limits.check(msg.channel, &msg.patron) {
+            self.metrics.outcome("limited");
+            // The web chat's socket answers the patron at once; other channels get one
+            // request to slow down through the outbox.
+            if tell && msg.channel != crate::domain::Channel::Webchat {
+                self.ask_to_slow_down(&msg, previous.as_deref()).await?;
+            }
+            return Ok(Handled::Limited);
+        }
         // The engine is pure and fast; deciding before the transaction keeps it short.
         let answer = self.decide(&msg, previous.as_deref());
         let inbound_lang = (msg.kind == InboundKind::Text).then_some(answer.lang.as_str());
@@ -127,16 +185,7 @@ impl ConversationService {
         let now = now_ms();
         let store = &self.store;
         let mut w = store.begin_write().await?;
-        let patron_id = store
-            .upsert_patron(
-                &mut w.tx,
-                msg.channel,
-                &msg.patron,
-                msg.language.as_deref(),
-                now,
-            )
-            .await?;
-        let conversation_id = store.touch_conversation(&mut w.tx, patron_id, now).await?;
+        let conversation_id = store.conversation_of(&mut w.tx, &msg, now).await?;
 
         // A librarian holds the conversation: the message joins the ticket and the bot is
         // silent, except to say when it could not pass on what was sent.

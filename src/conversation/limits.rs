@@ -1,0 +1,162 @@
+//! How fast patrons may write (GCRA allowances from the governor crate): one allowance per
+//! patron, so one flooding patron is slowed and nobody else, and one per channel, so a flood
+//! spread over many identities (new web chat sessions, made-up ids) cannot take the whole
+//! service. A refused patron is told politely, at most once a minute.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+use std::num::NonZeroU32;
+
+use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::Channel;
+
+/// Above this many remembered patrons, those whose allowance has refilled are swept out.
+const SWEEP_ABOVE: usize = 10_000;
+
+/// `[patron_limits]` settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PatronLimitSettings {
+    /// Messages one patron may send per minute, in a burst or spread out. People typing
+    /// rarely send more than a few; a script sends thousands.
+    pub messages_per_minute: u32,
+    /// Messages per second one channel accepts from all its patrons together.
+    pub channel_messages_per_second: u32,
+}
+
+impl Default for PatronLimitSettings {
+    fn default() -> Self {
+        Self {
+            messages_per_minute: 20,
+            channel_messages_per_second: 50,
+        }
+    }
+}
+
+/// What the limits say about one message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Accept,
+    /// Not taken; `tell`: the first refusal in a while, so the patron should hear why.
+    Refuse {
+        tell: bool,
+    },
+}
+
+pub struct PatronLimits {
+    /// Keyed by a hash of channel and patron id: a fixed size per key, whatever the id.
+    patrons: DefaultKeyedRateLimiter<u64>,
+    notices: DefaultKeyedRateLimiter<u64>,
+    channels: HashMap<Channel, DefaultDirectRateLimiter>,
+    hasher: RandomState,
+}
+
+fn nonzero(n: u32) -> NonZeroU32 {
+    NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN)
+}
+
+impl PatronLimits {
+    pub fn new(settings: &PatronLimitSettings) -> Self {
+        let per_channel = Quota::per_second(nonzero(settings.channel_messages_per_second));
+        Self {
+            patrons: RateLimiter::keyed(Quota::per_minute(nonzero(settings.messages_per_minute))),
+            notices: RateLimiter::keyed(Quota::per_minute(NonZeroU32::MIN)),
+            channels: Channel::ALL
+                .iter()
+                .map(|&c| (c, RateLimiter::direct(per_channel)))
+                .collect(),
+            hasher: RandomState::new(),
+        }
+    }
+
+    /// Spends one message of the patron's allowance, then of the channel's. A patron over
+    /// their own allowance spends nothing of the channel's, so they cannot starve others.
+    pub fn check(&self, channel: Channel, patron: &str) -> Verdict {
+        self.sweep();
+        let key = self.hasher.hash_one((channel, patron));
+        let accepted = self.patrons.check_key(&key).is_ok()
+            && self
+                .channels
+                .get(&channel)
+                .is_none_or(|c| c.check().is_ok());
+        if accepted {
+            Verdict::Accept
+        } else {
+            Verdict::Refuse {
+                tell: self.notices.check_key(&key).is_ok(),
+            }
+        }
+    }
+
+    /// How many patrons are remembered (for tests).
+    pub fn remembered(&self) -> usize {
+        self.patrons.len()
+    }
+
+    fn sweep(&self) {
+        for map in [&self.patrons, &self.notices] {
+            if map.len() > SWEEP_ABOVE {
+                map.retain_recent();
+                map.shrink_to_fit();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(per_minute: u32, per_second: u32) -> PatronLimits {
+        PatronLimits::new(&PatronLimitSettings {
+            messages_per_minute: per_minute,
+            channel_messages_per_second: per_second,
+        })
+    }
+
+    #[test]
+    fn a_flooding_patron_is_refused_and_told_once() {
+        let l = limits(3, 1000);
+        for _ in 0..3 {
+            assert_eq!(l.check(Channel::Telegram, "1"), Verdict::Accept);
+        }
+        assert_eq!(
+            l.check(Channel::Telegram, "1"),
+            Verdict::Refuse { tell: true }
+        );
+        assert_eq!(
+            l.check(Channel::Telegram, "1"),
+            Verdict::Refuse { tell: false }
+        );
+        assert_eq!(l.check(Channel::Telegram, "2"), Verdict::Accept);
+        // The same id on another channel is another patron.
+        assert_eq!(l.check(Channel::Vk, "1"), Verdict::Accept);
+    }
+
+    #[test]
+    fn a_channel_has_its_own_ceiling() {
+        let l = limits(100, 2);
+        assert_eq!(l.check(Channel::Webchat, "a"), Verdict::Accept);
+        assert_eq!(l.check(Channel::Webchat, "b"), Verdict::Accept);
+        assert!(matches!(
+            l.check(Channel::Webchat, "c"),
+            Verdict::Refuse { .. }
+        ));
+        assert_eq!(l.check(Channel::Telegram, "c"), Verdict::Accept);
+    }
+
+    #[test]
+    fn a_refused_patron_spends_nothing_of_the_channel() {
+        let l = limits(1, 2);
+        assert_eq!(l.check(Channel::Matrix, "@x:hs"), Verdict::Accept);
+        for _ in 0..10 {
+            assert!(matches!(
+                l.check(Channel::Matrix, "@x:hs"),
+                Verdict::Refuse { .. }
+            ));
+        }
+        assert_eq!(l.check(Channel::Matrix, "@y:hs"), Verdict::Accept);
+    }
+}
