@@ -50,6 +50,12 @@ enum Command {
         #[command(subcommand)]
         command: LibrarianCommand,
     },
+    /// See or erase everything stored about one patron (a patron's request for their
+    /// data, or for its early deletion).
+    Patron {
+        #[command(subcommand)]
+        command: PatronCommand,
+    },
     /// Import and search the library catalogue.
     Catalogue {
         #[command(subcommand)]
@@ -119,6 +125,48 @@ enum LibrarianCommand {
         #[arg(long, value_delimiter = ',')]
         languages: Vec<String>,
     },
+    /// Let a disabled account sign in again.
+    Enable { name: String },
+    /// Stop an account signing in and end its sessions (never the last active admin).
+    Disable { name: String },
+    /// Set a new password, read from stdin (one line); the account's sessions end.
+    ResetPassword {
+        name: String,
+        /// Read the password from standard input (required: passwords never go in arguments).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum PatronCommand {
+    /// Print everything stored about the patron as JSON.
+    Export(PatronArgs),
+    /// Delete the patron and everything of theirs from every table.
+    Erase {
+        #[command(flatten)]
+        who: PatronArgs,
+        /// Really erase (without it, only says what would go).
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+/// Which patron: the channel and the platform's id for them, or a ticket of theirs (the
+/// only handle on a web chat patron, known by a hash of their session).
+#[derive(Args)]
+#[group(required = true, multiple = true)]
+struct PatronArgs {
+    /// telegram, matrix, messenger, instagram, whatsapp, vk or webchat.
+    #[arg(long, requires = "id", conflicts_with = "ticket")]
+    channel: Option<crate::domain::Channel>,
+    /// The platform's id of the patron (a Telegram chat id, a Matrix user id, a phone
+    /// number on WhatsApp).
+    #[arg(long, requires = "channel")]
+    id: Option<String>,
+    /// A ticket of the patron's.
+    #[arg(long)]
+    ticket: Option<i64>,
 }
 
 #[derive(Subcommand)]
@@ -207,6 +255,75 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     ..
                 },
         } => add_librarian(&settings, &name, admin, create_database, &languages),
+        Command::Librarian {
+            command: LibrarianCommand::Enable { name },
+        } => with_store(&settings, |store| async move {
+            if !store.enable_librarian(&name).await? {
+                anyhow::bail!("there is no librarian called {name}");
+            }
+            println!("{name} can sign in again");
+            Ok(())
+        }),
+        Command::Librarian {
+            command: LibrarianCommand::Disable { name },
+        } => with_store(&settings, |store| async move {
+            match store.disable_librarian(&name).await? {
+                crate::store::Disabling::Disabled => {
+                    println!("{name} is disabled and signed out");
+                    Ok(())
+                }
+                crate::store::Disabling::NoSuchLibrarian => {
+                    anyhow::bail!("there is no librarian called {name}")
+                }
+                crate::store::Disabling::LastAdmin => {
+                    anyhow::bail!("{name} is the last active admin: make another admin first")
+                }
+            }
+        }),
+        Command::Librarian {
+            command: LibrarianCommand::ResetPassword { name, .. },
+        } => {
+            let hash = read_new_password()?;
+            with_store(&settings, |store| async move {
+                if !store.reset_password(&name, &hash).await? {
+                    anyhow::bail!("there is no librarian called {name}");
+                }
+                println!("{name} has a new password; their sessions have ended");
+                Ok(())
+            })
+        }
+        Command::Patron {
+            command: PatronCommand::Export(who),
+        } => with_store(&settings, |store| async move {
+            let who = patron_ref(&store, &who).await?;
+            let Some(export) = store.export_patron(&who).await? else {
+                anyhow::bail!("nothing is stored about that patron");
+            };
+            println!("{}", serde_json::to_string_pretty(&export)?);
+            Ok(())
+        }),
+        Command::Patron {
+            command: PatronCommand::Erase { who, yes },
+        } => with_store(&settings, |store| async move {
+            let who = patron_ref(&store, &who).await?;
+            let Some(export) = store.export_patron(&who).await? else {
+                anyhow::bail!("nothing is stored about that patron");
+            };
+            let messages: usize = export.conversations.iter().map(|c| c.messages.len()).sum();
+            if !yes {
+                println!(
+                    "would erase {} conversations with {messages} messages; run again with --yes to erase",
+                    export.conversations.len()
+                );
+                return Ok(());
+            }
+            let erased = store.erase_patron(&who).await?.unwrap_or_default();
+            println!(
+                "erased {} messages, {} tickets, {} conversations, {} deliveries",
+                erased.messages, erased.tickets, erased.conversations, erased.deliveries
+            );
+            Ok(())
+        }),
         Command::Eval(args) => run_eval(&settings, args),
         Command::Faq {
             command: FaqCommand::Check { dir },
@@ -596,6 +713,64 @@ fn tempfile_dir() -> anyhow::Result<PathBuf> {
     Ok(dir)
 }
 
+/// Runs `work` against the configured database, which must exist already (so a command
+/// run in the wrong directory does not make a new, empty one).
+fn with_store<F, Fut>(settings: &Settings, work: F) -> anyhow::Result<ExitCode>
+where
+    F: FnOnce(crate::store::Store) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    require_database(settings)?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let store = crate::store::Store::connect(&settings.database).await?;
+        let result = work(store.clone()).await;
+        store.close().await;
+        result
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn require_database(settings: &Settings) -> anyhow::Result<()> {
+    if let Some(path) = crate::store::sqlite_path(&settings.database.url)
+        && !path.exists()
+    {
+        anyhow::bail!(
+            "there is no database at {} (database.url): run this where refdesk serve runs, or pass --config",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// One line of stdin, checked as a new password and hashed.
+fn read_new_password() -> anyhow::Result<String> {
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .context("cannot read the password from stdin")?;
+    let password = password.trim_end_matches(['\n', '\r']);
+    crate::auth::check_new_password(password).map_err(anyhow::Error::msg)?;
+    crate::auth::hash_password(password)
+}
+
+async fn patron_ref(
+    store: &crate::store::Store,
+    args: &PatronArgs,
+) -> anyhow::Result<crate::store::PatronRef> {
+    match (&args.channel, &args.id, args.ticket) {
+        (Some(channel), Some(id), _) => Ok(crate::store::PatronRef {
+            channel: *channel,
+            id: id.clone(),
+        }),
+        (_, _, Some(ticket)) => store
+            .patron_of_ticket(ticket)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("there is no ticket {ticket}")),
+        _ => anyhow::bail!("name the patron with --channel and --id, or with --ticket"),
+    }
+}
+
 fn add_librarian(
     settings: &Settings,
     name: &str,
@@ -615,13 +790,7 @@ fn add_librarian(
             path.display()
         );
     }
-    let mut password = String::new();
-    std::io::stdin()
-        .read_line(&mut password)
-        .context("cannot read the password from stdin")?;
-    let password = password.trim_end_matches(['\n', '\r']);
-    crate::auth::check_new_password(password).map_err(anyhow::Error::msg)?;
-    let hash = crate::auth::hash_password(password)?;
+    let hash = read_new_password()?;
     let runtime = tokio::runtime::Runtime::new()?;
     let created = runtime.block_on(async {
         let store = crate::store::Store::connect(&settings.database).await?;

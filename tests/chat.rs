@@ -274,45 +274,146 @@ async fn health_metrics_and_pages(db: Db) {
     t.app.shutdown().await;
 }
 
-async fn retention_blanks_old_text_and_keeps_counts(db: Db) {
+/// The purge as the daily job runs it, with every limit passed: `days_ahead` from now.
+fn policy_at(days_ahead: i64) -> refdesk::store::PurgePolicy {
+    let settings = refdesk::workers::retention::PrivacySettings {
+        retention_days: 90,
+        unresolved_ticket_days: 180,
+    };
+    settings.policy(refdesk::domain::now_ms() + days_ahead * 86_400_000)
+}
+
+async fn retention_deletes_old_conversations_and_keeps_counts(db: Db) {
     let t = spawn_app(db).await;
     let store = t.app.state.store.clone();
     let mut c = ChatClient::connect(&t.ws_url()).await;
     c.send("wifi password", "m1").await;
-    let reply = c.next_message(WAIT).await.unwrap();
-    // A conversation with an open ticket keeps its text whatever its age.
+    c.next_message(WAIT).await.unwrap();
+    // A conversation with an open ticket keeps its text until the ticket's own limit.
     let mut other = ChatClient::connect(&t.ws_url()).await;
     other.send("what is the capital of mongolia", "m1").await;
     other.next_message(WAIT).await.unwrap();
     assert!(eventually(|| async { store.outbox_backlog().await.unwrap() == 0 }).await);
-
-    let purged = store
-        .purge_text_before(refdesk::domain::now_ms() + 60_000)
-        .await
-        .unwrap();
-    assert_eq!(purged, 2, "the answered conversation's question and reply");
     let open = store.tickets_with_status("open").await.unwrap();
+    assert!(
+        store
+            .set_ticket_note(open[0].id, "asked twice")
+            .await
+            .unwrap()
+    );
+    let count = |table: &'static str| {
+        let pool = store.pool().clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) FROM {table}"
+            )))
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+
+    let report = store.purge(policy_at(91)).await.unwrap();
+    assert_eq!(report.messages, 2, "the answered question and its reply");
+    assert_eq!((report.conversations, report.patrons), (1, 1));
+    assert_eq!(report.tickets, 0);
     let kept = store
         .conversation_messages(open[0].conversation_id)
         .await
         .unwrap();
-    assert!(
-        kept.iter().all(|m| m.text.is_some()),
-        "an open ticket's conversation is kept"
-    );
-    let reply_id: i64 = reply["id"].as_str().unwrap().parse().unwrap();
-    let all = store
-        .conversation_messages(open[0].conversation_id - 1)
-        .await
-        .unwrap();
-    assert!(all.iter().any(|m| m.id == reply_id));
-    assert!(all.iter().all(|m| m.text.is_none()), "{all:?}");
+    assert_eq!(kept.len(), 2, "an open ticket's conversation is kept");
+    assert!(kept.iter().all(|m| m.text.is_some()));
+    assert_eq!(count("messages").await, 2);
+    assert_eq!(count("inbox").await, 0, "dedupe keys go after the limit");
+
+    // Past the unresolved limit the ticket, its note and the rest go too.
+    let report = store.purge(policy_at(181)).await.unwrap();
+    assert_eq!((report.tickets, report.messages), (1, 2));
+    for table in [
+        "messages",
+        "tickets",
+        "conversations",
+        "patrons",
+        "outbox",
+        "inbox",
+    ] {
+        assert_eq!(count(table).await, 0, "{table} is empty");
+    }
     assert_eq!(
         store.counted("faq").await.unwrap(),
         1,
         "anonymous counts stay"
     );
     assert_eq!(store.counted("escalate").await.unwrap(), 1);
+    t.app.shutdown().await;
+}
+
+/// Export shows one patron everything stored about them (messages, tickets, the staff
+/// note); erase removes them from every table and leaves every other patron as they were.
+async fn a_patron_is_exported_and_erased_alone(db: Db) {
+    let t = spawn_app(db).await;
+    let store = t.app.state.store.clone();
+    let mut keep = ChatClient::connect(&t.ws_url()).await;
+    keep.send("what is the capital of mongolia", "k1").await;
+    keep.next_message(WAIT).await.unwrap();
+    let mut gone = ChatClient::connect(&t.ws_url()).await;
+    gone.send("Do you hold the 1962 drainage committee minutes?", "g1")
+        .await;
+    gone.next_message(WAIT).await.unwrap();
+    gone.send("wifi password", "g2").await;
+    while gone.next_frame(WAIT).await.expect("an ack")["type"] != "ack" {}
+    let open = store.tickets_with_status("open").await.unwrap();
+    assert_eq!(open.len(), 2);
+    let theirs = open[1].id;
+    assert!(
+        store
+            .set_ticket_note(theirs, "wants the minutes")
+            .await
+            .unwrap()
+    );
+    assert!(eventually(|| async { store.outbox_backlog().await.unwrap() == 0 }).await);
+    let before_keep = store
+        .conversation_messages(open[0].conversation_id)
+        .await
+        .unwrap();
+
+    let who = store.patron_of_ticket(theirs).await.unwrap().unwrap();
+    assert_eq!(who.channel, Channel::Webchat);
+    let export = store.export_patron(&who).await.unwrap().unwrap();
+    let json = serde_json::to_string(&export).unwrap();
+    assert!(json.contains("drainage committee"), "{json}");
+    assert!(
+        json.contains("wants the minutes"),
+        "the note is theirs to see"
+    );
+    assert!(!json.contains("mongolia"), "nobody else's words: {json}");
+
+    let erased = store.erase_patron(&who).await.unwrap().unwrap();
+    assert_eq!(
+        (erased.messages, erased.tickets, erased.conversations),
+        (3, 1, 1)
+    );
+    assert!(store.export_patron(&who).await.unwrap().is_none());
+    assert!(store.erase_patron(&who).await.unwrap().is_none());
+    let left = store.tickets_with_status("open").await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(
+        store
+            .conversation_messages(left[0].conversation_id)
+            .await
+            .unwrap(),
+        before_keep,
+        "the other patron is untouched"
+    );
+    let theirs_anywhere: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM outbox WHERE recipient = $1) + (SELECT COUNT(*) FROM patrons WHERE channel_user_id = $1) + (SELECT COUNT(*) FROM inbox WHERE platform_message_id LIKE $2)",
+    )
+    .bind(&who.id)
+    .bind(format!("{}%", who.id))
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(theirs_anywhere, 0);
     t.app.shutdown().await;
 }
 
@@ -329,27 +430,35 @@ async fn purged_text_is_gone_from_the_database_file() {
         .await;
     c.next_message(WAIT).await.unwrap();
     let open = store.tickets_with_status("open").await.unwrap();
+    let note = "Wombatkilimanjaro";
+    assert!(store.set_ticket_note(open[0].id, note).await.unwrap());
     store
         .resolve_ticket(open[0].id, "admin", true, refdesk::domain::now_ms())
         .await
         .unwrap()
         .unwrap();
     assert!(eventually(|| async { store.outbox_backlog().await.unwrap() == 0 }).await);
-    store
-        .purge_text_before(refdesk::domain::now_ms() + 60_000)
-        .await
-        .unwrap();
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-        .execute(store.pool())
-        .await
-        .unwrap();
+    let session_hash = refdesk::connectors::webchat::patron_key(&c.session);
     let db = refdesk::store::sqlite_path(&t.settings.database.url).unwrap();
-    for suffix in ["", "-wal"] {
-        let mut name = db.as_os_str().to_owned();
-        name.push(suffix);
-        let bytes = std::fs::read(&name).unwrap_or_default();
-        let found = bytes.windows(marker.len()).any(|w| w == marker.as_bytes());
-        assert!(!found, "{marker} is still in {name:?}");
+    let found_in_files = |needle: &str| {
+        ["", "-wal"].iter().any(|suffix| {
+            let mut name = db.as_os_str().to_owned();
+            name.push(suffix);
+            let bytes = std::fs::read(&name).unwrap_or_default();
+            bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+        })
+    };
+    store.reclaim_free_pages().await.unwrap();
+    assert!(
+        found_in_files(marker),
+        "the check can see text that is there"
+    );
+    store.purge(policy_at(91)).await.unwrap();
+    for needle in [marker, note, session_hash.as_str()] {
+        assert!(
+            !found_in_files(needle),
+            "{needle} is still in the database files"
+        );
     }
     let mode = std::fs::metadata(&db).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
@@ -724,5 +833,6 @@ on_both_databases!(
     the_outbox_gives_up_and_marks_the_row_failed,
     bad_frames_get_an_error_and_the_socket_stays_usable,
     health_metrics_and_pages,
-    retention_blanks_old_text_and_keeps_counts,
+    retention_deletes_old_conversations_and_keeps_counts,
+    a_patron_is_exported_and_erased_alone,
 );

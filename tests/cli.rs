@@ -252,3 +252,69 @@ fn librarian_add_reads_the_password_from_stdin() {
         .unwrap();
     assert!(!no_flag.status.success());
 }
+
+/// The accounts a desk cannot mend are mended from the command line: a new password, an
+/// account enabled again; the last admin is never disabled; commands run against a
+/// database that is not there say so instead of making one.
+#[test]
+fn librarian_reset_password_enable_and_the_last_admin() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("refdesk.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[database]\nurl = \"sqlite://{}/r.db\"\n",
+            dir.path().display()
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str], stdin: &str| {
+        let mut cmd = refdesk();
+        cmd.arg("--config").arg(&config).args(args);
+        run_with_stdin(&mut cmd, stdin.as_bytes())
+    };
+    let missing = run(&["librarian", "enable", "head"], "");
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no database"));
+    assert!(!dir.path().join("r.db").exists());
+
+    let pass = "a long enough passphrase\n";
+    let add = [
+        "librarian",
+        "add",
+        "head",
+        "--admin",
+        "--create-database",
+        "--password-stdin",
+    ];
+    assert!(run(&add, pass).status.success());
+    let last = run(&["librarian", "disable", "head"], "");
+    assert!(!last.status.success());
+    assert!(String::from_utf8_lossy(&last.stderr).contains("last active admin"));
+    assert!(
+        run(&["librarian", "add", "ann", "--password-stdin"], pass)
+            .status
+            .success()
+    );
+    assert!(run(&["librarian", "disable", "ann"], "").status.success());
+    assert!(run(&["librarian", "enable", "ann"], "").status.success());
+    let reset = ["librarian", "reset-password", "ann", "--password-stdin"];
+    assert!(!run(&reset, "short\n").status.success());
+    let ok = run(&reset, "another long passphrase\n");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let nobody = run(
+        &["librarian", "reset-password", "zed", "--password-stdin"],
+        pass,
+    );
+    assert!(String::from_utf8_lossy(&nobody.stderr).contains("no librarian called zed"));
+    let none = run(
+        &["patron", "export", "--channel", "telegram", "--id", "42"],
+        "",
+    );
+    assert!(!none.status.success());
+    assert!(String::from_utf8_lossy(&none.stderr).contains("nothing is stored"));
+}

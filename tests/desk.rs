@@ -637,6 +637,84 @@ async fn setup_link_creates_the_first_admin_once(db: Db) {
     t.app.shutdown().await;
 }
 
+/// Admins (only) export and erase a ticket's patron from the desk; the last active admin
+/// cannot be disabled, and a disabled account can be enabled again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_export_and_erase_a_patron_and_the_last_admin_stays() {
+    let t = spawn_app(Db::Sqlite).await;
+    add_librarian(&t, "ann", "librarian").await;
+    add_librarian(&t, "root", "admin").await;
+    let (_patron, id) = escalate(&t, "Do you hold the 1962 drainage committee minutes?").await;
+    let (_other, other_id) = escalate(&t, "what is the capital of mongolia").await;
+    let mut ann = DeskClient::new(&t);
+    ann.login("ann", PASSWORD).await;
+    let mut root = DeskClient::new(&t);
+    root.login("root", PASSWORD).await;
+    let path = format!("/api/v1/tickets/{id}/patron");
+    assert_eq!(ann.get(&path).await.status(), StatusCode::FORBIDDEN);
+    let delete = |d: &DeskClient| d.req(reqwest::Method::DELETE, &path).send();
+    assert_eq!(delete(&ann).await.unwrap().status(), StatusCode::FORBIDDEN);
+
+    let export: Value = root.get(&path).await.json().await.unwrap();
+    assert_eq!(export["channel"], "webchat");
+    let text = export.to_string();
+    assert!(
+        text.contains("drainage committee") && !text.contains("mongolia"),
+        "{text}"
+    );
+    let page = root.get(&format!("/desk/tickets/{id}/patron-data")).await;
+    assert!(
+        page.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+
+    let erased = delete(&root).await.unwrap();
+    assert_eq!(erased.status(), StatusCode::OK);
+    let erased: Value = erased.json().await.unwrap();
+    assert_eq!(erased["tickets"], 1);
+    assert_eq!(root.get(&path).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        root.get(&format!("/api/v1/tickets/{other_id}"))
+            .await
+            .status(),
+        StatusCode::OK,
+        "the other patron's ticket stays"
+    );
+
+    let refused = root
+        .post("/api/v1/librarians/root/disable", json!({}))
+        .await;
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    let body: Value = refused.json().await.unwrap();
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("last active admin")
+    );
+    assert_eq!(root.get("/api/v1/tickets").await.status(), StatusCode::OK);
+    assert_eq!(
+        root.post("/api/v1/librarians/ann/disable", json!({}))
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        ann.login("ann", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        root.post("/api/v1/librarians/ann/enable", json!({}))
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(ann.login("ann", PASSWORD).await.status(), StatusCode::OK);
+    t.app.shutdown().await;
+}
+
 on_both_databases!(
     every_route_but_login_needs_a_session,
     login_sets_a_strict_cookie_and_logout_ends_the_session,

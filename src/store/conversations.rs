@@ -2,9 +2,9 @@
 
 use anyhow::Context;
 use serde::Serialize;
-use sqlx::{Any, Row, Transaction};
+use sqlx::Row;
 
-use super::Store;
+use super::{Store, Tx};
 use crate::domain::{Channel, Inbound, Sender};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -25,8 +25,6 @@ pub struct TicketRow {
     pub assignee: Option<String>,
     pub opened_at: i64,
 }
-
-type Tx = Transaction<'static, Any>;
 
 impl Store {
     /// When the patron last wrote on this channel (ms), for platforms that only allow

@@ -8,6 +8,15 @@ use super::MessageFacts;
 use super::Store;
 use crate::domain::{Channel, Sender};
 
+/// What became of a request to disable an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disabling {
+    Disabled,
+    NoSuchLibrarian,
+    /// Refused: no active admin would be left.
+    LastAdmin,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Librarian {
     pub id: i64,
@@ -155,20 +164,72 @@ impl Store {
         rows.iter().map(librarian_from_row).collect()
     }
 
-    /// Disables an account and ends its sessions; `Ok(false)` if there is no such librarian.
-    pub async fn disable_librarian(&self, username: &str) -> anyhow::Result<bool> {
+    /// Disables an account and ends its sessions, unless it is the last active admin
+    /// (then nobody could manage accounts from the desk again).
+    pub async fn disable_librarian(&self, username: &str) -> anyhow::Result<Disabling> {
         let mut w = self.begin_write().await?;
-        let n = sqlx::query("UPDATE librarians SET disabled = 1 WHERE username = $1")
+        let Some(row) =
+            sqlx::query("SELECT id, role, disabled FROM librarians WHERE username = $1")
+                .bind(username)
+                .fetch_optional(&mut *w.tx)
+                .await?
+        else {
+            return Ok(Disabling::NoSuchLibrarian);
+        };
+        let (id, role, disabled): (i64, String, i64) =
+            (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+        if role == "admin" && disabled == 0 {
+            let admins: i64 = sqlx::query(
+                "SELECT COUNT(*) FROM librarians WHERE role = 'admin' AND disabled = 0",
+            )
+            .fetch_one(&mut *w.tx)
+            .await?
+            .try_get(0)?;
+            if admins <= 1 {
+                return Ok(Disabling::LastAdmin);
+            }
+        }
+        sqlx::query("UPDATE librarians SET disabled = 1 WHERE id = $1")
+            .bind(id)
+            .execute(&mut *w.tx)
+            .await?;
+        sqlx::query("DELETE FROM desk_sessions WHERE librarian_id = $1")
+            .bind(id)
+            .execute(&mut *w.tx)
+            .await?;
+        w.commit().await?;
+        Ok(Disabling::Disabled)
+    }
+
+    /// Lets a disabled account sign in again; `false` if there is no such librarian.
+    pub async fn enable_librarian(&self, username: &str) -> anyhow::Result<bool> {
+        let mut w = self.begin_write().await?;
+        let n = sqlx::query("UPDATE librarians SET disabled = 0 WHERE username = $1")
             .bind(username)
             .execute(&mut *w.tx)
             .await?
             .rows_affected();
-        sqlx::query("DELETE FROM desk_sessions WHERE librarian_id IN (SELECT id FROM librarians WHERE username = $1)")
-            .bind(username)
-            .execute(&mut *w.tx)
-            .await?;
         w.commit().await?;
         Ok(n == 1)
+    }
+
+    /// Sets a librarian's password by name (an admin's reset), ending their sessions;
+    /// `false` if there is no such librarian.
+    pub async fn reset_password(
+        &self,
+        username: &str,
+        password_hash: &str,
+    ) -> anyhow::Result<bool> {
+        let id = sqlx::query("SELECT id FROM librarians WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| r.try_get::<i64, _>(0))
+            .transpose()?;
+        match id {
+            Some(id) => self.set_password(id, password_hash).await.map(|()| true),
+            None => Ok(false),
+        }
     }
 
     /// Sets a new password hash and ends every session of the account.

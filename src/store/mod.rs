@@ -6,6 +6,7 @@ mod conversations;
 mod desk;
 mod migrations;
 mod outbox;
+mod patrons;
 mod retention;
 
 use std::path::Path;
@@ -20,8 +21,12 @@ use tokio::sync::{Mutex, MutexGuard};
 
 pub use connector_state::SingletonGuard;
 pub use conversations::{MessageFacts, MessageRow, TicketRow, day_of};
-pub use desk::{DeskSession, Librarian, TicketRefusal, TicketSummary, TicketTarget};
+pub use desk::{DeskSession, Disabling, Librarian, TicketRefusal, TicketSummary, TicketTarget};
 pub use outbox::{OutboxRow, OutboxStatus};
+pub use patrons::{ConversationExport, Erased, PatronExport, PatronRef, TicketExport};
+pub use retention::{PurgePolicy, PurgeReport};
+
+type Tx = Transaction<'static, Any>;
 
 /// `[database]` settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -159,6 +164,9 @@ impl Store {
         if let Some(path) = sqlite_path(&url) {
             owner_only(&path)?;
         }
+        if backend == Backend::Sqlite {
+            incremental_vacuum_on(&pool).await?;
+        }
         let store = Self {
             pool,
             backend,
@@ -199,6 +207,28 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Lets the purge hand freed pages back to the file system. A database made before this
+/// setting is rebuilt once (`VACUUM`), which also drops any text left in its free pages.
+async fn incremental_vacuum_on(pool: &AnyPool) -> anyhow::Result<()> {
+    use sqlx::Row;
+    let mode: i64 = sqlx::query("PRAGMA auto_vacuum")
+        .fetch_one(pool)
+        .await?
+        .try_get(0)?;
+    const INCREMENTAL: i64 = 2;
+    if mode != INCREMENTAL {
+        let mut conn = pool.acquire().await?;
+        sqlx::query("PRAGMA auto_vacuum = INCREMENTAL")
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("VACUUM")
+            .execute(&mut *conn)
+            .await
+            .context("cannot rebuild the database for incremental vacuum")?;
+    }
+    Ok(())
 }
 
 /// The URL without its password, for error messages.

@@ -18,7 +18,7 @@ use super::AppState;
 use super::guard::{ApiUser, clear_cookie, json_error, same_origin, session_cookie};
 use crate::auth;
 use crate::domain::now_ms;
-use crate::store::{Librarian, TicketRefusal};
+use crate::store::{Disabling, Librarian, TicketRefusal};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -31,6 +31,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/tickets/{id}/reply", post(reply))
         .route("/api/v1/tickets/{id}/resolve", post(resolve))
         .route("/api/v1/tickets/{id}/release", post(release))
+        .route(
+            "/api/v1/tickets/{id}/patron",
+            get(export_patron).delete(erase_patron),
+        )
         .route("/api/v1/events", get(events))
         .route(
             "/api/v1/librarians",
@@ -39,6 +43,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/librarians/{username}/disable",
             post(disable_librarian),
+        )
+        .route(
+            "/api/v1/librarians/{username}/enable",
+            post(enable_librarian),
         )
         .route("/api/v1/password", post(change_password))
 }
@@ -492,6 +500,65 @@ async fn events(
 }
 
 /// The 403 for a non-admin, if the user is not one.
+/// Everything stored about the patron of a ticket, for an admin answering a patron's
+/// request to see their data.
+async fn export_patron(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> Response {
+    if let Some(r) = refuse_non_admin(&user) {
+        return r;
+    }
+    match patron_export(&state, id).await {
+        Ok(Some(export)) => Json(export).into_response(),
+        Ok(None) => json_error(StatusCode::NOT_FOUND, "no such ticket"),
+        Err(e) => internal(e),
+    }
+}
+
+pub async fn patron_export(
+    state: &AppState,
+    ticket_id: i64,
+) -> anyhow::Result<Option<crate::store::PatronExport>> {
+    match state.store.patron_of_ticket(ticket_id).await? {
+        Some(who) => state.store.export_patron(&who).await,
+        None => Ok(None),
+    }
+}
+
+/// Erases the patron of a ticket from every table (the ticket goes too).
+async fn erase_patron(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> Response {
+    if let Some(r) = refuse_non_admin(&user) {
+        return r;
+    }
+    match patron_erase(&state, id, &user.session.librarian.username).await {
+        Ok(Some(erased)) => Json(erased).into_response(),
+        Ok(None) => json_error(StatusCode::NOT_FOUND, "no such ticket"),
+        Err(e) => internal(e),
+    }
+}
+
+pub async fn patron_erase(
+    state: &AppState,
+    ticket_id: i64,
+    admin: &str,
+) -> anyhow::Result<Option<crate::store::Erased>> {
+    let Some(who) = state.store.patron_of_ticket(ticket_id).await? else {
+        return Ok(None);
+    };
+    let erased = state.store.erase_patron(&who).await?;
+    if erased.is_some() {
+        // Who erased, and how much: never whose data it was.
+        tracing::info!(admin, channel = %who.channel, "a patron's data was erased");
+    }
+    Ok(erased)
+}
+
 fn refuse_non_admin(user: &ApiUser) -> Option<Response> {
     (user.session.librarian.role != "admin")
         .then(|| json_error(StatusCode::FORBIDDEN, "admins only"))
@@ -577,6 +644,25 @@ async fn disable_librarian(
         return r;
     }
     match state.store.disable_librarian(&username).await {
+        Ok(Disabling::Disabled) => StatusCode::NO_CONTENT.into_response(),
+        Ok(Disabling::NoSuchLibrarian) => json_error(StatusCode::NOT_FOUND, "no such librarian"),
+        Ok(Disabling::LastAdmin) => json_error(StatusCode::CONFLICT, LAST_ADMIN),
+        Err(e) => internal(e),
+    }
+}
+
+/// Why the last active admin cannot be disabled.
+pub const LAST_ADMIN: &str = "the last active admin cannot be disabled: make another admin first";
+
+async fn enable_librarian(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(username): Path<String>,
+) -> Response {
+    if let Some(r) = refuse_non_admin(&user) {
+        return r;
+    }
+    match state.store.enable_librarian(&username).await {
         Ok(true) => StatusCode::NO_CONTENT.into_response(),
         Ok(false) => json_error(StatusCode::NOT_FOUND, "no such librarian"),
         Err(e) => internal(e),

@@ -15,7 +15,7 @@ use super::guard::{PageUser, clear_cookie, same_origin};
 use super::{AppState, CSP};
 use crate::auth;
 use crate::domain::now_ms;
-use crate::store::TicketRefusal;
+use crate::store::{Disabling, TicketRefusal};
 
 pub fn templates() -> Environment<'static> {
     let mut env = Environment::new();
@@ -47,12 +47,15 @@ pub fn routes() -> Router<AppState> {
         .route("/desk/logout", post(logout))
         .route("/desk/setup", get(setup_page).post(setup))
         .route("/desk/tickets/{id}", get(ticket_page))
+        .route("/desk/tickets/{id}/patron-data", get(patron_data))
+        .route("/desk/tickets/{id}/erase-patron", post(erase_patron))
         .route("/desk/tickets/{id}/{action}", post(ticket_action))
         .route("/desk/librarians", get(librarians_page).post(add_librarian))
         .route(
             "/desk/librarians/{username}/disable",
             post(disable_librarian),
         )
+        .route("/desk/librarians/{username}/enable", post(enable_librarian))
         .route("/desk/password", post(change_password))
 }
 
@@ -175,6 +178,8 @@ struct StatusQuery {
     status: Option<String>,
     /// Only tickets in this language (ISO 639-1).
     lang: Option<String>,
+    /// Set after a patron's data was erased, to say so.
+    erased: Option<u8>,
 }
 
 async fn queue(
@@ -234,7 +239,7 @@ async fn queue(
     page(
         &state,
         "queue.html",
-        context! { page => "queue", me => minijinja::Value::from_serialize(me(&user)), csrf => user.session.csrf_token, status, reminder_minutes => reminder, tickets => rows, languages => language_filter, lang_filter => wanted, total => all.len() },
+        context! { page => "queue", me => minijinja::Value::from_serialize(me(&user)), csrf => user.session.csrf_token, status, reminder_minutes => reminder, tickets => rows, languages => language_filter, lang_filter => wanted, total => all.len(), notice => q.erased.map(|_| "The patron's data was erased.") },
     )
 }
 
@@ -308,9 +313,52 @@ async fn ticket_page(
             can_claim => detail.status == "open",
             can_release => detail.status == "claimed" && (mine || is_admin),
             can_resolve => detail.status == "open" || (detail.status == "claimed" && (mine || is_admin)),
+            is_admin,
             mine,
         },
     )
+}
+
+/// Everything stored about the ticket's patron, as a JSON download (admins).
+async fn patron_data(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+) -> Response {
+    if user.session.librarian.role != "admin" {
+        return (StatusCode::FORBIDDEN, "admins only").into_response();
+    }
+    match api::patron_export(&state, id).await {
+        Ok(Some(export)) => (
+            [
+                (header::CONTENT_TYPE, "application/json".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"patron-of-ticket-{id}.json\""),
+                ),
+            ],
+            serde_json::to_string_pretty(&export).unwrap_or_default(),
+        )
+            .into_response(),
+        Ok(None) => (StatusCode::NOT_FOUND, "no such ticket").into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+async fn erase_patron(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if let Some(refused) = refuse_admin_form(&user, &form.csrf) {
+        return refused;
+    }
+    match api::patron_erase(&state, id, &user.session.librarian.username).await {
+        Ok(Some(_)) => Redirect::to("/desk?erased=1").into_response(),
+        Ok(None) => (StatusCode::NOT_FOUND, "no such ticket").into_response(),
+        Err(e) => internal(e),
+    }
 }
 
 #[derive(Deserialize)]
@@ -609,6 +657,24 @@ async fn disable_librarian(
         return refused;
     }
     match state.store.disable_librarian(&username).await {
+        Ok(Disabling::LastAdmin) => {
+            librarians_view(&state, &user, Some(api::LAST_ADMIN.into()), None).await
+        }
+        Ok(_) => Redirect::to("/desk/librarians").into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+async fn enable_librarian(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(username): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if let Some(refused) = refuse_admin_form(&user, &form.csrf) {
+        return refused;
+    }
+    match state.store.enable_librarian(&username).await {
         Ok(_) => Redirect::to("/desk/librarians").into_response(),
         Err(e) => internal(e),
     }
