@@ -186,6 +186,9 @@ pub async fn start(
         library: Arc::new(library),
         throttle: Arc::new(crate::auth::LoginThrottle::new(&settings.desk.login_limits)),
         trusted_proxies: settings.server.trusted_proxies.clone().into(),
+        metrics_access: Arc::new(crate::web::metrics_access::MetricsAccess::new(
+            settings.metrics.clone(),
+        )),
         templates: Arc::new(crate::web::pages::templates()),
         shutdown: stop.clone(),
     };

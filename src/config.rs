@@ -38,6 +38,7 @@ pub struct Settings {
     pub meta: MetaSettings,
     pub vk: VkSettings,
     pub tls: TlsSettings,
+    pub metrics: crate::web::metrics_access::MetricsSettings,
     pub log: LogSettings,
 }
 
@@ -399,6 +400,7 @@ impl Settings {
                 "invalid [library] settings (from {source} and {ENV_PREFIX}LIBRARY__* variables)"
             )
         })?;
+        settings.metrics.validate().map_err(anyhow::Error::msg)?;
         Ok(settings)
     }
 }

@@ -775,6 +775,34 @@ async fn a_flooding_socket_is_slowed_while_others_are_answered() {
     t.app.shutdown().await;
 }
 
+/// `/metrics` behind `metrics.access = "token"`: refused without the bearer token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_can_require_a_token() {
+    use refdesk::web::metrics_access::{Access, MetricsSettings};
+    let token = "a-metrics-token-of-some-length";
+    let t = spawn_app_with(
+        Db::Sqlite,
+        |s| {
+            s.metrics = MetricsSettings {
+                access: Access::Token,
+                token: token.into(),
+            }
+        },
+        Vec::new(),
+    )
+    .await;
+    let (status, _, _) = http_get(&t.http_url("/metrics")).await;
+    assert_eq!(status, 401);
+    let (status, _, body) = http_get_with(
+        &t.http_url("/metrics"),
+        &format!("Authorization: Bearer {token}\r\n"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(body.contains("refdesk_"), "{body}");
+    t.app.shutdown().await;
+}
+
 /// A message of nothing but zero-width and control characters opens no ticket and stores
 /// nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

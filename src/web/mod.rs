@@ -6,13 +6,14 @@ pub mod chat_page;
 mod client_addr;
 mod guard;
 pub mod i18n;
+pub mod metrics_access;
 pub mod pages;
 pub mod theme;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -38,13 +39,16 @@ pub struct AppState {
     pub throttle: Arc<crate::auth::LoginThrottle>,
     /// Proxies whose `X-Forwarded-For` is believed (`server.trusted_proxies`).
     pub trusted_proxies: Arc<[std::net::IpAddr]>,
+    /// Who may read `/metrics`.
+    pub metrics_access: Arc<metrics_access::MetricsAccess>,
     pub templates: Arc<minijinja::Environment<'static>>,
     /// Cancelled at shutdown: long-lived responses (event streams) end so the server can stop.
     pub shutdown: tokio_util::sync::CancellationToken,
 }
 
-/// A strict policy: only our own scripts and styles, sockets back to us.
-pub(crate) const CSP: &str = "default-src 'self'; connect-src 'self' ws: wss:; style-src 'self'; script-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+/// A strict policy: only our own scripts and styles, sockets back to us ('self' covers
+/// ws: and wss: to our own host).
+pub(crate) const CSP: &str = "default-src 'self'; connect-src 'self'; style-src 'self'; script-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 /// The whole HTTP surface; `connectors` adds the enabled connectors' webhook routes.
 pub fn router(state: AppState, connectors: Router<AppState>) -> Router {
@@ -117,7 +121,14 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
+async fn metrics(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    if let Err(refused) = state.metrics_access.check(peer.ip(), &headers) {
+        return refused.into_response();
+    }
     let backlog = state.store.outbox_backlog().await.unwrap_or(-1);
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
