@@ -14,6 +14,8 @@ pub mod conversation;
 pub mod desk;
 pub mod domain;
 pub mod faq;
+#[cfg(test)]
+mod fuzz;
 pub mod lang;
 pub mod metrics;
 pub mod net;

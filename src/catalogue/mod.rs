@@ -4,6 +4,8 @@
 pub mod codes;
 pub mod csv;
 pub mod fold;
+#[cfg(test)]
+mod fuzz;
 pub mod import;
 pub mod index;
 pub mod isbn;

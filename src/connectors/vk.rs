@@ -330,3 +330,41 @@ mod tests {
         assert!(to_inbound(&json!({"message": "nonsense"})).is_none());
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use proptest::prelude::*;
+
+    use super::to_inbound;
+    use crate::fuzz::{config, json_tree};
+
+    const KEYS: &[&str] = &[
+        "message",
+        "peer_id",
+        "from_id",
+        "id",
+        "conversation_message_id",
+        "text",
+        "attachments",
+        "type",
+        "photo",
+        "sticker",
+        "audio_message",
+        "video",
+        "doc",
+        "object",
+        "client_info",
+        "lang_id",
+        "payload",
+    ];
+
+    proptest! {
+        #![proptest_config(config())]
+
+        #[test]
+        fn any_event_object_is_read_or_ignored(tree in json_tree(KEYS)) {
+            let _ = to_inbound(&tree);
+            let _ = to_inbound(&serde_json::json!({ "message": tree }));
+        }
+    }
+}

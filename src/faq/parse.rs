@@ -322,3 +322,32 @@ mod tests {
         assert_eq!(split_file_name("notes.txt"), None);
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use std::path::Path;
+
+    use proptest::prelude::*;
+
+    use super::parse_entry;
+    use crate::fuzz::{config, edits, mutate};
+
+    const VALID: &str = include_str!("../../faq/renewals.md");
+
+    proptest! {
+        #![proptest_config(config())]
+
+        #[test]
+        fn near_valid_files_never_panic(e in edits()) {
+            let bytes = mutate(VALID.as_bytes(), &e);
+            let _ = parse_entry(Path::new("faq/renewals.md"), &String::from_utf8_lossy(&bytes), "en");
+        }
+
+        #[test]
+        fn any_text_never_panics(front in ".{0,200}", body in ".{0,200}") {
+            let text = format!("+++\n{front}\n+++\n{body}");
+            let _ = parse_entry(Path::new("faq/x.ru.md"), &text, "en");
+            let _ = parse_entry(Path::new("faq/x.md"), &front, "en");
+        }
+    }
+}

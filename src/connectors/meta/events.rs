@@ -229,3 +229,70 @@ mod tests {
         assert!(parse(json!({"object": "page", "entry": "x"})).is_empty());
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use super::messages;
+    use crate::fuzz::{config, edits, json_tree, mutate};
+
+    const KEYS: &[&str] = &[
+        "object",
+        "entry",
+        "messaging",
+        "changes",
+        "value",
+        "field",
+        "messages",
+        "sender",
+        "recipient",
+        "id",
+        "mid",
+        "text",
+        "message",
+        "attachments",
+        "type",
+        "from",
+        "timestamp",
+        "is_echo",
+        "page",
+        "instagram",
+        "whatsapp_business_account",
+        "contacts",
+        "wa_id",
+        "profile",
+        "name",
+        "quick_reply",
+        "payload",
+        "postback",
+        "body",
+        "image",
+        "sticker",
+        "audio",
+        "video",
+        "document",
+        "location",
+        "metadata",
+        "statuses",
+    ];
+
+    proptest! {
+        #![proptest_config(config())]
+
+        #[test]
+        fn any_body_is_parsed_or_refused(tree in json_tree(KEYS), object in 0usize..3) {
+            let _ = messages(tree.to_string().as_bytes());
+            let kind = ["page", "instagram", "whatsapp_business_account"][object];
+            let wrapped: Value = json!({ "object": kind, "entry": [tree] });
+            let _ = messages(wrapped.to_string().as_bytes());
+        }
+
+        #[test]
+        fn near_valid_bodies_never_panic(e in edits()) {
+            let valid = json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": {"messaging_product": "whatsapp", "contacts": [{"wa_id": "15550001", "profile": {"name": "P"}}], "messages": [{"from": "15550001", "id": "wamid.1", "timestamp": "1700000000", "type": "text", "text": {"body": "wifi?"}}]}}]}]});
+            let _ = messages(&mutate(valid.to_string().as_bytes(), &e));
+        }
+    }
+}

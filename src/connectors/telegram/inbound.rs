@@ -293,3 +293,39 @@ mod tests {
         assert!(to_inbound(&joined, &me()).is_none());
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use proptest::prelude::*;
+    use serde_json::json;
+    use teloxide::types::Update;
+
+    use super::{BotIdentity, to_inbound};
+    use crate::fuzz::{config, edits, mutate};
+
+    proptest! {
+        #![proptest_config(config())]
+
+        /// As the webhook and the poller read a body: parse, then map; either may refuse.
+        #[test]
+        fn near_valid_updates_never_panic(e in edits(), text in ".{0,60}", group in any::<bool>()) {
+            let chat = if group {
+                json!({"id": -100, "type": "group", "title": "G"})
+            } else {
+                json!({"id": 7, "type": "private", "first_name": "P"})
+            };
+            let valid = json!({"update_id": 1, "message": {
+                "message_id": 3, "date": 1_700_000_000, "chat": chat,
+                "from": {"id": 7, "is_bot": false, "first_name": "P", "language_code": "az"},
+                "text": format!("/start@refdesk_bot {text}"),
+                "entities": [{"type": "bot_command", "offset": 0, "length": 18}, {"type": "mention", "offset": 7, "length": 11}]
+            }});
+            let me = BotIdentity { id: 99, username: "refdesk_bot".into() };
+            for body in [valid.to_string().into_bytes(), mutate(valid.to_string().as_bytes(), &e)] {
+                if let Ok(update) = serde_json::from_slice::<Update>(&body) {
+                    let _ = to_inbound(&update, &me);
+                }
+            }
+        }
+    }
+}
