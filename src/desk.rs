@@ -9,7 +9,7 @@ use crate::domain::now_ms;
 use crate::store::{Store, TicketRefusal};
 
 /// A change in the queue, sent to every open desk view (Server-Sent Events).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct DeskEvent {
     pub kind: &'static str,
     pub ticket_id: i64,

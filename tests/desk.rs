@@ -715,6 +715,84 @@ async fn admins_export_and_erase_a_patron_and_the_last_admin_stays() {
     t.app.shutdown().await;
 }
 
+/// The OpenAPI document is made from the routes themselves: every documented operation
+/// exists and answers in the one error shape; unknown routes and malformed bodies, paths and
+/// queries answer in it too, with axum's status.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_matches_the_routes_and_errors_are_json() {
+    let t = spawn_app(Db::Sqlite).await;
+    let d = DeskClient::new(&t);
+    let doc: Value = d.get("/api/openapi.json").await.json().await.unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(paths.len() >= 14, "{:?}", paths.keys());
+    assert!(doc["components"]["schemas"]["ApiError"].is_object());
+    let mut operations = 0;
+    for (path, ops) in paths {
+        for (method, op) in ops.as_object().unwrap() {
+            operations += 1;
+            assert!(
+                op["responses"].as_object().unwrap().len() >= 2,
+                "{method} {path}"
+            );
+            let url = path.replace("{id}", "1").replace("{username}", "ann");
+            let method: reqwest::Method = method.to_uppercase().parse().unwrap();
+            let r = d
+                .req(method.clone(), &url)
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap();
+            let status = r.status();
+            let body: Value = r.json().await.unwrap_or(Value::Null);
+            let expected = if path == "/api/v1/login" {
+                StatusCode::UNPROCESSABLE_ENTITY
+            } else {
+                StatusCode::UNAUTHORIZED
+            };
+            assert_eq!(status, expected, "{method} {path}: {body}");
+            assert!(body["error"].is_string(), "{method} {path}: {body}");
+        }
+    }
+    assert!(operations >= 16);
+
+    add_librarian(&t, "ann", "librarian").await;
+    let mut ann = DeskClient::new(&t);
+    ann.login("ann", PASSWORD).await;
+    let checks = [
+        (
+            ann.req(reqwest::Method::GET, "/api/v1/nothing-here"),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            ann.req(reqwest::Method::GET, "/api/v1/tickets/not-a-number"),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            ann.req(reqwest::Method::POST, "/api/v1/tickets/1/reply")
+                .body("text"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        (
+            ann.req(reqwest::Method::POST, "/api/v1/tickets/1/reply")
+                .header("Content-Type", "application/json")
+                .body("{oops"),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            ann.req(reqwest::Method::POST, "/api/v1/tickets/1/reply")
+                .json(&json!({"txt": 1})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ];
+    for (request, expected) in checks {
+        let r = request.send().await.unwrap();
+        assert_eq!(r.status(), expected);
+        let body: Value = r.json().await.unwrap();
+        assert!(body["error"].is_string(), "{body}");
+    }
+    t.app.shutdown().await;
+}
+
 on_both_databases!(
     every_route_but_login_needs_a_session,
     login_sets_a_strict_cookie_and_logout_ends_the_session,

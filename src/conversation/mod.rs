@@ -8,6 +8,7 @@ pub mod limits;
 use std::sync::Arc;
 use std::time::Instant;
 
+use anyhow::Context;
 use arc_swap::ArcSwap;
 use tokio::sync::Notify;
 
@@ -178,8 +179,14 @@ impl ConversationService {
             }
             return Ok(Handled::Limited);
         }
-        // The engine is pure and fast; deciding before the transaction keeps it short.
-        let answer = self.decide(&msg, previous.as_deref());
+        // Deciding before the transaction keeps it short; on a blocking thread, so a slow
+        // analysis never holds up the runtime's few workers and every other patron.
+        let answer = {
+            let (this, msg) = (self.clone(), msg.clone());
+            tokio::task::spawn_blocking(move || this.decide(&msg, previous.as_deref()))
+                .await
+                .context("the answer engine stopped")?
+        };
         let inbound_lang = (msg.kind == InboundKind::Text).then_some(answer.lang.as_str());
 
         let now = now_ms();

@@ -7,7 +7,7 @@ use sqlx::Row;
 use super::{Store, Tx};
 use crate::domain::{Channel, Inbound, Sender};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct MessageRow {
     pub id: i64,
     pub sender: String,

@@ -17,7 +17,7 @@ pub enum Disabling {
     LastAdmin,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Librarian {
     pub id: i64,
     pub username: String,
@@ -57,7 +57,7 @@ pub struct TicketTarget {
 }
 
 /// A ticket as the queue lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct TicketSummary {
     pub id: i64,
     pub channel: String,

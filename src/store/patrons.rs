@@ -19,7 +19,7 @@ pub struct PatronRef {
 }
 
 /// Everything stored about one patron.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PatronExport {
     pub channel: Channel,
     pub channel_user_id: String,
@@ -29,7 +29,7 @@ pub struct PatronExport {
     pub conversations: Vec<ConversationExport>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ConversationExport {
     pub id: i64,
     pub created_at: i64,
@@ -38,7 +38,7 @@ pub struct ConversationExport {
     pub tickets: Vec<TicketExport>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TicketExport {
     pub id: i64,
     pub status: String,
@@ -51,7 +51,7 @@ pub struct TicketExport {
 }
 
 /// How many rows an erasure deleted.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Erased {
     pub messages: u64,
     pub tickets: u64,

@@ -1,62 +1,96 @@
-//! The librarian JSON API under `/api/v1` (documented in `openapi.json`).
+//! The librarian JSON API under `/api/v1`, described by the OpenAPI document it serves at
+//! `/api/openapi.json`.
 
 use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, Path, Query, State};
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use futures_util::Stream;
 use serde::{Deserialize, Serialize};
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::BroadcastStream;
 
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use super::AppState;
-use super::guard::{ApiUser, clear_cookie, json_error, same_origin, session_cookie};
+use super::api_extract::{ApiJson, ApiPath, ApiQuery};
+use super::guard::{ApiError, ApiUser, clear_cookie, json_error, same_origin, session_cookie};
 use crate::auth;
 use crate::domain::now_ms;
 use crate::store::{Disabling, Librarian, TicketRefusal};
 
+/// The API's routes, registered together with their OpenAPI description (utoipa), so the
+/// document served at `/api/openapi.json` cannot drift from what is served.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/openapi.json", get(openapi))
-        .route("/api/v1/login", post(login))
-        .route("/api/v1/logout", post(logout))
-        .route("/api/v1/tickets", get(list_tickets))
-        .route("/api/v1/tickets/{id}", get(ticket))
-        .route("/api/v1/tickets/{id}/claim", post(claim))
-        .route("/api/v1/tickets/{id}/reply", post(reply))
-        .route("/api/v1/tickets/{id}/resolve", post(resolve))
-        .route("/api/v1/tickets/{id}/release", post(release))
+    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(list_tickets))
+        .routes(routes!(ticket))
+        .routes(routes!(claim))
+        .routes(routes!(reply))
+        .routes(routes!(resolve))
+        .routes(routes!(release))
+        .routes(routes!(export_patron, erase_patron))
+        .routes(routes!(events))
+        .routes(routes!(list_librarians, add_librarian))
+        .routes(routes!(disable_librarian))
+        .routes(routes!(enable_librarian))
+        .routes(routes!(change_password))
+        .split_for_parts();
+    let doc: Arc<str> = doc.to_pretty_json().unwrap_or_default().into();
+    router
         .route(
-            "/api/v1/tickets/{id}/patron",
-            get(export_patron).delete(erase_patron),
+            "/api/openapi.json",
+            get(move || {
+                let doc = doc.clone();
+                async move {
+                    (
+                        [(header::CONTENT_TYPE, "application/json")],
+                        doc.to_string(),
+                    )
+                }
+            }),
         )
-        .route("/api/v1/events", get(events))
+        // Anything else under /api is an unknown route, in the API's error shape.
         .route(
-            "/api/v1/librarians",
-            get(list_librarians).post(add_librarian),
+            "/api/{*rest}",
+            axum::routing::any(|| async { json_error(StatusCode::NOT_FOUND, "no such route") }),
         )
-        .route(
-            "/api/v1/librarians/{username}/disable",
-            post(disable_librarian),
-        )
-        .route(
-            "/api/v1/librarians/{username}/enable",
-            post(enable_librarian),
-        )
-        .route("/api/v1/password", post(change_password))
 }
 
-async fn openapi() -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        include_str!("openapi.json"),
-    )
-        .into_response()
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "refdesk desk API",
+        description = "The librarian desk's JSON API. Sign in with POST /api/v1/login: the answer sets the `refdesk_session` cookie, which every other route needs (401 without). State-changing requests must carry an `Origin` header of refdesk's public address (403 otherwise). Every error is `{\"error\": \"...\"}`. Times are milliseconds since the Unix epoch."
+    ),
+    modifiers(&SessionCookie),
+    security(("session" = [])),
+    tags((name = "session"), (name = "tickets"), (name = "patrons"), (name = "librarians"))
+)]
+struct ApiDoc;
+
+struct SessionCookie;
+
+impl Modify for SessionCookie {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(super::guard::COOKIE))),
+        );
+    }
 }
 
 fn internal(e: anyhow::Error) -> Response {
@@ -64,7 +98,7 @@ fn internal(e: anyhow::Error) -> Response {
     json_error(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct Credentials {
     pub username: String,
     pub password: String,
@@ -140,11 +174,16 @@ pub async fn open_session(state: &AppState, librarian: &Librarian) -> anyhow::Re
     Ok(session_cookie(&token, &state.public_url, hours * 3600))
 }
 
+#[utoipa::path(post, path = "/api/v1/login", tag = "session", security(()), request_body = Credentials,
+    responses((status = 200, description = "Signed in; the session cookie is set", body = SignedIn),
+        (status = 400, body = ApiError), (status = 401, description = "Wrong username or password", body = ApiError),
+        (status = 403, description = "From another origin", body = ApiError), (status = 415, body = ApiError), (status = 422, body = ApiError),
+        (status = 429, description = "Too many attempts from this client or for this account", body = ApiError)))]
 async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
-    Json(creds): Json<Credentials>,
+    ApiJson(creds): ApiJson<Credentials>,
 ) -> Response {
     if !same_origin(&headers, &state.public_url) {
         return json_error(StatusCode::FORBIDDEN, "cross-origin request refused");
@@ -157,7 +196,10 @@ async fn login(
         Ok(librarian) => match open_session(&state, &librarian).await {
             Ok(cookie) => (
                 [(header::SET_COOKIE, cookie)],
-                Json(serde_json::json!({"username": librarian.username, "role": librarian.role})),
+                Json(SignedIn {
+                    username: librarian.username,
+                    role: librarian.role,
+                }),
             )
                 .into_response(),
             Err(e) => internal(e),
@@ -166,6 +208,8 @@ async fn login(
     }
 }
 
+#[utoipa::path(post, path = "/api/v1/logout", tag = "session",
+    responses((status = 204, description = "Signed out"), (status = 401, body = ApiError), (status = 403, body = ApiError)))]
 async fn logout(State(state): State<AppState>, user: ApiUser) -> Response {
     match state.store.delete_session(&user.token_hash).await {
         Ok(()) => (
@@ -177,8 +221,9 @@ async fn logout(State(state): State<AppState>, user: ApiUser) -> Response {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 pub struct StatusFilter {
+    /// `open` (the default), `claimed` or `resolved`.
     status: Option<String>,
 }
 
@@ -191,10 +236,12 @@ fn valid_status(s: Option<&str>) -> Option<&'static str> {
     }
 }
 
+#[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", params(StatusFilter),
+    responses((status = 200, body = [crate::store::TicketSummary]), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
 async fn list_tickets(
     State(state): State<AppState>,
     _user: ApiUser,
-    Query(f): Query<StatusFilter>,
+    ApiQuery(f): ApiQuery<StatusFilter>,
 ) -> Response {
     let Some(status) = valid_status(f.status.as_deref()) else {
         return json_error(
@@ -208,7 +255,7 @@ async fn list_tickets(
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct MessageView {
     pub id: i64,
     pub from: String,
@@ -220,13 +267,13 @@ pub struct MessageView {
     pub delivery: Option<Delivery>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Delivery {
     pub status: String,
     pub error: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Suggestion {
     pub id: String,
     /// The language of the entry's text (the patron's, else the default language).
@@ -236,7 +283,7 @@ pub struct Suggestion {
     pub score: f32,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct TicketDetail {
     pub id: i64,
     pub channel: String,
@@ -254,7 +301,7 @@ pub struct TicketDetail {
 }
 
 /// The engine's reasons for a question it did not answer, for the librarian.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct WhyNotAnswered {
     /// One sentence a librarian can read at a glance.
     pub summary: String,
@@ -263,6 +310,8 @@ pub struct WhyNotAnswered {
     pub estimated_precision: f32,
     /// The best entry's id, if any entry matched.
     pub best: Option<String>,
+    /// The engine's own account: terms, scores, the rule that decided.
+    #[schema(value_type = Object)]
     pub explanation: crate::answer::Explanation,
 }
 
@@ -339,14 +388,19 @@ pub async fn ticket_detail(state: &AppState, id: i64) -> anyhow::Result<Option<T
         .filter(|m| m.from == "patron")
         .find_map(|m| m.lang.clone());
     let question = last_patron.and_then(|m| m.text.clone());
-    let answer = question
-        .as_deref()
-        .map(|q| state.engine.load().answer_explained(q, lang.as_deref()));
-    let suggestions = question
-        .as_deref()
-        .zip(answer.as_ref())
-        .map(|(q, a)| suggestions(state, q, a))
-        .unwrap_or_default();
+    // The engine on a blocking thread: a long question never holds up the runtime.
+    let (answer, suggestions) = match question {
+        Some(q) => {
+            let (engine, lang) = (state.engine.load_full(), lang.clone());
+            tokio::task::spawn_blocking(move || {
+                let answer = engine.answer_explained(&q, lang.as_deref());
+                let offered = suggestions(&engine, &q, &answer);
+                (Some(answer), offered)
+            })
+            .await?
+        }
+        None => (None, Vec::new()),
+    };
     let why = answer.as_ref().and_then(WhyNotAnswered::of);
     Ok(Some(TicketDetail {
         id,
@@ -366,11 +420,10 @@ pub async fn ticket_detail(state: &AppState, id: i64) -> anyhow::Result<Option<T
 /// language's (an entry missing in the patron's language is still offered), each in the
 /// patron's language where it is translated.
 fn suggestions(
-    state: &AppState,
+    engine: &crate::answer::AnswerEngine,
     question: &str,
     answer: &crate::answer::Answer,
 ) -> Vec<Suggestion> {
-    let engine = state.engine.load();
     let default = engine.faq().default_lang.clone();
     let mut candidates = answer.candidates.clone();
     if answer.lang != default {
@@ -406,7 +459,13 @@ fn suggestions(
         .collect()
 }
 
-async fn ticket(State(state): State<AppState>, _user: ApiUser, Path(id): Path<i64>) -> Response {
+#[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets", params(("id" = i64, Path)),
+    responses((status = 200, body = TicketDetail), (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 404, body = ApiError)))]
+async fn ticket(
+    State(state): State<AppState>,
+    _user: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Response {
     match ticket_detail(&state, id).await {
         Ok(Some(t)) => Json(t).into_response(),
         Ok(None) => json_error(StatusCode::NOT_FOUND, "no such ticket"),
@@ -424,29 +483,66 @@ pub fn refusal(r: TicketRefusal) -> Response {
     }
 }
 
+/// A ticket action that was done.
+#[derive(Serialize, ToSchema)]
+pub struct Done {
+    pub ok: bool,
+}
+
+/// A reply accepted for delivery through the outbox.
+#[derive(Serialize, ToSchema)]
+pub struct ReplyQueued {
+    pub message_id: i64,
+}
+
+/// Who signed in.
+#[derive(Serialize, ToSchema)]
+pub struct SignedIn {
+    pub username: String,
+    pub role: String,
+}
+
 fn ok_or(result: anyhow::Result<Result<(), TicketRefusal>>) -> Response {
     match result {
-        Ok(Ok(())) => Json(serde_json::json!({"ok": true})).into_response(),
+        Ok(Ok(())) => Json(Done { ok: true }).into_response(),
         Ok(Err(r)) => refusal(r),
         Err(e) => internal(e),
     }
 }
 
-async fn claim(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>) -> Response {
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/claim", tag = "tickets", description = "Claim an open ticket.", params(("id" = i64, Path)),
+    responses((status = 200, body = Done), (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, description = "Held by someone else, or in the wrong state", body = ApiError)))]
+async fn claim(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Response {
     ok_or(state.desk.claim(id, &user.session.librarian.username).await)
 }
 
-async fn release(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>) -> Response {
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/release", tag = "tickets", description = "Give a claimed ticket back to the queue (its holder or an admin).", params(("id" = i64, Path)),
+    responses((status = 200, body = Done), (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, description = "Held by someone else, or in the wrong state", body = ApiError)))]
+async fn release(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Response {
     let l = &user.session.librarian;
     ok_or(state.desk.release(id, &l.username, l.role == "admin").await)
 }
 
-async fn resolve(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>) -> Response {
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/resolve", tag = "tickets", description = "Resolve a ticket (its holder or an admin; an open one by anyone).", params(("id" = i64, Path)),
+    responses((status = 200, body = Done), (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, description = "Held by someone else, or in the wrong state", body = ApiError)))]
+async fn resolve(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Response {
     let l = &user.session.librarian;
     ok_or(state.desk.resolve(id, &l.username, l.role == "admin").await)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ReplyBody {
     pub text: String,
 }
@@ -454,11 +550,13 @@ pub struct ReplyBody {
 /// Longest librarian reply; connectors split long texts per platform.
 pub const MAX_REPLY_CHARS: usize = 10_000;
 
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/reply", tag = "tickets", params(("id" = i64, Path)), request_body = ReplyBody,
+    responses((status = 202, description = "Queued for the patron's channel", body = ReplyQueued), (status = 400, description = "Empty, or over 10,000 characters", body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError), (status = 415, body = ApiError), (status = 422, body = ApiError)))]
 async fn reply(
     State(state): State<AppState>,
     user: ApiUser,
-    Path(id): Path<i64>,
-    Json(body): Json<ReplyBody>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<ReplyBody>,
 ) -> Response {
     let text = body.text.trim();
     if text.is_empty() || text.chars().count() > MAX_REPLY_CHARS {
@@ -472,16 +570,16 @@ async fn reply(
         .reply(id, &user.session.librarian.username, text)
         .await
     {
-        Ok(Ok(message_id)) => (
-            StatusCode::ACCEPTED,
-            Json(serde_json::json!({"message_id": message_id})),
-        )
-            .into_response(),
+        Ok(Ok(message_id)) => {
+            (StatusCode::ACCEPTED, Json(ReplyQueued { message_id })).into_response()
+        }
         Ok(Err(r)) => refusal(r),
         Err(e) => internal(e),
     }
 }
 
+#[utoipa::path(get, path = "/api/v1/events", tag = "tickets", description = "Server-Sent Events: one `data:` line of JSON per change in the queue.",
+    responses((status = 200, content_type = "text/event-stream", body = crate::desk::DeskEvent), (status = 401, body = ApiError)))]
 async fn events(
     State(state): State<AppState>,
     _user: ApiUser,
@@ -502,10 +600,12 @@ async fn events(
 /// The 403 for a non-admin, if the user is not one.
 /// Everything stored about the patron of a ticket, for an admin answering a patron's
 /// request to see their data.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/patron", tag = "patrons", params(("id" = i64, Path)),
+    responses((status = 200, body = crate::store::PatronExport), (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 403, description = "Admins only", body = ApiError), (status = 404, body = ApiError)))]
 async fn export_patron(
     State(state): State<AppState>,
     user: ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Response {
     if let Some(r) = refuse_non_admin(&user) {
         return r;
@@ -528,10 +628,12 @@ pub async fn patron_export(
 }
 
 /// Erases the patron of a ticket from every table (the ticket goes too).
+#[utoipa::path(delete, path = "/api/v1/tickets/{id}/patron", tag = "patrons", params(("id" = i64, Path)),
+    responses((status = 200, body = crate::store::Erased), (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 403, description = "Admins only", body = ApiError), (status = 404, body = ApiError)))]
 async fn erase_patron(
     State(state): State<AppState>,
     user: ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Response {
     if let Some(r) = refuse_non_admin(&user) {
         return r;
@@ -564,6 +666,8 @@ fn refuse_non_admin(user: &ApiUser) -> Option<Response> {
         .then(|| json_error(StatusCode::FORBIDDEN, "admins only"))
 }
 
+#[utoipa::path(get, path = "/api/v1/librarians", tag = "librarians",
+    responses((status = 200, body = [crate::store::Librarian]), (status = 401, body = ApiError), (status = 403, description = "Admins only", body = ApiError)))]
 async fn list_librarians(State(state): State<AppState>, user: ApiUser) -> Response {
     if let Some(r) = refuse_non_admin(&user) {
         return r;
@@ -574,7 +678,7 @@ async fn list_librarians(State(state): State<AppState>, user: ApiUser) -> Respon
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct NewLibrarian {
     pub username: String,
     pub password: String,
@@ -619,10 +723,12 @@ pub async fn create_librarian(
     Ok(created)
 }
 
+#[utoipa::path(post, path = "/api/v1/librarians", tag = "librarians", request_body = NewLibrarian,
+    responses((status = 201, description = "Created"), (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 409, description = "The username is taken", body = ApiError), (status = 415, body = ApiError), (status = 422, body = ApiError)))]
 async fn add_librarian(
     State(state): State<AppState>,
     user: ApiUser,
-    Json(new): Json<NewLibrarian>,
+    ApiJson(new): ApiJson<NewLibrarian>,
 ) -> Response {
     if let Some(r) = refuse_non_admin(&user) {
         return r;
@@ -635,10 +741,12 @@ async fn add_librarian(
     }
 }
 
+#[utoipa::path(post, path = "/api/v1/librarians/{username}/disable", tag = "librarians", params(("username" = String, Path)),
+    responses((status = 204, description = "Disabled and signed out"), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, description = "The last active admin", body = ApiError)))]
 async fn disable_librarian(
     State(state): State<AppState>,
     user: ApiUser,
-    Path(username): Path<String>,
+    ApiPath(username): ApiPath<String>,
 ) -> Response {
     if let Some(r) = refuse_non_admin(&user) {
         return r;
@@ -654,10 +762,12 @@ async fn disable_librarian(
 /// Why the last active admin cannot be disabled.
 pub const LAST_ADMIN: &str = "the last active admin cannot be disabled: make another admin first";
 
+#[utoipa::path(post, path = "/api/v1/librarians/{username}/enable", tag = "librarians", params(("username" = String, Path)),
+    responses((status = 204, description = "Can sign in again"), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
 async fn enable_librarian(
     State(state): State<AppState>,
     user: ApiUser,
-    Path(username): Path<String>,
+    ApiPath(username): ApiPath<String>,
 ) -> Response {
     if let Some(r) = refuse_non_admin(&user) {
         return r;
@@ -669,7 +779,7 @@ async fn enable_librarian(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct PasswordChange {
     pub current: String,
     pub new: String,
@@ -716,12 +826,14 @@ pub async fn change_own_password(
         })
 }
 
+#[utoipa::path(post, path = "/api/v1/password", tag = "session", request_body = PasswordChange,
+    responses((status = 204, description = "Changed; every session of the account ends"), (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 415, body = ApiError), (status = 422, body = ApiError), (status = 429, body = ApiError)))]
 async fn change_password(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
     user: ApiUser,
-    Json(change): Json<PasswordChange>,
+    ApiJson(change): ApiJson<PasswordChange>,
 ) -> Response {
     let username = &user.session.librarian.username;
     match change_own_password(&state, peer.ip(), &headers, username, &change).await {

@@ -77,8 +77,18 @@ pub struct ApiUser {
     pub token_hash: String,
 }
 
+/// Every error the JSON API answers with.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ApiError {
+    /// What went wrong, for the person who asked.
+    pub error: String,
+}
+
 pub fn json_error(status: StatusCode, message: &str) -> Response {
-    (status, axum::Json(serde_json::json!({ "error": message }))).into_response()
+    let body = ApiError {
+        error: message.to_string(),
+    };
+    (status, axum::Json(body)).into_response()
 }
 
 /// Why a request is not accepted as a librarian's.

@@ -1,6 +1,7 @@
 //! HTTP routes: the web chat page, widget and socket, health and metrics.
 
 mod api;
+mod api_extract;
 mod chat;
 pub mod chat_page;
 mod client_addr;
