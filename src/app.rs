@@ -188,6 +188,7 @@ pub async fn start(
         trusted_proxies: settings.server.trusted_proxies.clone().into(),
         metrics_access: Arc::new(crate::web::metrics_access::MetricsAccess::new(
             settings.metrics.clone(),
+            &settings.server.trusted_proxies,
         )),
         templates: Arc::new(crate::web::pages::templates()),
         shutdown: stop.clone(),

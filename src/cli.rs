@@ -384,7 +384,7 @@ fn init(dir: &Path) -> anyhow::Result<ExitCode> {
     if config.exists() {
         println!("{} exists: left as it is", config.display());
     } else {
-        std::fs::write(&config, include_str!("../config.example.toml"))
+        write_private(&config, include_str!("../config.example.toml"))
             .with_context(|| format!("cannot write {}", config.display()))?;
         println!(
             "wrote {} (every setting, with its default)",
@@ -400,6 +400,17 @@ fn init(dir: &Path) -> anyhow::Result<ExitCode> {
         faq.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Creates a file only its owner can read: the settings file is where tokens and secrets go.
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(text.as_bytes())
 }
 
 fn open_catalogue(settings: &Settings) -> anyhow::Result<Option<CatalogueIndex>> {

@@ -19,6 +19,7 @@ mod fuzz;
 pub mod lang;
 pub mod metrics;
 pub mod net;
+pub mod rate;
 pub mod search;
 pub mod store;
 pub mod telemetry;

@@ -803,6 +803,33 @@ async fn metrics_can_require_a_token() {
     t.app.shutdown().await;
 }
 
+/// One address's sessions share an allowance of messages: a script opening session after
+/// session is refused, though each session stays under its own limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_address_shares_one_message_allowance_over_its_sessions() {
+    let t = spawn_app_with(
+        Db::Sqlite,
+        |s| s.webchat.messages_per_minute_per_address = 4,
+        Vec::new(),
+    )
+    .await;
+    let mut replies = Vec::new();
+    for session in 0..2 {
+        let mut c = ChatClient::connect(&t.ws_url()).await;
+        for n in 0..3 {
+            c.send("wifi password", &format!("s{session}m{n}")).await;
+        }
+        while let Some(f) = c.next_frame(Duration::from_millis(800)).await {
+            if f["type"] != "message" {
+                replies.push(f["type"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    let refused = replies.iter().filter(|r| *r == "error").count();
+    assert_eq!((replies.len() - refused, refused), (4, 2), "{replies:?}");
+    t.app.shutdown().await;
+}
+
 /// A message of nothing but zero-width and control characters opens no ticket and stores
 /// nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

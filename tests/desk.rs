@@ -793,7 +793,35 @@ async fn the_openapi_document_matches_the_routes_and_errors_are_json() {
     t.app.shutdown().await;
 }
 
+/// Two admins disabling each other at the same moment: one wins, one is refused, and an
+/// active admin is left.
+async fn the_last_two_admins_cannot_disable_each_other_at_once(db: Db) {
+    let t = spawn_app(db).await;
+    add_librarian(&t, "ada", "admin").await;
+    add_librarian(&t, "bea", "admin").await;
+    let store = &t.app.state.store;
+    for _ in 0..5 {
+        let (a, b) = tokio::join!(
+            store.disable_librarian("ada"),
+            store.disable_librarian("bea")
+        );
+        let mut outcomes = [a.unwrap(), b.unwrap()];
+        outcomes.sort_by_key(|o| format!("{o:?}"));
+        assert_eq!(
+            outcomes,
+            [
+                refdesk::store::Disabling::Disabled,
+                refdesk::store::Disabling::LastAdmin
+            ]
+        );
+        assert!(store.enable_librarian("ada").await.unwrap());
+        assert!(store.enable_librarian("bea").await.unwrap());
+    }
+    t.app.shutdown().await;
+}
+
 on_both_databases!(
+    the_last_two_admins_cannot_disable_each_other_at_once,
     every_route_but_login_needs_a_session,
     login_sets_a_strict_cookie_and_logout_ends_the_session,
     guessing_is_throttled,

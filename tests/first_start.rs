@@ -56,7 +56,14 @@ fn init_writes_a_starter_config_and_the_sample_faq() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{out:?}");
-    assert!(dir.path().join("refdesk.toml").exists());
+    let mode = {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(dir.path().join("refdesk.toml"))
+            .unwrap()
+            .permissions()
+            .mode()
+    };
+    assert_eq!(mode & 0o777, 0o600, "the settings file will hold secrets");
     assert!(dir.path().join("faq/hours.tr.md").exists());
     let check = Command::new(env!("CARGO_BIN_EXE_refdesk"))
         .args(["faq", "check"])

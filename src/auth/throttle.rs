@@ -2,18 +2,15 @@
 //! one per account. A client that spends its allowance waits, and only that client; an
 //! account that is being guessed slows down for everyone, but its owner waits seconds, not
 //! minutes. Memory is bounded: keys are addresses (IPv6 by /64) and usernames of at most 64
-//! bytes, and keys whose allowance has refilled are dropped once the maps grow.
+//! bytes, and keys whose allowance has refilled are dropped once the maps grow
+//! (`crate::rate`).
 
 use std::net::IpAddr;
-use std::num::NonZeroU32;
 use std::time::Duration;
 
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::{Deserialize, Serialize};
 
-/// Above this many keys in a map, refilled keys are swept out.
-const SWEEP_ABOVE: usize = 10_000;
+use crate::rate::{Allowances, per_minute};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -35,21 +32,15 @@ impl Default for LoginLimitSettings {
 }
 
 pub struct LoginThrottle {
-    clients: DefaultKeyedRateLimiter<IpAddr>,
-    accounts: DefaultKeyedRateLimiter<String>,
-    clock: DefaultClock,
-}
-
-fn per_minute(n: u32) -> Quota {
-    Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN))
+    clients: Allowances<IpAddr>,
+    accounts: Allowances<String>,
 }
 
 impl LoginThrottle {
     pub fn new(settings: &LoginLimitSettings) -> Self {
         Self {
-            clients: RateLimiter::keyed(per_minute(settings.per_client_per_minute)),
-            accounts: RateLimiter::keyed(per_minute(settings.per_account_per_minute)),
-            clock: DefaultClock::default(),
+            clients: Allowances::new(per_minute(settings.per_client_per_minute)),
+            accounts: Allowances::new(per_minute(settings.per_account_per_minute)),
         }
     }
 
@@ -58,30 +49,13 @@ impl LoginThrottle {
     /// one client cannot fill the account map. `username` must be checked (at most 64
     /// bytes) first.
     pub fn attempt(&self, client: IpAddr, username: &str) -> Result<(), Duration> {
-        self.sweep();
-        let now = self.clock.now();
-        self.clients
-            .check_key(&client_key(client))
-            .map_err(|not_until| not_until.wait_time_from(now))?;
-        self.accounts
-            .check_key(&username.to_string())
-            .map_err(|not_until| not_until.wait_time_from(now))
+        self.clients.check(&client_key(client))?;
+        self.accounts.check(&username.to_string())
     }
 
     /// How many clients and accounts are remembered (for tests and metrics).
     pub fn remembered(&self) -> (usize, usize) {
         (self.clients.len(), self.accounts.len())
-    }
-
-    fn sweep(&self) {
-        if self.clients.len() > SWEEP_ABOVE {
-            self.clients.retain_recent();
-            self.clients.shrink_to_fit();
-        }
-        if self.accounts.len() > SWEEP_ABOVE {
-            self.accounts.retain_recent();
-            self.accounts.shrink_to_fit();
-        }
     }
 }
 

@@ -2,8 +2,10 @@
 //! open socket of the patron's session and replayed on reconnect from the database.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -12,6 +14,7 @@ use tokio::sync::mpsc;
 
 use super::{Connector, Part, SendError};
 use crate::domain::Channel;
+use crate::rate::{Allowances, per_minute};
 use crate::store::OutboxRow;
 
 /// What the server sends over the socket.
@@ -64,6 +67,10 @@ pub struct WebChatSettings {
     /// public computers share an address, so it is generous; a script starting thousands is
     /// refused with 429.
     pub new_sessions_per_minute_per_address: u32,
+    /// Messages per minute from one address over all its sessions (each session also has
+    /// `patron_limits.messages_per_minute`): a computer lab of thirty patrons stays well
+    /// under it, a script opening session after session does not.
+    pub messages_per_minute_per_address: u32,
 }
 
 impl Default for WebChatSettings {
@@ -72,6 +79,7 @@ impl Default for WebChatSettings {
             max_sockets: 10_000,
             idle_timeout_secs: 1800,
             new_sessions_per_minute_per_address: 60,
+            messages_per_minute_per_address: 300,
         }
     }
 }
@@ -81,13 +89,11 @@ pub struct WebChat {
     sockets: Mutex<HashMap<String, Vec<(u64, Socket)>>>,
     next_socket: std::sync::atomic::AtomicU64,
     open: Arc<AtomicUsize>,
-    /// New sessions per client address (already keyed: IPv6 by /64).
-    new_sessions: governor::DefaultKeyedRateLimiter<std::net::IpAddr>,
+    /// New sessions and messages per client address (IPv6 by /64).
+    new_sessions: Allowances<IpAddr>,
+    messages: Allowances<IpAddr>,
     settings: WebChatSettings,
 }
-
-/// Above this many remembered addresses, those whose allowance has refilled are dropped.
-const SWEEP_ABOVE: usize = 10_000;
 
 /// One of the `max_sockets` places, held while a socket is open.
 pub struct SocketSlot(Arc<AtomicUsize>);
@@ -104,10 +110,8 @@ impl WebChat {
             sockets: Mutex::default(),
             next_socket: Default::default(),
             open: Arc::default(),
-            new_sessions: governor::RateLimiter::keyed(governor::Quota::per_minute(
-                std::num::NonZeroU32::new(settings.new_sessions_per_minute_per_address)
-                    .unwrap_or(std::num::NonZeroU32::MIN),
-            )),
+            new_sessions: Allowances::new(per_minute(settings.new_sessions_per_minute_per_address)),
+            messages: Allowances::new(per_minute(settings.messages_per_minute_per_address)),
             settings,
         }
     }
@@ -124,16 +128,13 @@ impl WebChat {
     }
 
     /// Spends one new session of the client's allowance, or says how long to wait.
-    pub fn start_session(&self, client: std::net::IpAddr) -> Result<(), std::time::Duration> {
-        use governor::clock::{Clock, DefaultClock};
-        if self.new_sessions.len() > SWEEP_ABOVE {
-            self.new_sessions.retain_recent();
-            self.new_sessions.shrink_to_fit();
-        }
-        let now = DefaultClock::default().now();
-        self.new_sessions
-            .check_key(&crate::auth::client_key(client))
-            .map_err(|not_until| not_until.wait_time_from(now))
+    pub fn start_session(&self, client: IpAddr) -> Result<(), Duration> {
+        self.new_sessions.check(&crate::auth::client_key(client))
+    }
+
+    /// Spends one message of the client's allowance (over all its sessions).
+    pub fn take_message(&self, client: IpAddr) -> Result<(), Duration> {
+        self.messages.check(&crate::auth::client_key(client))
     }
 
     pub fn open_sockets(&self) -> usize {

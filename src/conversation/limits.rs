@@ -7,13 +7,15 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 use std::num::NonZeroU32;
 
-use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::Channel;
+use crate::rate::{Allowances, per_minute};
 
-/// Above this many remembered patrons, those whose allowance has refilled are swept out.
-const SWEEP_ABOVE: usize = 10_000;
+/// Requests to slow down sent per second at most, over all patrons: identities are free on
+/// some platforms, and each request is a message out.
+const NOTICES_PER_SECOND: u32 = 5;
 
 /// `[patron_limits]` settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -39,7 +41,9 @@ impl Default for PatronLimitSettings {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
     Accept,
-    /// Not taken; `tell`: the first refusal in a while, so the patron should hear why.
+    /// Not taken; `tell`: the patron's own allowance refused it, for the first time in a
+    /// while, so they should hear why. (A channel over its ceiling tells nobody: that is a
+    /// flood, and answering it would double it.)
     Refuse {
         tell: bool,
     },
@@ -47,8 +51,9 @@ pub enum Verdict {
 
 pub struct PatronLimits {
     /// Keyed by a hash of channel and patron id: a fixed size per key, whatever the id.
-    patrons: DefaultKeyedRateLimiter<u64>,
-    notices: DefaultKeyedRateLimiter<u64>,
+    patrons: Allowances<u64>,
+    notices: Allowances<u64>,
+    all_notices: DefaultDirectRateLimiter,
     channels: HashMap<Channel, DefaultDirectRateLimiter>,
     hasher: RandomState,
 }
@@ -61,8 +66,9 @@ impl PatronLimits {
     pub fn new(settings: &PatronLimitSettings) -> Self {
         let per_channel = Quota::per_second(nonzero(settings.channel_messages_per_second));
         Self {
-            patrons: RateLimiter::keyed(Quota::per_minute(nonzero(settings.messages_per_minute))),
-            notices: RateLimiter::keyed(Quota::per_minute(NonZeroU32::MIN)),
+            patrons: Allowances::new(per_minute(settings.messages_per_minute)),
+            notices: Allowances::new(per_minute(1)),
+            all_notices: RateLimiter::direct(Quota::per_second(nonzero(NOTICES_PER_SECOND))),
             channels: Channel::ALL
                 .iter()
                 .map(|&c| (c, RateLimiter::direct(per_channel)))
@@ -74,34 +80,20 @@ impl PatronLimits {
     /// Spends one message of the patron's allowance, then of the channel's. A patron over
     /// their own allowance spends nothing of the channel's, so they cannot starve others.
     pub fn check(&self, channel: Channel, patron: &str) -> Verdict {
-        self.sweep();
         let key = self.hasher.hash_one((channel, patron));
-        let accepted = self.patrons.check_key(&key).is_ok()
-            && self
-                .channels
-                .get(&channel)
-                .is_none_or(|c| c.check().is_ok());
-        if accepted {
-            Verdict::Accept
-        } else {
-            Verdict::Refuse {
-                tell: self.notices.check_key(&key).is_ok(),
-            }
+        if self.patrons.check(&key).is_err() {
+            let tell = self.notices.check(&key).is_ok() && self.all_notices.check().is_ok();
+            return Verdict::Refuse { tell };
+        }
+        match self.channels.get(&channel).map(|c| c.check()) {
+            Some(Err(_)) => Verdict::Refuse { tell: false },
+            _ => Verdict::Accept,
         }
     }
 
     /// How many patrons are remembered (for tests).
     pub fn remembered(&self) -> usize {
         self.patrons.len()
-    }
-
-    fn sweep(&self) {
-        for map in [&self.patrons, &self.notices] {
-            if map.len() > SWEEP_ABOVE {
-                map.retain_recent();
-                map.shrink_to_fit();
-            }
-        }
     }
 }
 
@@ -140,10 +132,11 @@ mod tests {
         let l = limits(100, 2);
         assert_eq!(l.check(Channel::Webchat, "a"), Verdict::Accept);
         assert_eq!(l.check(Channel::Webchat, "b"), Verdict::Accept);
-        assert!(matches!(
+        assert_eq!(
             l.check(Channel::Webchat, "c"),
-            Verdict::Refuse { .. }
-        ));
+            Verdict::Refuse { tell: false },
+            "a flood over many identities is not answered"
+        );
         assert_eq!(l.check(Channel::Telegram, "c"), Verdict::Accept);
     }
 

@@ -123,8 +123,12 @@ impl ConversationService {
     }
 
     /// Tells a refused patron, in their language, to wait a minute and write again.
-    async fn ask_to_slow_down(&self, msg: &Inbound, previous: Option<&str>) -> anyhow::Result<()> {
-        let lang = replies::phrase_lang(previous.or(msg.language.as_deref()));
+    async fn ask_to_slow_down(&self, msg: &Inbound) -> anyhow::Result<()> {
+        let previous = self
+            .store
+            .last_patron_language(msg.channel, &msg.patron)
+            .await?;
+        let lang = replies::phrase_lang(previous.as_deref().or(msg.language.as_deref()));
         let reply = replies::slow_down(lang);
         let now = now_ms();
         let store = &self.store;
@@ -166,19 +170,20 @@ impl ConversationService {
         if msg.kind == InboundKind::Text && crate::domain::is_blank(&msg.text) {
             return Ok(Handled::Blank);
         }
-        let previous = self
-            .store
-            .last_patron_language(msg.channel, &msg.patron)
-            .await?;
+        // Before anything touches the database: a refused message costs no query.
         if let Verdict::Refuse { tell } = self.limits.check(msg.channel, &msg.patron) {
             self.metrics.outcome("limited");
             // The web chat's socket answers the patron at once; other channels get one
             // request to slow down through the outbox.
             if tell && msg.channel != crate::domain::Channel::Webchat {
-                self.ask_to_slow_down(&msg, previous.as_deref()).await?;
+                self.ask_to_slow_down(&msg).await?;
             }
             return Ok(Handled::Limited);
         }
+        let previous = self
+            .store
+            .last_patron_language(msg.channel, &msg.patron)
+            .await?;
         // Deciding before the transaction keeps it short; on a blocking thread, so a slow
         // analysis never holds up the runtime's few workers and every other patron.
         let answer = {

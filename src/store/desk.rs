@@ -179,12 +179,20 @@ impl Store {
         let (id, role, disabled): (i64, String, i64) =
             (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
         if role == "admin" && disabled == 0 {
-            let admins: i64 = sqlx::query(
-                "SELECT COUNT(*) FROM librarians WHERE role = 'admin' AND disabled = 0",
-            )
-            .fetch_one(&mut *w.tx)
+            // On PostgreSQL the active admins' rows are locked, so two requests disabling
+            // the last two admins at once cannot both see the other still active. (SQLite
+            // writers are serialised already.)
+            let lock = if self.backend == super::Backend::Postgres {
+                " FOR UPDATE"
+            } else {
+                ""
+            };
+            let admins = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT id FROM librarians WHERE role = 'admin' AND disabled = 0{lock}"
+            )))
+            .fetch_all(&mut *w.tx)
             .await?
-            .try_get(0)?;
+            .len();
             if admins <= 1 {
                 return Ok(Disabling::LastAdmin);
             }

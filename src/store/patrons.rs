@@ -186,7 +186,7 @@ impl Store {
             .execute(&mut **tx)
             .await?;
         w.commit().await?;
-        self.reclaim_free_pages().await?;
+        self.reclaim_or_warn().await;
         Ok(Some(erased))
     }
 }

@@ -1,6 +1,8 @@
 //! The web chat socket (`GET /chat/ws`): one task per connection.
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use std::net::IpAddr;
+
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -47,17 +49,15 @@ pub async fn socket(
             .unwrap_or(false),
         None => false,
     };
-    if !resuming {
-        let client = super::client_addr::client_ip(peer.ip(), &headers, &state.trusted_proxies);
-        if let Err(wait) = state.webchat.start_session(client) {
-            let secs = wait.as_secs().max(1).to_string();
-            return (
-                StatusCode::TOO_MANY_REQUESTS,
-                [(header::RETRY_AFTER, secs)],
-                "too many new chats from this address: try again shortly",
-            )
-                .into_response();
-        }
+    let client = super::client_addr::client_ip(peer.ip(), &headers, &state.trusted_proxies);
+    if !resuming && let Err(wait) = state.webchat.start_session(client) {
+        let secs = wait.as_secs().max(1).to_string();
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, secs)],
+            "too many new chats from this address: try again shortly",
+        )
+            .into_response();
     }
     let Some(slot) = state.webchat.open_slot() else {
         return (
@@ -73,12 +73,12 @@ pub async fn socket(
         .write_buffer_size(4 * 1024)
         .max_write_buffer_size(256 * 1024)
         .on_upgrade(move |socket| async move {
-            session(socket, state, params).await;
+            session(socket, state, params, client).await;
             drop(slot);
         })
 }
 
-async fn session(socket: WebSocket, state: AppState, params: Params) {
+async fn session(socket: WebSocket, state: AppState, params: Params, client: IpAddr) {
     let lang = params.lang.as_deref().and_then(i18n::supported);
     let strings = Strings::of(lang.unwrap_or(state.library.default_language.as_str()));
     let resumed = params.session.filter(|t| is_valid_token(t));
@@ -115,6 +115,7 @@ async fn session(socket: WebSocket, state: AppState, params: Params) {
             Ok(ClientMsg::Message { text, client_id }) => {
                 let patron = Patron {
                     key: &patron,
+                    client,
                     lang,
                     strings,
                 };
@@ -162,6 +163,8 @@ async fn replay_missed(state: &AppState, patron: &str, after: i64, tx: &mpsc::Se
 /// Who is writing on this socket.
 struct Patron<'a> {
     key: &'a str,
+    /// The address the socket came from (IPv6 by /64 when counted).
+    client: IpAddr,
     /// The page's language, when the patron chose it.
     lang: Option<&'static str>,
     /// For what the patron is told.
@@ -186,6 +189,11 @@ async fn accept(
     if client_id.is_empty() || client_id.len() > MAX_CLIENT_ID {
         return ServerMsg::Error {
             message: "client_id must be 1 to 100 characters".into(),
+        };
+    }
+    if state.webchat.take_message(patron.client).is_err() {
+        return ServerMsg::Error {
+            message: patron.strings.get("error_slow_down").into(),
         };
     }
     let inbound = Inbound {

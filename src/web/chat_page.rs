@@ -25,6 +25,20 @@ pub struct Library {
     pub default_language: String,
 }
 
+/// The WebSocket origin of `public_url` (`https://h/x` -> `wss://h`), if it has one.
+fn socket_origin(public_url: &str) -> Option<String> {
+    let (scheme, rest) = match public_url.split_once("://")? {
+        ("https", rest) => ("wss", rest),
+        ("http", rest) => ("ws", rest),
+        _ => return None,
+    };
+    let host = rest.split('/').next().filter(|h| !h.is_empty())?;
+    // Only characters a host and port can have: the value goes into a header.
+    host.chars()
+        .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        .then(|| format!("{scheme}://{host}"))
+}
+
 impl Library {
     pub fn new(settings: &LibrarySettings, default_language: &str) -> anyhow::Result<Self> {
         settings.validate()?;
@@ -39,12 +53,22 @@ impl Library {
         })
     }
 
-    /// The page's policy: ours, plus the logo's origin when it lives elsewhere.
-    fn page_csp(&self) -> String {
-        match self.logo.as_ref().and_then(Logo::origin) {
+    /// The page's policy: ours, plus the logo's origin when it lives elsewhere, plus the
+    /// chat socket's own address spelled out (`'self'` covers ws: and wss: only in newer
+    /// browsers; Safari before 16 needs the address).
+    fn page_csp(&self, socket: Option<&str>) -> String {
+        let mut csp = match self.logo.as_ref().and_then(Logo::origin) {
             Some(origin) => CSP.replacen("img-src 'self'", &format!("img-src 'self' {origin}"), 1),
             None => CSP.to_string(),
+        };
+        if let Some(socket) = socket {
+            csp = csp.replacen(
+                "connect-src 'self'",
+                &format!("connect-src 'self' {socket}"),
+                1,
+            );
         }
+        csp
     }
 
     /// What the chat script needs: strings in the chosen language, the greeting, the
@@ -159,7 +183,7 @@ pub async fn page(
             return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
         }
     };
-    let csp = HeaderValue::from_str(&library.page_csp())
+    let csp = HeaderValue::from_str(&library.page_csp(socket_origin(&state.public_url).as_deref()))
         .unwrap_or_else(|_| HeaderValue::from_static(CSP));
     (
         [
@@ -265,13 +289,27 @@ mod tests {
     #[test]
     fn a_remote_logo_is_allowed_by_origin_only() {
         let remote = library(|s| s.logo_url = "https://cdn.example.org:8443/img/logo.png".into());
-        let csp = remote.page_csp();
+        let csp = remote.page_csp(None);
         assert!(
             csp.contains("img-src 'self' https://cdn.example.org:8443 data:"),
             "{csp}"
         );
-        assert_eq!(library(|s| s.logo_url = "/logo.svg".into()).page_csp(), CSP);
-        assert_eq!(library(|_| {}).page_csp(), CSP);
+        assert_eq!(
+            library(|s| s.logo_url = "/logo.svg".into()).page_csp(None),
+            CSP
+        );
+        assert_eq!(library(|_| {}).page_csp(None), CSP);
+        let with_socket = library(|_| {}).page_csp(Some("wss://library.example.org"));
+        assert!(with_socket.contains("connect-src 'self' wss://library.example.org;"));
+        assert_eq!(
+            socket_origin("https://library.example.org/refdesk/").as_deref(),
+            Some("wss://library.example.org")
+        );
+        assert_eq!(
+            socket_origin("http://127.0.0.1:8080").as_deref(),
+            Some("ws://127.0.0.1:8080")
+        );
+        assert_eq!(socket_origin(""), None);
     }
 
     #[test]

@@ -42,11 +42,18 @@ impl MetricsSettings {
     }
 }
 
-pub struct MetricsAccess(MetricsSettings);
+pub struct MetricsAccess {
+    settings: MetricsSettings,
+    /// A request from one of these came through a proxy, from anywhere.
+    proxies: Vec<IpAddr>,
+}
 
 impl MetricsAccess {
-    pub fn new(settings: MetricsSettings) -> Self {
-        Self(settings)
+    pub fn new(settings: MetricsSettings, trusted_proxies: &[IpAddr]) -> Self {
+        Self {
+            settings,
+            proxies: trusted_proxies.iter().map(IpAddr::to_canonical).collect(),
+        }
     }
 
     /// `Ok` when the request may read the metrics, else the status to answer with.
@@ -55,11 +62,14 @@ impl MetricsAccess {
         peer: IpAddr,
         headers: &HeaderMap,
     ) -> Result<(), (StatusCode, &'static str)> {
-        match self.0.access {
+        match self.settings.access {
             Access::Off => Err((StatusCode::NOT_FOUND, "not found")),
             Access::Loopback => {
-                let proxied = headers.contains_key("x-forwarded-for")
-                    || headers.contains_key(header::FORWARDED);
+                let peer = peer.to_canonical();
+                let proxied = self.proxies.contains(&peer)
+                    || ["x-forwarded-for", "x-real-ip", "forwarded"]
+                        .iter()
+                        .any(|h| headers.contains_key(*h));
                 if peer.is_loopback() && !proxied {
                     Ok(())
                 } else {
@@ -75,7 +85,7 @@ impl MetricsAccess {
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| v.strip_prefix("Bearer "))
                     .unwrap_or_default();
-                if crate::auth::same_secret(sent, &self.0.token) {
+                if crate::auth::same_secret(sent, &self.settings.token) {
                     Ok(())
                 } else {
                     Err((StatusCode::UNAUTHORIZED, "metrics need the bearer token"))
@@ -90,10 +100,14 @@ mod tests {
     use super::*;
 
     fn access(access: Access) -> MetricsAccess {
-        MetricsAccess::new(MetricsSettings {
-            access,
-            token: "sixteen-chars-ok".into(),
-        })
+        let proxy: IpAddr = "127.0.0.2".parse().unwrap();
+        MetricsAccess::new(
+            MetricsSettings {
+                access,
+                token: "sixteen-chars-ok".into(),
+            },
+            &[proxy],
+        )
     }
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
@@ -118,6 +132,19 @@ mod tests {
         );
         let proxied = headers(&[("x-forwarded-for", "203.0.113.5")]);
         assert!(a.check(local, &proxied).is_err());
+        assert!(
+            a.check(local, &headers(&[("x-real-ip", "203.0.113.5")]))
+                .is_err()
+        );
+        assert!(
+            a.check("::ffff:127.0.0.1".parse().unwrap(), &headers(&[]))
+                .is_ok()
+        );
+        // A proxy on this machine that forwards without saying so is still a proxy.
+        assert!(
+            a.check("127.0.0.2".parse().unwrap(), &headers(&[]))
+                .is_err()
+        );
     }
 
     #[test]

@@ -16,8 +16,9 @@ const DAY_MS: i64 = 86_400_000;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PrivacySettings {
-    /// Days to keep messages, tickets (with their notes) and patrons' ids after the last
-    /// activity they belong to.
+    /// Days to keep each message (counted from when it was written), a resolved ticket with
+    /// its note (from its resolution), and dedupe keys; conversations and patrons go when
+    /// nothing of theirs is left.
     pub retention_days: u32,
     /// Days a ticket nobody resolved keeps its conversation; then it goes like the rest.
     /// Never shorter than `retention_days`.
