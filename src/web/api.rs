@@ -67,6 +67,12 @@ pub fn routes() -> Router<AppState> {
             "/api/{*rest}",
             axum::routing::any(|| async { json_error(StatusCode::NOT_FOUND, "no such route") }),
         )
+        .method_not_allowed_fallback(|| async {
+            json_error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "this route does not take that method",
+            )
+        })
 }
 
 #[derive(OpenApi)]
