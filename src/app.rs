@@ -18,7 +18,7 @@ use crate::connectors::meta::Meta;
 use crate::connectors::telegram::Telegram;
 use crate::connectors::vk::Vk;
 use crate::connectors::webchat::WebChat;
-use crate::connectors::{Connector, Connectors};
+use crate::connectors::{Connector, Connectors, Ports};
 use crate::conversation::ConversationService;
 use crate::faq::{FaqOrigin, FaqWatcher, spawn_watcher};
 use crate::metrics::Metrics;
@@ -112,45 +112,36 @@ pub async fn start(
     }
 
     let stop = CancellationToken::new();
-    let outbound = crate::net::Outbound::new(&settings.tls)?;
-    let mut connector_routes = axum::Router::new();
-    let mut workers = Vec::new();
+    let ports = Ports {
+        inbox: service.clone(),
+        store: store.clone(),
+        stop: stop.clone(),
+        outbound: crate::net::Outbound::new(&settings.tls)?,
+    };
+    // The connectors: one line each.
+    let mut adapters = Vec::new();
     if settings.telegram.enabled {
-        let started = Telegram::start(
-            settings.telegram.clone(),
-            service.clone(),
-            stop.clone(),
-            &outbound,
-        )
-        .await?;
-        connectors.add(started.connector);
-        if let Some(routes) = started.routes {
-            connector_routes = connector_routes.merge(routes);
-        }
-        workers.push(started.task);
+        adapters.push(Telegram::start(settings.telegram.clone(), &ports).await?);
     }
     if settings.matrix.enabled {
-        let started = Matrix::start(
-            settings.matrix.clone(),
-            service.clone(),
-            stop.clone(),
-            &outbound,
-        )
-        .await?;
-        connectors.add(started.connector);
-        workers.push(started.task);
+        adapters.push(Matrix::start(settings.matrix.clone(), &ports).await?);
     }
     if settings.meta.enabled {
-        let started = Meta::start(settings.meta.clone(), store.clone(), &outbound)?;
-        for c in started.connectors {
-            connectors.add(c);
-        }
-        connector_routes = connector_routes.merge(started.routes);
+        adapters.push(Meta::start(settings.meta.clone(), &ports).await?);
     }
     if settings.vk.enabled {
-        let vk = Vk::new(settings.vk.clone(), &outbound)?;
-        connector_routes = connector_routes.merge(vk.routes());
-        connectors.add(vk);
+        adapters.push(Vk::start(settings.vk.clone(), &ports).await?);
+    }
+    let mut connector_routes = axum::Router::new();
+    let mut workers = Vec::new();
+    for adapter in adapters {
+        for outbound in adapter.outbound {
+            connectors.add(outbound);
+        }
+        if let Some(routes) = adapter.routes {
+            connector_routes = connector_routes.merge(routes);
+        }
+        workers.extend(adapter.worker);
     }
     let outbox = OutboxWorker {
         store: store.clone(),

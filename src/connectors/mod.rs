@@ -1,5 +1,8 @@
-//! The seam between refdesk and the chat platforms. A connector turns platform events into
-//! `Inbound` messages (and hands them to the conversation service) and delivers outbox rows.
+//! The seam between refdesk and the chat platforms. A connector is an adapter between two
+//! ports: it turns platform events into `Inbound` messages for `Ports::inbox` (the
+//! conversation service), and its outbound half (`Connector`) delivers what the outbox hands
+//! it. Every connector starts the same way, `start(settings, &Ports) -> Adapter`, and the
+//! application starts them all in one loop (see `docs/architecture.md`).
 
 pub mod matrix;
 pub mod meta;
@@ -16,8 +19,29 @@ use async_trait::async_trait;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::conversation::ConversationService;
 use crate::domain::Channel;
+use crate::net::Outbound;
 use crate::store::{OutboxRow, SingletonGuard, Store};
+
+/// What every connector is given: where inbound messages go, the store (for cursors and
+/// the run-alone lock), the stop signal, and the outbound HTTP clients.
+#[derive(Clone)]
+pub struct Ports {
+    pub inbox: ConversationService,
+    pub store: Store,
+    pub stop: CancellationToken,
+    pub outbound: Outbound,
+}
+
+/// A started connector, as the application needs it: the outbound half of each channel it
+/// serves, its webhook routes with their own state bound, and its background worker.
+#[derive(Default)]
+pub struct Adapter {
+    pub outbound: Vec<Arc<dyn Connector>>,
+    pub routes: Option<axum::Router>,
+    pub worker: Option<tokio::task::JoinHandle<()>>,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {

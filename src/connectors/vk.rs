@@ -10,7 +10,7 @@ use anyhow::bail;
 use async_trait::async_trait;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -19,11 +19,11 @@ use serde_json::Value;
 use subtle::ConstantTimeEq;
 
 use super::text::{char_count, split, to_plain};
-use super::{Connector, Part, SendError};
+use super::{Adapter, Connector, Part, Ports, SendError};
+use crate::conversation::ConversationService;
 use crate::domain::{Channel, Inbound, InboundKind};
 use crate::net::Outbound;
 use crate::store::OutboxRow;
-use crate::web::AppState;
 
 /// The API version refdesk speaks.
 pub const API_VERSION: &str = "5.199";
@@ -103,20 +103,30 @@ impl Vk {
         Ok(Arc::new(Self { settings, http }))
     }
 
-    pub fn routes(self: &Arc<Self>) -> Router<AppState> {
+    /// The Callback API route; replies through `messages.send`.
+    pub async fn start(settings: VkSettings, ports: &Ports) -> anyhow::Result<Adapter> {
+        let vk = Self::new(settings, &ports.outbound)?;
+        Ok(Adapter {
+            routes: Some(vk.routes(ports.inbox.clone())),
+            outbound: vec![vk],
+            worker: None,
+        })
+    }
+
+    fn routes(self: &Arc<Self>, inbox: ConversationService) -> Router {
         let vk = self.clone();
         Router::new()
             .route(
                 "/connectors/vk/callback",
-                post(move |state: State<AppState>, body: Bytes| {
-                    let vk = vk.clone();
-                    async move { vk.callback(&state, &body).await }
+                post(move |body: Bytes| {
+                    let (vk, inbox) = (vk.clone(), inbox.clone());
+                    async move { vk.callback(&inbox, &body).await }
                 }),
             )
             .layer(DefaultBodyLimit::max(MAX_BODY))
     }
 
-    async fn callback(&self, state: &AppState, body: &[u8]) -> Response {
+    async fn callback(&self, inbox: &ConversationService, body: &[u8]) -> Response {
         let Ok(event) = serde_json::from_slice::<Value>(body) else {
             return (StatusCode::BAD_REQUEST, "not JSON").into_response();
         };
@@ -136,7 +146,7 @@ impl Vk {
                 let Some(msg) = to_inbound(&event["object"]) else {
                     return (StatusCode::OK, "ok").into_response();
                 };
-                match state.service.handle(msg).await {
+                match inbox.handle(msg).await {
                     Ok(_) => (StatusCode::OK, "ok").into_response(),
                     Err(e) => {
                         tracing::error!(error = %format!("{e:#}"), "VK message not stored");

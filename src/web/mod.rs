@@ -52,7 +52,7 @@ pub struct AppState {
 pub(crate) const CSP: &str = "default-src 'self'; connect-src 'self'; style-src 'self'; script-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 /// The whole HTTP surface; `connectors` adds the enabled connectors' webhook routes.
-pub fn router(state: AppState, connectors: Router<AppState>) -> Router {
+pub fn router(state: AppState, connectors: Router) -> Router {
     Router::new()
         .route("/chat", get(chat_page::page))
         .route("/chat/config", get(chat_page::widget_config))
@@ -65,8 +65,9 @@ pub fn router(state: AppState, connectors: Router<AppState>) -> Router {
         .route("/metrics", get(metrics))
         .merge(api::routes())
         .merge(pages::routes())
-        .merge(connectors)
         .with_state(state)
+        // The connectors' webhooks carry their own state.
+        .merge(connectors)
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {

@@ -16,11 +16,10 @@ use matrix_sdk::ruma::events::room::message::RoomMessageEventContent;
 use matrix_sdk::ruma::{OwnedRoomId, OwnedTransactionId};
 use matrix_sdk::{Client, RoomState};
 use serde::{Deserialize, Serialize};
-use tokio_util::sync::CancellationToken;
 
 use super::text::{char_count, split, to_matrix_html, to_plain};
+use super::{Adapter, Ports};
 use super::{Connector, Part, SendError};
-use crate::conversation::ConversationService;
 use crate::domain::Channel;
 use crate::store::OutboxRow;
 
@@ -96,30 +95,25 @@ pub struct Matrix {
     client: Client,
 }
 
-pub struct Started {
-    pub connector: Arc<Matrix>,
-    pub task: tokio::task::JoinHandle<()>,
-}
-
 impl Matrix {
     /// Signs in (restoring the saved session) and starts syncing in the background.
-    pub async fn start(
-        settings: MatrixSettings,
-        service: ConversationService,
-        stop: CancellationToken,
-        outbound: &crate::net::Outbound,
-    ) -> anyhow::Result<Started> {
+    pub async fn start(settings: MatrixSettings, ports: &Ports) -> anyhow::Result<Adapter> {
         settings.validate()?;
         if settings.store_passphrase.is_empty() {
             tracing::warn!(
                 "matrix.store_passphrase is empty: the bot's keys are stored unencrypted"
             );
         }
-        let client = session::connect(&settings, outbound).await?;
-        let task = tokio::spawn(sync::run(client.clone(), service, stop));
-        Ok(Started {
-            connector: Arc::new(Self { client }),
-            task,
+        let client = session::connect(&settings, &ports.outbound).await?;
+        let worker = tokio::spawn(sync::run(
+            client.clone(),
+            ports.inbox.clone(),
+            ports.stop.clone(),
+        ));
+        Ok(Adapter {
+            outbound: vec![Arc::new(Self { client })],
+            routes: None,
+            worker: Some(worker),
         })
     }
 

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use anyhow::bail;
 use serde::{Deserialize, Serialize};
 
+use super::{Adapter, Ports};
 use crate::domain::Channel;
 use crate::store::Store;
 pub use send::MetaChannel;
@@ -106,33 +107,27 @@ pub struct Meta {
     channels: Vec<Channel>,
 }
 
-pub struct Started {
-    pub connectors: Vec<Arc<MetaChannel>>,
-    pub routes: axum::Router<crate::web::AppState>,
-}
-
 impl Meta {
-    pub fn start(
-        settings: MetaSettings,
-        store: Store,
-        outbound: &crate::net::Outbound,
-    ) -> anyhow::Result<Started> {
+    /// Messenger, Instagram and WhatsApp: one webhook, one outbound half per channel
+    /// with a token.
+    pub async fn start(settings: MetaSettings, ports: &Ports) -> anyhow::Result<Adapter> {
         let channels = settings.channels()?;
-        let http = outbound.platform().clone();
+        let http = ports.outbound.platform().clone();
         let meta = Arc::new(Meta {
             settings,
             http,
-            store,
+            store: ports.store.clone(),
             channels,
         });
-        let connectors = meta
+        let outbound = meta
             .channels
             .iter()
-            .map(|&c| Arc::new(MetaChannel::new(c, meta.clone())))
+            .map(|&c| Arc::new(MetaChannel::new(c, meta.clone())) as Arc<dyn super::Connector>)
             .collect();
-        Ok(Started {
-            connectors,
-            routes: webhook::routes(meta),
+        Ok(Adapter {
+            outbound,
+            routes: Some(webhook::routes(meta, ports.inbox.clone())),
+            worker: None,
         })
     }
 }

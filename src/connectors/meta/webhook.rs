@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::extract::{DefaultBodyLimit, Query};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -18,13 +18,13 @@ use subtle::ConstantTimeEq;
 
 use super::Meta;
 use super::events::messages;
-use crate::web::AppState;
+use crate::conversation::ConversationService;
 
 const SIGNATURE_HEADER: &str = "x-hub-signature-256";
 /// Meta batches events; a full batch of text messages stays well under this.
 const MAX_BODY: usize = 1024 * 1024;
 
-pub fn routes(meta: Arc<Meta>) -> Router<AppState> {
+pub fn routes(meta: Arc<Meta>, inbox: ConversationService) -> Router {
     let verify_meta = meta.clone();
     Router::new()
         .route(
@@ -33,12 +33,10 @@ pub fn routes(meta: Arc<Meta>) -> Router<AppState> {
                 let meta = verify_meta.clone();
                 async move { verify(&meta, &query) }
             })
-            .post(
-                move |state: State<AppState>, headers: HeaderMap, body: Bytes| {
-                    let meta = meta.clone();
-                    async move { receive(&meta, &state, &headers, &body).await }
-                },
-            ),
+            .post(move |headers: HeaderMap, body: Bytes| {
+                let (meta, inbox) = (meta.clone(), inbox.clone());
+                async move { receive(&meta, &inbox, &headers, &body).await }
+            }),
         )
         .layer(DefaultBodyLimit::max(MAX_BODY))
 }
@@ -80,7 +78,12 @@ pub fn signature_valid(secret: &[u8], body: &[u8], header: Option<&[u8]>) -> boo
     bool::from(expected.as_slice().ct_eq(&given))
 }
 
-async fn receive(meta: &Meta, state: &AppState, headers: &HeaderMap, body: &[u8]) -> Response {
+async fn receive(
+    meta: &Meta,
+    inbox: &ConversationService,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
     let header = headers.get(SIGNATURE_HEADER).map(|v| v.as_bytes());
     if !signature_valid(meta.settings.app_secret.as_bytes(), body, header) {
         return (StatusCode::FORBIDDEN, "bad signature").into_response();
@@ -94,7 +97,7 @@ async fn receive(meta: &Meta, state: &AppState, headers: &HeaderMap, body: &[u8]
             tracing::warn!(channel = %msg.channel, "a message for a channel without a token was dropped");
             continue;
         }
-        if let Err(e) = state.service.handle(msg).await {
+        if let Err(e) = inbox.handle(msg).await {
             tracing::error!(error = %format!("{e:#}"), "Meta message not stored");
             // Meta redelivers; what was stored already is dropped as a duplicate then.
             return (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response();

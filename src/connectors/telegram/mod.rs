@@ -20,6 +20,7 @@ use teloxide::{ApiError, Bot, RequestError};
 use tokio_util::sync::CancellationToken;
 
 use super::text::{split, telegram_visible_len, to_plain, to_telegram_html};
+use super::{Adapter, Ports};
 use super::{Connector, Part, SendError};
 use crate::conversation::ConversationService;
 use crate::domain::Channel;
@@ -121,14 +122,6 @@ pub struct Telegram {
     pace: pace::Pace,
 }
 
-/// What `start` hands back to the application.
-pub struct Started {
-    pub connector: Arc<Telegram>,
-    /// The webhook route, in webhook mode.
-    pub routes: Option<axum::Router<crate::web::AppState>>,
-    pub task: tokio::task::JoinHandle<()>,
-}
-
 impl Telegram {
     pub fn new(settings: TelegramSettings, outbound: &Outbound) -> anyhow::Result<Self> {
         settings.validate()?;
@@ -144,13 +137,8 @@ impl Telegram {
 
     /// Checks the token with `getMe` and registers the bot's commands; then runs polling or
     /// sets the webhook in the background until `stop`.
-    pub async fn start(
-        settings: TelegramSettings,
-        service: ConversationService,
-        stop: CancellationToken,
-        outbound: &Outbound,
-    ) -> anyhow::Result<Started> {
-        let tg = Arc::new(Self::new(settings, outbound)?);
+    pub async fn start(settings: TelegramSettings, ports: &Ports) -> anyhow::Result<Adapter> {
+        let tg = Arc::new(Self::new(settings, &ports.outbound)?);
         match tg.identify().await {
             Ok(()) => {}
             Err(RequestError::Api(ApiError::InvalidToken)) => {
@@ -159,12 +147,13 @@ impl Telegram {
             // Telegram unreachable: start anyway and keep trying in the background.
             Err(e) => tracing::warn!(error = %e, "Telegram is not reachable yet"),
         }
-        let routes = (tg.settings.mode == Mode::Webhook).then(|| webhook::routes(tg.clone()));
-        let task = tokio::spawn(tg.clone().run(service, stop));
-        Ok(Started {
-            connector: tg,
+        let routes = (tg.settings.mode == Mode::Webhook)
+            .then(|| webhook::routes(tg.clone(), ports.inbox.clone()));
+        let worker = tokio::spawn(tg.clone().run(ports.inbox.clone(), ports.stop.clone()));
+        Ok(Adapter {
+            outbound: vec![tg],
             routes,
-            task,
+            worker: Some(worker),
         })
     }
 

@@ -6,36 +6,34 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use subtle::ConstantTimeEq;
 use teloxide::types::Update;
 
 use super::Telegram;
-use crate::web::AppState;
+use crate::conversation::ConversationService;
 
 const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 /// Text updates are a few KiB; nothing legitimate comes near this.
 const MAX_BODY: usize = 256 * 1024;
 
-pub fn routes(tg: Arc<Telegram>) -> Router<AppState> {
+pub fn routes(tg: Arc<Telegram>, inbox: ConversationService) -> Router {
     Router::new()
         .route(
             "/connectors/telegram/webhook",
-            post(
-                move |state: State<AppState>, headers: HeaderMap, body: Bytes| {
-                    let tg = tg.clone();
-                    async move { receive(&tg, &state, &headers, &body).await }
-                },
-            ),
+            post(move |headers: HeaderMap, body: Bytes| {
+                let (tg, inbox) = (tg.clone(), inbox.clone());
+                async move { receive(&tg, &inbox, &headers, &body).await }
+            }),
         )
         .layer(DefaultBodyLimit::max(MAX_BODY))
 }
 
 async fn receive(
     tg: &Telegram,
-    state: &AppState,
+    inbox: &ConversationService,
     headers: &HeaderMap,
     body: &[u8],
 ) -> (StatusCode, &'static str) {
@@ -50,7 +48,7 @@ async fn receive(
         Ok(u) => u,
         Err(_) => return (StatusCode::BAD_REQUEST, "not a Telegram update"),
     };
-    match tg.accept(&state.service, &update).await {
+    match tg.accept(inbox, &update).await {
         Ok(()) => (StatusCode::OK, "ok"),
         Err(e) => {
             tracing::error!(error = %format!("{e:#}"), "Telegram update not stored");
