@@ -5,7 +5,7 @@
 //
 // Optional: SCREENSHOT_DIR (writes queue.png and ticket.png there), CHROMIUM (the browser
 // binary; /usr/bin/chromium by default). Exits 0 on success; otherwise prints the failed step
-// and why, and exits 1. Run by tests/browser.rs, which starts the server.
+// and why, and exits 1. Run by tests/it/browser.rs, which starts the server.
 
 import {
   STEP_TIMEOUT_MS,

@@ -7,7 +7,7 @@
 //
 // QUESTION_TR is a Turkish question the server's FAQ answers with ANSWER_TR. Optional:
 // SCREENSHOT_DIR (writes chat-<lang>.png there, phone-sized), CHROMIUM. Exits 0 on
-// success; otherwise prints the failed step and why, and exits 1. Run by tests/browser.rs.
+// success; otherwise prints the failed step and why, and exits 1. Run by tests/it/browser.rs.
 
 import {
   expect,

@@ -1,18 +1,15 @@
 //! The catalogue: importing MARC 21, MARCXML and CSV (bad records skipped and reported,
 //! re-imports idempotent), searching, and catalogue answers beside FAQ answers in the chat.
 
-#[macro_use]
-mod support;
-
 use std::path::{Path, PathBuf};
 
+use crate::support::*;
 use refdesk::answer::{AnswerEngine, AnswerSettings, Outcome};
 use refdesk::catalogue::import::{ImportReport, import_files};
 use refdesk::catalogue::mapping::Format;
 use refdesk::catalogue::record::{Availability, CalendarDate, DueDate};
 use refdesk::catalogue::{CatalogueIndex, CatalogueSettings};
 use refdesk::faq::load_dir;
-use support::*;
 
 fn fixture(name: &str) -> PathBuf {
     repo_path(&format!("tests/fixtures/catalogue/{name}"))

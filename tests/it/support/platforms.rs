@@ -21,8 +21,6 @@ pub const VK_TOKEN: &str = "vk1.a.community-token";
 /// One message a platform accepted.
 #[derive(Debug, Clone)]
 pub struct Delivered {
-    /// "messenger" (Messenger and Instagram share /me/messages), "whatsapp" or "vk".
-    pub api: &'static str,
     pub recipient: String,
     pub text: String,
     /// The whole request: JSON for Graph, the form fields for VK.
@@ -89,7 +87,6 @@ async fn me_messages(
     }
     let mut log = log.lock().unwrap();
     log.delivered.push(Delivered {
-        api: "messenger",
         recipient: recipient.to_string(),
         text: text.to_string(),
         body: body.clone(),
@@ -119,7 +116,6 @@ async fn whatsapp_messages(
     }
     let mut log = log.lock().unwrap();
     log.delivered.push(Delivered {
-        api: "whatsapp",
         recipient: to.to_string(),
         text: text.to_string(),
         body: body.clone(),
@@ -165,7 +161,6 @@ async fn vk_send(
         return Json(json!({"response": id})).into_response();
     }
     log.delivered.push(Delivered {
-        api: "vk",
         recipient: peer.clone(),
         text: text.clone(),
         body: json!(form),

@@ -1,6 +1,5 @@
 //! Shared test helpers: start refdesk on port 0 against SQLite or a throwaway PostgreSQL,
 //! and a web chat client speaking the socket protocol.
-#![allow(dead_code)]
 
 pub mod librarian;
 pub mod pg;
@@ -12,7 +11,6 @@ pub mod tls;
 
 /// Declares each listed `async fn name(db: Db)` as two tests, `sqlite::name` and
 /// `postgres::name`: the same suite runs against both databases.
-#[allow(unused_macros)] // not every test binary uses it
 macro_rules! on_both_databases {
     ($($name:ident),* $(,)?) => {
         mod sqlite {

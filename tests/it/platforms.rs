@@ -1,16 +1,13 @@
 //! Messenger, Instagram, WhatsApp and VK: signed webhooks in, replies out through loopback
 //! send APIs; escalation and librarians' replies, messaging windows, duplicates, refusals.
 
-#[macro_use]
-mod support;
-
+use crate::support::librarian::*;
+use crate::support::platforms::*;
+use crate::support::tls::TestCa;
+use crate::support::*;
 use refdesk::connectors::text::to_plain;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::librarian::*;
-use support::platforms::*;
-use support::tls::TestCa;
-use support::*;
 
 const APP_SECRET: &str = "meta-app-secret";
 const VERIFY_TOKEN: &str = "verify-me-please";

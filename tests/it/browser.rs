@@ -8,14 +8,12 @@
 //! With REFDESK_SCREENSHOTS=1 it refreshes docs/screenshots/queue.png, ticket.png and
 //! chat-<lang>.png.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use crate::support::*;
 use refdesk::domain::now_ms;
-use support::*;
 
 const PASSWORD: &str = "a long enough passphrase";
 

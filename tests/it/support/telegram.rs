@@ -46,8 +46,6 @@ pub struct Sent {
     /// The `text` parameter exactly as sent (markup included).
     pub text: String,
     pub parse_mode: Option<String>,
-    /// All the request's parameters.
-    pub body: Value,
     /// When the fake handled it (after any stall).
     pub at: Instant,
     /// What the chat shows: markup stripped, entities decoded, trimmed.
@@ -59,7 +57,6 @@ pub struct Sent {
 pub struct FakeTelegram {
     /// `http://127.0.0.1:PORT`
     pub base_url: String,
-    pub token: String,
     shared: Arc<Shared>,
 }
 
@@ -171,7 +168,6 @@ impl FakeTelegram {
         });
         FakeTelegram {
             base_url: format!("http://{addr}"),
-            token: token.to_string(),
             shared,
         }
     }
@@ -185,11 +181,7 @@ impl FakeTelegram {
         let shared = Self::shared(token, bot_username);
         let app = Router::new().fallback(handle).with_state(shared.clone());
         let (base_url, counts) = ca.serve(app).await;
-        let fake = FakeTelegram {
-            base_url,
-            token: token.to_string(),
-            shared,
-        };
+        let fake = FakeTelegram { base_url, shared };
         (fake, counts)
     }
 
@@ -206,11 +198,6 @@ impl FakeTelegram {
         })
     }
 
-    /// The username getMe reports.
-    pub fn bot_username(&self) -> &str {
-        &self.shared.bot_username
-    }
-
     /// Queues an update (a JSON object WITHOUT update_id); assigns the next update_id (starting at 1000, increasing by 1) and returns it.
     pub fn push_update(&self, update_without_id: Value) -> i64 {
         let mut update = update_without_id;
@@ -224,21 +211,6 @@ impl FakeTelegram {
         };
         self.shared.updates.send_modify(|n| *n += 1);
         id
-    }
-
-    /// Queues an update exactly as given (with its own update_id), e.g. to redeliver a duplicate.
-    /// One whose id is below the confirmed offset is still delivered once (as a redelivery).
-    pub fn push_raw_update(&self, update: Value) {
-        let id = update["update_id"]
-            .as_i64()
-            .expect("push_raw_update wants an object with an integer update_id");
-        {
-            let mut st = self.shared.state();
-            st.next_update_id = st.next_update_id.max(id.saturating_add(1));
-            let redeliver = id < st.confirmed_offset;
-            st.queue(id, update, redeliver);
-        }
-        self.shared.updates.send_modify(|n| *n += 1);
     }
 
     /// Builds the JSON of a `message` update from a private chat (chat.id == from.id == user_id,
@@ -300,17 +272,6 @@ impl FakeTelegram {
         json!({ "message": msg })
     }
 
-    /// A Message object as this bot would have sent it (e.g. for `group_text`'s `reply_to`).
-    pub fn bot_message(&self, chat_id: i64, message_id: i64, text: &str) -> Value {
-        json!({
-            "message_id": message_id,
-            "from": self.shared.bot_user(),
-            "chat": chat_json(chat_id),
-            "date": unix_now(),
-            "text": text,
-        })
-    }
-
     /// Every sendMessage request that got a successful reply, in arrival order.
     pub fn sent(&self) -> Vec<Sent> {
         self.shared.state().sent.clone()
@@ -369,60 +330,9 @@ impl FakeTelegram {
             .collect()
     }
 
-    /// Waits (polling every 20 ms, up to `wait`) until `method` was called at least `n` times.
-    pub async fn wait_for_calls(&self, method: &str, n: usize, wait: Duration) -> Vec<Value> {
-        let deadline = Instant::now() + wait;
-        loop {
-            let calls = self.calls(method);
-            if calls.len() >= n || Instant::now() >= deadline {
-                return calls;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    /// The highest offset a getUpdates call has confirmed (updates below it are forgotten).
-    pub fn confirmed_offset(&self) -> i64 {
-        self.shared.state().confirmed_offset
-    }
-
     /// How many queued updates are not yet confirmed.
     pub fn pending_updates(&self) -> usize {
         self.shared.state().queue.len()
-    }
-
-    /// The URL of the webhook in force (setWebhook called and not deleted).
-    pub fn webhook_url(&self) -> Option<String> {
-        let st = self.shared.state();
-        let hook = st.webhook.as_ref()?;
-        hook.get("url").and_then(Value::as_str).map(str::to_string)
-    }
-
-    /// Delivers an update (assigning the next update_id) as Telegram does: a JSON POST to the
-    /// webhook URL with the `X-Telegram-Bot-Api-Secret-Token` header. Returns (update_id, status).
-    pub async fn deliver_webhook(&self, update_without_id: Value) -> Result<(i64, u16), String> {
-        let (url, secret, id) = {
-            let mut st = self.shared.state();
-            let hook = st.webhook.as_ref().ok_or("no webhook is set")?;
-            let url = hook
-                .get("url")
-                .and_then(Value::as_str)
-                .ok_or("the webhook has no url")?
-                .to_string();
-            let secret = hook
-                .get("secret_token")
-                .and_then(Value::as_str)
-                .map(str::to_string);
-            (url, secret, st.alloc_update_id())
-        };
-        let mut update = update_without_id;
-        update["update_id"] = json!(id);
-        let mut request = reqwest::Client::new().post(url).json(&update);
-        if let Some(secret) = secret {
-            request = request.header("X-Telegram-Bot-Api-Secret-Token", secret);
-        }
-        let response = request.send().await.map_err(|e| e.to_string())?;
-        Ok((id, response.status().as_u16()))
     }
 }
 
@@ -864,7 +774,7 @@ async fn send_message(shared: &Shared, params: Map<String, Value>) -> Result<Res
     let at = Instant::now();
     let body = Value::Object(params.clone());
     let mut st = shared.state();
-    st.calls.push(("sendMessage".to_string(), body.clone()));
+    st.calls.push(("sendMessage".to_string(), body));
     let chat_id = chat_id_param(&params);
     let text = match params.get("text") {
         Some(Value::String(s)) => s.clone(),
@@ -882,7 +792,6 @@ async fn send_message(shared: &Shared, params: Map<String, Value>) -> Result<Res
             .map_or_else(|_| text.clone(), |(plain, _)| plain.clone()),
         text,
         parse_mode,
-        body,
         at,
     };
 

@@ -4,14 +4,13 @@
 //! and the bot, restarted, answers what comes next without repeating itself or adding a device.
 
 // matrix-sdk's sync future is deep enough to need more than the default.
-#![recursion_limit = "256"]
-
-#[macro_use]
-mod support;
 
 use std::path::Path;
 use std::time::Duration;
 
+use crate::support::librarian::*;
+use crate::support::synapse::{Synapse, User};
+use crate::support::*;
 use matrix_sdk::config::SyncSettings;
 use matrix_sdk::ruma::OwnedUserId;
 use matrix_sdk::ruma::events::room::message::{
@@ -20,9 +19,6 @@ use matrix_sdk::ruma::events::room::message::{
 use matrix_sdk::{Client, Room};
 use refdesk::connectors::text::to_plain;
 use serde_json::{Value, json};
-use support::librarian::*;
-use support::synapse::{Synapse, User};
-use support::*;
 use tokio::sync::mpsc;
 
 const OUT_OF_SCOPE: &str =

@@ -2,15 +2,13 @@
 //! messages are arriving, restarted on the same database, and the patron's page reconnects
 //! and resends what was not acknowledged. Nothing is lost and nothing is answered twice.
 
-mod support;
-
 use std::collections::BTreeSet;
 use std::process::Command;
 use std::time::Duration;
 
+use crate::support::*;
 use refdesk::domain::Channel;
 use refdesk::store::Store;
-use support::*;
 
 const QUESTIONS: [&str; 4] = [
     "How do I renew my books?",

@@ -2,20 +2,17 @@
 //! webhook delivery, commands, groups, escalation and a librarian's reply, duplicates, a
 //! 429, a long answer in parts, and a crash in the middle of a stream of updates.
 
-#[macro_use]
-mod support;
-
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use crate::support::librarian::*;
+use crate::support::telegram::FakeTelegram;
+use crate::support::tls::TestCa;
+use crate::support::*;
 use refdesk::connectors::telegram::Mode;
 use refdesk::connectors::text::{telegram_visible_len, to_telegram_html};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::librarian::*;
-use support::telegram::FakeTelegram;
-use support::tls::TestCa;
-use support::*;
 
 const TOKEN: &str = "123456:TEST-token_value";
 const BOT: &str = "NorthLibBot";

@@ -1,11 +1,9 @@
 //! A new user with only the binary: `refdesk serve` in an empty directory answers from the
 //! built-in sample FAQ on the web chat, in the patron's language.
 
-mod support;
-
 use std::process::{Command, Stdio};
 
-use support::{ChatClient, WAIT, free_port, wait_until_up};
+use crate::support::{ChatClient, WAIT, free_port, wait_until_up};
 
 #[tokio::test]
 async fn serve_in_an_empty_directory_answers_from_the_sample_faq() {

@@ -1,18 +1,15 @@
 //! The web chat end to end, on SQLite and on PostgreSQL: answers, escalation, tickets,
 //! dedupe, reconnect, outbox retries, and a crash with messages in flight.
 
-#[macro_use]
-mod support;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use crate::support::*;
 use async_trait::async_trait;
 use refdesk::connectors::{Connector, Part, SendError};
 use refdesk::domain::{Channel, Inbound, InboundKind};
 use refdesk::store::OutboxRow;
-use support::*;
 
 async fn answers_a_faq_question(db: Db) {
     let t = spawn_app(db).await;

@@ -1,16 +1,13 @@
 //! The librarian desk API and pages: logins, roles, tickets, live events, escaping.
 
-#[macro_use]
-mod support;
-
 use std::time::Duration;
 
+use crate::support::librarian::*;
+use crate::support::*;
 use futures_util::StreamExt;
 use refdesk::domain::now_ms;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::librarian::*;
-use support::*;
 
 /// A patron escalates over the web chat; returns the client and the new ticket's id.
 async fn escalate(t: &TestApp, text: &str) -> (ChatClient, i64) {

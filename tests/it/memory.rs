@@ -2,15 +2,12 @@
 //! /proc): anonymous logins with megabyte usernames, megabyte messages over a signed
 //! webhook and the web chat, and thousands of idle chat sockets.
 
-#[macro_use]
-mod support;
-
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use crate::support::platforms::*;
+use crate::support::*;
 use futures_util::StreamExt;
-use support::platforms::*;
-use support::*;
 
 const MIB: u64 = 1024 * 1024;
 /// The ceiling the hardening issue set for a server under these floods.
