@@ -805,7 +805,11 @@ fn add_librarian(
     let runtime = tokio::runtime::Runtime::new()?;
     let created = runtime.block_on(async {
         let store = crate::store::Store::connect(&settings.database).await?;
-        let role = if admin { "admin" } else { "librarian" };
+        let role = if admin {
+            crate::domain::Role::Admin
+        } else {
+            crate::domain::Role::Librarian
+        };
         let created = store
             .add_librarian(name, &hash, role, crate::domain::now_ms())
             .await;

@@ -20,9 +20,9 @@ use async_trait::async_trait;
 use tokio_util::sync::CancellationToken;
 
 use crate::conversation::ConversationService;
-use crate::domain::Channel;
+use crate::domain::{Channel, Recipient, Sender};
 use crate::net::Outbound;
-use crate::store::{OutboxRow, SingletonGuard, Store};
+use crate::store::{SingletonGuard, Store};
 
 /// What every connector is given: where inbound messages go, the store (for cursors and
 /// the run-alone lock), the stop signal, and the outbound HTTP clients.
@@ -68,6 +68,24 @@ pub struct Part<'a> {
     pub text: &'a str,
 }
 
+/// One message to deliver, in the terms a connector needs (not the outbox's bookkeeping).
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub recipient: Recipient,
+    pub sender: Sender,
+    /// The message's id in refdesk (the web chat page drops one it already shows).
+    pub message_id: i64,
+    /// The whole text, in refdesk's Markdown subset (each part is in `Part`).
+    pub text: String,
+    /// The text's language (ISO 639-1), when known.
+    pub lang: Option<String>,
+    /// The same for every attempt: a platform that accepts one drops a repeat.
+    pub idempotency_key: String,
+    /// When the patron last wrote on this channel (ms since the epoch), for connectors with
+    /// `has_reply_window`; `None` otherwise, or when the patron never wrote.
+    pub patron_last_wrote_at: Option<i64>,
+}
+
 #[async_trait]
 pub trait Connector: Send + Sync + 'static {
     fn channel(&self) -> Channel;
@@ -77,15 +95,20 @@ pub trait Connector: Send + Sync + 'static {
         vec![text.to_string()]
     }
     /// Whether the platform drops a repeated delivery by itself (by the idempotency key,
-    /// or the web chat page by message id). When it does not, the outbox records each
-    /// delivery at once instead of in a batch, to keep the window for a repeat tiny.
-    fn deduplicates(&self) -> bool {
+    /// or the web chat page by message id). The outbox then marks deliveries sent in
+    /// batches; otherwise it marks each at once, to keep the window for a repeat tiny.
+    fn drops_repeats(&self) -> bool {
         false
     }
-    /// Delivers one part of an outbox row. `row.idempotency_key` (with the part's index) is
-    /// passed to platforms that accept one, so a retry after a crash between send and mark
-    /// does not show twice.
-    async fn send(&self, row: &OutboxRow, part: Part<'_>) -> Result<(), SendError>;
+    /// Whether the platform takes replies only within a window after the patron's last
+    /// message; the outbox then tells `send` when that was.
+    fn has_reply_window(&self) -> bool {
+        false
+    }
+    /// Delivers one part. `delivery.idempotency_key` (with the part's index) goes to
+    /// platforms that accept one, so a retry after a crash between send and mark does not
+    /// show twice.
+    async fn send(&self, delivery: &Delivery, part: Part<'_>) -> Result<(), SendError>;
 }
 
 /// The enabled connectors by channel.

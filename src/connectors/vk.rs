@@ -19,11 +19,10 @@ use serde_json::Value;
 use subtle::ConstantTimeEq;
 
 use super::text::{char_count, split, to_plain};
-use super::{Adapter, Connector, Part, Ports, SendError};
+use super::{Adapter, Connector, Delivery, Part, Ports, SendError};
 use crate::conversation::ConversationService;
 use crate::domain::{Channel, Inbound, InboundKind};
 use crate::net::Outbound;
-use crate::store::OutboxRow;
 
 /// The API version refdesk speaks.
 pub const API_VERSION: &str = "5.199";
@@ -238,14 +237,14 @@ impl Connector for Vk {
         split(&to_plain(text), MAX_MESSAGE_LEN, &char_count)
     }
 
-    fn deduplicates(&self) -> bool {
+    fn drops_repeats(&self) -> bool {
         true
     }
 
-    async fn send(&self, row: &OutboxRow, part: Part<'_>) -> Result<(), SendError> {
-        let random_id = random_id(&row.idempotency_key, part.index).to_string();
+    async fn send(&self, delivery: &Delivery, part: Part<'_>) -> Result<(), SendError> {
+        let random_id = random_id(&delivery.idempotency_key, part.index).to_string();
         let form = [
-            ("peer_id", row.recipient.as_str()),
+            ("peer_id", delivery.recipient.as_str()),
             ("message", part.text),
             ("random_id", random_id.as_str()),
             ("access_token", self.settings.access_token.as_str()),

@@ -12,10 +12,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
-use super::{Connector, Part, SendError};
+use super::{Connector, Delivery, Part, SendError};
 use crate::domain::Channel;
 use crate::rate::{Allowances, per_minute};
-use crate::store::OutboxRow;
 
 /// What the server sends over the socket.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -193,18 +192,18 @@ impl Connector for WebChat {
     /// gets it replayed (see `web::chat`). The message id is the idempotency key: the page
     /// drops an id it has already shown.
     /// The page drops a message id it has already shown.
-    fn deduplicates(&self) -> bool {
+    fn drops_repeats(&self) -> bool {
         true
     }
 
-    async fn send(&self, row: &OutboxRow, _part: Part<'_>) -> Result<(), SendError> {
+    async fn send(&self, delivery: &Delivery, _part: Part<'_>) -> Result<(), SendError> {
         let msg = ServerMsg::Message {
-            id: row.message_id.to_string(),
-            from: row.sender.clone(),
-            text: row.text.clone(),
-            lang: row.lang.clone(),
+            id: delivery.message_id.to_string(),
+            from: delivery.sender.as_str().to_string(),
+            text: delivery.text.clone(),
+            lang: delivery.lang.clone(),
         };
-        self.push(&row.recipient, &msg);
+        self.push(delivery.recipient.as_str(), &msg);
         Ok(())
     }
 }

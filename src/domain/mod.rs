@@ -135,6 +135,61 @@ impl Sender {
     }
 }
 
+/// What a staff account may do: a librarian works tickets; an admin also manages accounts
+/// and patrons' data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Librarian,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Librarian => "librarian",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn is_admin(self) -> bool {
+        self == Role::Admin
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "librarian" => Ok(Role::Librarian),
+            "admin" => Ok(Role::Admin),
+            _ => Err("role must be librarian or admin".into()),
+        }
+    }
+}
+
+/// Where a channel delivers to one patron: the platform's id for the chat (a Telegram chat
+/// id, a Matrix room id, a page-scoped id, a WhatsApp phone number, a VK peer id, the hash of
+/// a web chat session). Each connector reads it in its own platform's terms.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Recipient(String);
+
+impl Recipient {
+    pub fn new(id: impl Into<String>) -> Self {
+        Self(id.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Recipient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// A patron's message as a connector hands it over.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Inbound {

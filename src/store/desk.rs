@@ -6,7 +6,7 @@ use sqlx::Row;
 
 use super::MessageFacts;
 use super::Store;
-use crate::domain::{Channel, Sender};
+use crate::domain::{Channel, Role, Sender};
 
 /// What became of a request to disable an account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,7 +21,7 @@ pub enum Disabling {
 pub struct Librarian {
     pub id: i64,
     pub username: String,
-    pub role: String,
+    pub role: Role,
     pub disabled: bool,
     pub created_at: i64,
 }
@@ -123,7 +123,7 @@ impl Store {
         &self,
         username: &str,
         password_hash: &str,
-        role: &str,
+        role: Role,
         now: i64,
     ) -> anyhow::Result<bool> {
         let mut w = self.begin_write().await?;
@@ -132,7 +132,7 @@ impl Store {
         )
         .bind(username)
         .bind(password_hash)
-        .bind(role)
+        .bind(role.as_str())
         .bind(now)
         .execute(&mut *w.tx)
         .await
@@ -178,7 +178,7 @@ impl Store {
         };
         let (id, role, disabled): (i64, String, i64) =
             (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
-        if role == "admin" && disabled == 0 {
+        if role == Role::Admin.as_str() && disabled == 0 {
             // On PostgreSQL the active admins' rows are locked, so two requests disabling
             // the last two admins at once cannot both see the other still active. (SQLite
             // writers are serialised already.)
@@ -577,7 +577,11 @@ fn librarian_from_row(r: &sqlx::any::AnyRow) -> anyhow::Result<Librarian> {
     Ok(Librarian {
         id: r.try_get(0)?,
         username: r.try_get(1)?,
-        role: r.try_get(2)?,
+        // Only these two are written (a CHECK constraint); anything else gets the lesser.
+        role: r
+            .try_get::<String, _>(2)?
+            .parse()
+            .unwrap_or(Role::Librarian),
         disabled: r.try_get::<i64, _>(3)? != 0,
         created_at: r.try_get(4)?,
     })

@@ -4,7 +4,7 @@ use anyhow::Context;
 use sqlx::Row;
 
 use super::{Backend, Store};
-use crate::domain::Channel;
+use crate::domain::{Channel, Recipient, Sender};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutboxStatus {
@@ -29,14 +29,14 @@ impl OutboxStatus {
 pub struct OutboxRow {
     pub id: i64,
     pub message_id: i64,
-    pub channel: String,
-    pub recipient: String,
+    pub channel: Channel,
+    pub recipient: Recipient,
     pub text: String,
     pub attempts: i64,
     /// Sent with the delivery so a platform that supports it can drop a repeat.
     pub idempotency_key: String,
     /// The sender of the message (bot, librarian, system).
-    pub sender: String,
+    pub sender: Sender,
     /// Parts of a long message already delivered (see `Connector::split`).
     pub parts_sent: i64,
     /// The text's language, when known (ISO 639-1).
@@ -93,15 +93,29 @@ impl Store {
             .context("outbox claim")?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
+            let id: i64 = r.try_get(0)?;
+            let channel: String = r.try_get(2)?;
+            let Ok(channel) = channel.parse::<Channel>() else {
+                // Written by an older or newer version: no connector here can send it.
+                sqlx::query(
+                    "UPDATE outbox SET status = 'undeliverable', last_error = $1 WHERE id = $2",
+                )
+                .bind(format!("unknown channel `{channel}`"))
+                .bind(id)
+                .execute(&mut *w.tx)
+                .await?;
+                continue;
+            };
+            let sender: String = r.try_get(7)?;
             out.push(OutboxRow {
-                id: r.try_get(0)?,
+                id,
                 message_id: r.try_get(1)?,
-                channel: r.try_get(2)?,
-                recipient: r.try_get(3)?,
+                channel,
+                recipient: Recipient::new(r.try_get::<String, _>(3)?),
                 text: r.try_get::<Option<String>, _>(4)?.unwrap_or_default(),
                 attempts: r.try_get(5)?,
                 idempotency_key: r.try_get(6)?,
-                sender: r.try_get(7)?,
+                sender: Sender::parse(&sender).unwrap_or(Sender::System),
                 parts_sent: r.try_get(8)?,
                 lang: r.try_get(9)?,
             });

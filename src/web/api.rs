@@ -26,7 +26,7 @@ use super::AppState;
 use super::api_extract::{ApiJson, ApiPath, ApiQuery};
 use super::guard::{ApiError, ApiUser, clear_cookie, json_error, same_origin, session_cookie};
 use crate::auth;
-use crate::domain::now_ms;
+use crate::domain::{Role, now_ms};
 use crate::store::{Disabling, Librarian, TicketRefusal};
 
 /// The API's routes, registered together with their OpenAPI description (utoipa), so the
@@ -505,7 +505,7 @@ pub struct ReplyQueued {
 #[derive(Serialize, ToSchema)]
 pub struct SignedIn {
     pub username: String,
-    pub role: String,
+    pub role: Role,
 }
 
 fn ok_or(result: anyhow::Result<Result<(), TicketRefusal>>) -> Response {
@@ -534,7 +534,7 @@ async fn release(
     ApiPath(id): ApiPath<i64>,
 ) -> Response {
     let l = &user.session.librarian;
-    ok_or(state.desk.release(id, &l.username, l.role == "admin").await)
+    ok_or(state.desk.release(id, &l.username, l.role.is_admin()).await)
 }
 
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/resolve", tag = "tickets", description = "Resolve a ticket (its holder or an admin; an open one by anyone).", params(("id" = i64, Path)),
@@ -545,7 +545,7 @@ async fn resolve(
     ApiPath(id): ApiPath<i64>,
 ) -> Response {
     let l = &user.session.librarian;
-    ok_or(state.desk.resolve(id, &l.username, l.role == "admin").await)
+    ok_or(state.desk.resolve(id, &l.username, l.role.is_admin()).await)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -668,7 +668,7 @@ pub async fn patron_erase(
 }
 
 fn refuse_non_admin(user: &ApiUser) -> Option<Response> {
-    (user.session.librarian.role != "admin")
+    (!user.session.librarian.role.is_admin())
         .then(|| json_error(StatusCode::FORBIDDEN, "admins only"))
 }
 
@@ -703,11 +703,7 @@ pub async fn create_librarian(
     auth::check_username(&new.username)?;
     auth::check_new_password(&new.password)?;
     let languages = crate::lang::check_codes(&new.languages)?;
-    let role = match new.role.as_deref().unwrap_or("librarian") {
-        "librarian" => "librarian",
-        "admin" => "admin",
-        _ => return Err("role must be librarian or admin".into()),
-    };
+    let role: Role = new.role.as_deref().unwrap_or("librarian").parse()?;
     let password = new.password.clone();
     let hash = match tokio::task::spawn_blocking(move || auth::hash_password(&password)).await {
         Ok(Ok(h)) => h,

@@ -14,7 +14,7 @@ use super::api::{self, Credentials, NewLibrarian, PasswordChange};
 use super::guard::{PageUser, clear_cookie, same_origin};
 use super::{AppState, CSP};
 use crate::auth;
-use crate::domain::now_ms;
+use crate::domain::{Role, now_ms};
 use crate::store::{Disabling, TicketRefusal};
 
 pub fn templates() -> Environment<'static> {
@@ -119,13 +119,13 @@ async fn desk_js() -> Response {
 #[derive(Serialize)]
 struct Me<'a> {
     username: &'a str,
-    role: &'a str,
+    role: Role,
 }
 
 fn me(user: &PageUser) -> Me<'_> {
     Me {
         username: &user.session.librarian.username,
-        role: &user.session.librarian.role,
+        role: user.session.librarian.role,
     }
 }
 
@@ -137,7 +137,7 @@ fn refuse_form(user: &PageUser, sent_csrf: &str) -> Option<Response> {
 /// As `refuse_form`, and the form is for admins only.
 fn refuse_admin_form(user: &PageUser, sent_csrf: &str) -> Option<Response> {
     refuse_form(user, sent_csrf).or_else(|| {
-        (user.session.librarian.role != "admin")
+        (!user.session.librarian.role.is_admin())
             .then(|| (StatusCode::FORBIDDEN, "admins only").into_response())
     })
 }
@@ -268,7 +268,7 @@ async fn ticket_page(
     };
     let now = now_ms();
     let username = user.session.librarian.username.as_str();
-    let is_admin = user.session.librarian.role == "admin";
+    let is_admin = user.session.librarian.role.is_admin();
     let mine = detail.assignee.as_deref() == Some(username);
     let messages: Vec<minijinja::Value> = detail
         .messages
@@ -325,7 +325,7 @@ async fn patron_data(
     user: PageUser,
     Path(id): Path<i64>,
 ) -> Response {
-    if user.session.librarian.role != "admin" {
+    if !user.session.librarian.role.is_admin() {
         return (StatusCode::FORBIDDEN, "admins only").into_response();
     }
     match api::patron_export(&state, id).await {
@@ -380,7 +380,7 @@ async fn ticket_action(
         return refused;
     }
     let l = &user.session.librarian;
-    let is_admin = l.role == "admin";
+    let is_admin = l.role.is_admin();
     let result = match action.as_str() {
         "claim" => state.desk.claim(id, &l.username).await,
         "release" => state.desk.release(id, &l.username, is_admin).await,
@@ -571,7 +571,7 @@ async fn librarians_view(
     notice: Option<String>,
 ) -> Response {
     let now = now_ms();
-    let list: Vec<minijinja::Value> = if user.session.librarian.role == "admin" {
+    let list: Vec<minijinja::Value> = if user.session.librarian.role.is_admin() {
         let languages = match state.store.librarian_languages().await {
             Ok(l) => l,
             Err(e) => return internal(e),

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use crate::connectors::{Connectors, Part, SendError};
-use crate::domain::{Channel, now_ms};
+use crate::connectors::{Connectors, Delivery, Part, SendError};
+use crate::domain::{Channel, Recipient, now_ms};
 use crate::metrics::Metrics;
 use crate::store::{OutboxRow, OutboxStatus, Store};
 
@@ -54,7 +54,7 @@ impl OutboxSettings {
 
 const BATCH: i64 = 64;
 
-enum Delivery {
+enum Outcome {
     /// Delivered; marked sent with the rest of the batch (the platform drops a repeat).
     SentMarkLater,
     /// Delivered and already marked sent.
@@ -108,16 +108,16 @@ impl OutboxWorker {
             let mut sent = Vec::with_capacity(rows.len());
             // A recipient whose message could not go out gets nothing newer in this batch,
             // so their messages arrive in order.
-            let mut held_back: HashSet<(String, String)> = HashSet::new();
+            let mut held_back: HashSet<(Channel, Recipient)> = HashSet::new();
             for row in rows {
-                let key = (row.channel.clone(), row.recipient.clone());
+                let key = (row.channel, row.recipient.clone());
                 if held_back.contains(&key) {
                     continue; // its lease runs out and it is claimed again after the earlier one
                 }
                 match self.deliver(&row).await {
-                    Ok(Delivery::SentMarkLater) => sent.push(row.id),
-                    Ok(Delivery::SentAndMarked) => {}
-                    Ok(Delivery::NotSent) => {
+                    Ok(Outcome::SentMarkLater) => sent.push(row.id),
+                    Ok(Outcome::SentAndMarked) => {}
+                    Ok(Outcome::NotSent) => {
                         held_back.insert(key);
                     }
                     Err(e) => {
@@ -134,13 +134,8 @@ impl OutboxWorker {
     }
 
     /// Sends one row and says what became of it.
-    async fn deliver(&self, row: &OutboxRow) -> anyhow::Result<Delivery> {
-        let Some(connector) = row
-            .channel
-            .parse::<Channel>()
-            .ok()
-            .and_then(|c| self.connectors.get(c))
-        else {
+    async fn deliver(&self, row: &OutboxRow) -> anyhow::Result<Outcome> {
+        let Some(connector) = self.connectors.get(row.channel) else {
             self.store
                 .fail_outbox(
                     row.id,
@@ -148,7 +143,23 @@ impl OutboxWorker {
                     "no connector enabled for this channel",
                 )
                 .await?;
-            return Ok(Delivery::NotSent);
+            return Ok(Outcome::NotSent);
+        };
+        let patron_last_wrote_at = if connector.has_reply_window() {
+            self.store
+                .last_inbound_at(row.channel, row.recipient.as_str())
+                .await?
+        } else {
+            None
+        };
+        let delivery = Delivery {
+            recipient: row.recipient.clone(),
+            sender: row.sender,
+            message_id: row.message_id,
+            text: row.text.clone(),
+            lang: row.lang.clone(),
+            idempotency_key: row.idempotency_key.clone(),
+            patron_last_wrote_at,
         };
         let parts = connector.split(&row.text);
         let count = parts.len();
@@ -158,7 +169,7 @@ impl OutboxWorker {
             .enumerate()
             .skip(row.parts_sent.max(0) as usize)
         {
-            result = connector.send(row, Part { index, count, text }).await;
+            result = connector.send(&delivery, Part { index, count, text }).await;
             if result.is_err() {
                 break;
             }
@@ -172,11 +183,11 @@ impl OutboxWorker {
         match result {
             Ok(()) => {
                 self.metrics.message_out(connector.channel());
-                if connector.deduplicates() {
-                    return Ok(Delivery::SentMarkLater);
+                if connector.drops_repeats() {
+                    return Ok(Outcome::SentMarkLater);
                 }
                 self.store.mark_outbox_sent(&[row.id], now_ms()).await?;
-                return Ok(Delivery::SentAndMarked);
+                return Ok(Outcome::SentAndMarked);
             }
             Err(SendError::RateLimited { retry_after }) => {
                 tracing::info!(
@@ -220,7 +231,7 @@ impl OutboxWorker {
                     .await?;
             }
         }
-        Ok(Delivery::NotSent)
+        Ok(Outcome::NotSent)
     }
 }
 

@@ -87,7 +87,7 @@ async fn patron_question_reaches_the_desk_and_the_reply_comes_back() {
         t.app
             .state
             .store
-            .add_librarian("ann", &hash, "librarian", now_ms())
+            .add_librarian("ann", &hash, refdesk::domain::Role::Librarian, now_ms())
             .await
             .unwrap()
     );

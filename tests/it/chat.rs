@@ -7,9 +7,8 @@ use std::time::Duration;
 
 use crate::support::*;
 use async_trait::async_trait;
-use refdesk::connectors::{Connector, Part, SendError};
+use refdesk::connectors::{Connector, Delivery, Part, SendError};
 use refdesk::domain::{Channel, Inbound, InboundKind};
-use refdesk::store::OutboxRow;
 
 async fn answers_a_faq_question(db: Db) {
     let t = spawn_app(db).await;
@@ -139,7 +138,7 @@ impl Connector for Flaky {
     fn channel(&self) -> Channel {
         Channel::Telegram
     }
-    async fn send(&self, _row: &OutboxRow, _part: Part<'_>) -> Result<(), SendError> {
+    async fn send(&self, _delivery: &Delivery, _part: Part<'_>) -> Result<(), SendError> {
         if self.calls.fetch_add(1, Ordering::SeqCst) < self.failures {
             return Err(SendError::Transient(anyhow::anyhow!("connection reset")));
         }

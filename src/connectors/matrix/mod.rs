@@ -18,10 +18,9 @@ use matrix_sdk::{Client, RoomState};
 use serde::{Deserialize, Serialize};
 
 use super::text::{char_count, split, to_matrix_html, to_plain};
-use super::{Adapter, Ports};
+use super::{Adapter, Delivery, Ports};
 use super::{Connector, Part, SendError};
 use crate::domain::Channel;
-use crate::store::OutboxRow;
 
 /// Events must stay under 64 KiB; long answers are cut well before that.
 const MAX_MESSAGE_LEN: usize = Channel::Matrix.max_message_chars();
@@ -134,15 +133,15 @@ impl Connector for Matrix {
     }
 
     /// The homeserver drops a repeated transaction id from the same device.
-    fn deduplicates(&self) -> bool {
+    fn drops_repeats(&self) -> bool {
         true
     }
 
-    async fn send(&self, row: &OutboxRow, part: Part<'_>) -> Result<(), SendError> {
-        let room_id = OwnedRoomId::try_from(row.recipient.as_str()).map_err(|_| {
+    async fn send(&self, delivery: &Delivery, part: Part<'_>) -> Result<(), SendError> {
+        let room_id = OwnedRoomId::try_from(delivery.recipient.as_str()).map_err(|_| {
             SendError::Permanent(anyhow::anyhow!(
                 "`{}` is not a Matrix room id",
-                row.recipient
+                delivery.recipient
             ))
         })?;
         let Some(room) = self.client.get_room(&room_id) else {
@@ -157,7 +156,8 @@ impl Connector for Matrix {
         }
         let content =
             RoomMessageEventContent::text_html(to_plain(part.text), to_matrix_html(part.text));
-        let txn_id: OwnedTransactionId = format!("{}-{}", row.idempotency_key, part.index).into();
+        let txn_id: OwnedTransactionId =
+            format!("{}-{}", delivery.idempotency_key, part.index).into();
         match room.send(content).with_transaction_id(txn_id).await {
             Ok(_) => Ok(()),
             Err(e) => Err(match e.client_api_error_kind() {

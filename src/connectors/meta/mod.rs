@@ -13,7 +13,6 @@ use serde::{Deserialize, Serialize};
 
 use super::{Adapter, Ports};
 use crate::domain::Channel;
-use crate::store::Store;
 pub use send::MetaChannel;
 pub use webhook::signature_header;
 
@@ -103,7 +102,6 @@ impl MetaSettings {
 pub struct Meta {
     settings: MetaSettings,
     http: reqwest::Client,
-    store: Store,
     channels: Vec<Channel>,
 }
 
@@ -116,7 +114,6 @@ impl Meta {
         let meta = Arc::new(Meta {
             settings,
             http,
-            store: ports.store.clone(),
             channels,
         });
         let outbound = meta

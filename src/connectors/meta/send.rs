@@ -12,9 +12,8 @@ use serde_json::{Value, json};
 
 use super::Meta;
 use crate::connectors::text::{char_count, split, to_plain};
-use crate::connectors::{Connector, Part, SendError};
+use crate::connectors::{Connector, Delivery, Part, SendError};
 use crate::domain::{Channel, Sender, now_ms};
-use crate::store::OutboxRow;
 
 const HOUR_MS: i64 = 3_600_000;
 const STANDARD_WINDOW_MS: i64 = 24 * HOUR_MS;
@@ -42,9 +41,9 @@ impl MetaChannel {
     fn window(
         &self,
         age_ms: i64,
-        sender: &str,
+        sender: Sender,
     ) -> Result<(&'static str, Option<&'static str>), String> {
-        let librarian = Sender::parse(sender) == Some(Sender::Librarian);
+        let librarian = sender == Sender::Librarian;
         match self.channel {
             _ if age_ms <= STANDARD_WINDOW_MS => Ok(("RESPONSE", None)),
             Channel::Messenger | Channel::Instagram
@@ -119,28 +118,26 @@ impl Connector for MetaChannel {
         self.channel
     }
 
+    fn has_reply_window(&self) -> bool {
+        true
+    }
+
     fn split(&self, text: &str) -> Vec<String> {
         split(&to_plain(text), self.max_len(), &char_count)
     }
 
-    async fn send(&self, row: &OutboxRow, part: Part<'_>) -> Result<(), SendError> {
-        let last = self
-            .meta
-            .store
-            .last_inbound_at(self.channel, &row.recipient)
-            .await
-            .map_err(SendError::Transient)?;
-        let Some(last) = last else {
+    async fn send(&self, delivery: &Delivery, part: Part<'_>) -> Result<(), SendError> {
+        let Some(last) = delivery.patron_last_wrote_at else {
             return Err(SendError::Undeliverable(format!(
                 "the patron has never written on {}",
                 self.platform()
             )));
         };
         let how = self
-            .window(now_ms() - last, &row.sender)
+            .window(now_ms() - last, delivery.sender)
             .map_err(SendError::Undeliverable)?;
         let response = self
-            .request(&row.recipient, part.text, how)
+            .request(delivery.recipient.as_str(), part.text, how)
             .send()
             .await
             .map_err(|e| SendError::Transient(e.without_url().into()))?;

@@ -20,12 +20,11 @@ use teloxide::{ApiError, Bot, RequestError};
 use tokio_util::sync::CancellationToken;
 
 use super::text::{split, telegram_visible_len, to_plain, to_telegram_html};
-use super::{Adapter, Ports};
+use super::{Adapter, Delivery, Ports};
 use super::{Connector, Part, SendError};
 use crate::conversation::ConversationService;
 use crate::domain::Channel;
 use crate::net::Outbound;
-use crate::store::OutboxRow;
 pub use inbound::{BotIdentity, to_inbound};
 
 /// Telegram refuses longer messages (counted after markup is parsed).
@@ -285,11 +284,11 @@ impl Connector for Telegram {
         split(text, MAX_MESSAGE_LEN, &measure)
     }
 
-    async fn send(&self, row: &OutboxRow, part: Part<'_>) -> Result<(), SendError> {
-        let chat: i64 = row.recipient.parse().map_err(|_| {
+    async fn send(&self, delivery: &Delivery, part: Part<'_>) -> Result<(), SendError> {
+        let chat: i64 = delivery.recipient.as_str().parse().map_err(|_| {
             SendError::Permanent(anyhow::anyhow!(
                 "`{}` is not a Telegram chat id",
-                row.recipient
+                delivery.recipient
             ))
         })?;
         match self.pace.admit(chat, Instant::now()) {

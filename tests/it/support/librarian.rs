@@ -14,7 +14,7 @@ pub async fn add_librarian(t: &TestApp, name: &str, role: &str) {
         t.app
             .state
             .store
-            .add_librarian(name, &hash, role, now_ms())
+            .add_librarian(name, &hash, role.parse().unwrap(), now_ms())
             .await
             .unwrap()
     );
