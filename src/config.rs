@@ -432,6 +432,29 @@ fn set_path(table: &mut toml::Table, keys: &[String], value: toml::Value) -> any
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn settings_never_show_a_secret_in_debug() {
+        let mut s = super::Settings::default();
+        s.telegram.token = "123456:TELEGRAM-TOKEN".into();
+        s.meta.app_secret = "meta-app-secret-value".into();
+        s.matrix.password = "matrix-password-value".into();
+        s.vk.secret = "vk-secret-value".into();
+        s.metrics.token = "metrics-token-value".into();
+        s.database.url = "postgres://refdesk:db-password@db/refdesk".into();
+        let shown = format!("{s:?}");
+        for secret in [
+            "TELEGRAM-TOKEN",
+            "meta-app-secret-value",
+            "matrix-password-value",
+            "vk-secret-value",
+            "metrics-token-value",
+            "db-password",
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("[REDACTED]"));
+    }
+
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {

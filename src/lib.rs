@@ -21,6 +21,7 @@ pub mod metrics;
 pub mod net;
 pub mod rate;
 pub mod search;
+pub mod secret;
 pub mod store;
 pub mod telemetry;
 pub mod web;

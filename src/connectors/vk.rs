@@ -31,16 +31,16 @@ const MAX_MESSAGE_LEN: usize = Channel::Vk.max_message_chars();
 const MAX_BODY: usize = 256 * 1024;
 
 /// `[vk]` settings.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct VkSettings {
     pub enabled: bool,
     /// The community's numeric id.
     pub group_id: i64,
     /// A community access token with the "messages" permission.
-    pub access_token: String,
+    pub access_token: crate::secret::Secret,
     /// The secret key set in the Callback API settings; VK sends it with every event.
-    pub secret: String,
+    pub secret: crate::secret::Secret,
     /// The string VK expects back when it confirms the server address.
     pub confirmation: String,
     /// The API base (tests point this at a loopback server).
@@ -52,22 +52,11 @@ impl Default for VkSettings {
         Self {
             enabled: false,
             group_id: 0,
-            access_token: String::new(),
-            secret: String::new(),
+            access_token: crate::secret::Secret::default(),
+            secret: crate::secret::Secret::default(),
             confirmation: String::new(),
             api_url: "https://api.vk.com".into(),
         }
-    }
-}
-
-// By hand, so the token and secret never reach a log line.
-impl std::fmt::Debug for VkSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("VkSettings")
-            .field("enabled", &self.enabled)
-            .field("group_id", &self.group_id)
-            .field("api_url", &self.api_url)
-            .finish_non_exhaustive()
     }
 }
 
@@ -77,8 +66,8 @@ impl VkSettings {
             bail!("vk.group_id is missing: the community's numeric id");
         }
         for (key, value) in [
-            ("vk.access_token", &self.access_token),
-            ("vk.secret", &self.secret),
+            ("vk.access_token", self.access_token.expose()),
+            ("vk.secret", self.secret.expose()),
             ("vk.confirmation", &self.confirmation),
             ("vk.api_url", &self.api_url),
         ] {
@@ -133,7 +122,7 @@ impl Vk {
             return (StatusCode::FORBIDDEN, "not this community").into_response();
         }
         let secret = event["secret"].as_str().unwrap_or_default().as_bytes();
-        let secret_ok = bool::from(secret.ct_eq(self.settings.secret.as_bytes()));
+        let secret_ok = bool::from(secret.ct_eq(self.settings.secret.expose().as_bytes()));
         match event["type"].as_str() {
             // The address check when an admin adds the server. VK may send it before the
             // secret is saved, so only a wrong secret (not a missing one) is refused.
@@ -247,7 +236,7 @@ impl Connector for Vk {
             ("peer_id", delivery.recipient.as_str()),
             ("message", part.text),
             ("random_id", random_id.as_str()),
-            ("access_token", self.settings.access_token.as_str()),
+            ("access_token", self.settings.access_token.expose()),
             ("v", API_VERSION),
         ];
         let url = format!(

@@ -27,12 +27,12 @@ pub struct MetricsSettings {
     pub access: Access,
     /// For `access = "token"` (better set as REFDESK__METRICS__TOKEN). At least 16
     /// characters.
-    pub token: String,
+    pub token: crate::secret::Secret,
 }
 
 impl MetricsSettings {
     pub fn validate(&self) -> Result<(), String> {
-        if self.access == Access::Token && self.token.chars().count() < 16 {
+        if self.access == Access::Token && self.token.expose().chars().count() < 16 {
             return Err(
                 "metrics.token: needs at least 16 characters when metrics.access = \"token\""
                     .into(),
@@ -85,7 +85,7 @@ impl MetricsAccess {
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| v.strip_prefix("Bearer "))
                     .unwrap_or_default();
-                if crate::auth::same_secret(sent, &self.settings.token) {
+                if crate::auth::same_secret(sent, self.settings.token.expose()) {
                     Ok(())
                 } else {
                     Err((StatusCode::UNAUTHORIZED, "metrics need the bearer token"))

@@ -26,7 +26,7 @@ use crate::domain::Channel;
 const MAX_MESSAGE_LEN: usize = Channel::Matrix.max_message_chars();
 
 /// `[matrix]` settings.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MatrixSettings {
     pub enabled: bool,
@@ -35,16 +35,16 @@ pub struct MatrixSettings {
     /// The bot's account, e.g. `@refdesk:example.org`.
     pub user_id: String,
     /// Used once, for the first login; afterwards the saved session is used.
-    pub password: String,
+    pub password: crate::secret::Secret,
     /// Instead of a password: a token from an existing login of the bot.
-    pub access_token: String,
+    pub access_token: crate::secret::Secret,
     /// The name of the bot's device, as people see it in their device lists.
     pub device_name: String,
     /// The bot's session and its encrypted state and key store.
     pub store_dir: PathBuf,
     /// Encrypts the store. Keep it with the other secrets; a lost passphrase means a new
     /// device and unreadable history.
-    pub store_passphrase: String,
+    pub store_passphrase: crate::secret::Secret,
 }
 
 impl Default for MatrixSettings {
@@ -53,25 +53,12 @@ impl Default for MatrixSettings {
             enabled: false,
             homeserver_url: String::new(),
             user_id: String::new(),
-            password: String::new(),
-            access_token: String::new(),
+            password: crate::secret::Secret::default(),
+            access_token: crate::secret::Secret::default(),
             device_name: "refdesk".into(),
             store_dir: PathBuf::from("data/matrix"),
-            store_passphrase: String::new(),
+            store_passphrase: crate::secret::Secret::default(),
         }
-    }
-}
-
-// By hand, so no secret reaches a log line.
-impl std::fmt::Debug for MatrixSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MatrixSettings")
-            .field("enabled", &self.enabled)
-            .field("homeserver_url", &self.homeserver_url)
-            .field("user_id", &self.user_id)
-            .field("device_name", &self.device_name)
-            .field("store_dir", &self.store_dir)
-            .finish_non_exhaustive()
     }
 }
 

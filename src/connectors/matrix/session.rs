@@ -26,7 +26,7 @@ pub async fn connect(settings: &MatrixSettings, outbound: &Outbound) -> anyhow::
             settings.store_dir.display()
         )
     })?;
-    let passphrase = Some(settings.store_passphrase.as_str()).filter(|p| !p.is_empty());
+    let passphrase = Some(settings.store_passphrase.expose()).filter(|p| !p.is_empty());
     let client = Client::builder()
         .homeserver_url(&settings.homeserver_url)
         .sqlite_store(&settings.store_dir, passphrase)
@@ -61,7 +61,7 @@ pub async fn connect(settings: &MatrixSettings, outbound: &Outbound) -> anyhow::
     } else {
         let response = client
             .matrix_auth()
-            .login_username(&settings.user_id, &settings.password)
+            .login_username(&settings.user_id, settings.password.expose())
             .initial_device_display_name(&settings.device_name)
             .send()
             .await
@@ -97,7 +97,7 @@ async fn adopt_token(
     let who: serde_json::Value = outbound
         .platform()
         .get(url)
-        .bearer_auth(&settings.access_token)
+        .bearer_auth(settings.access_token.expose())
         .send()
         .await
         .map_err(|e| e.without_url())
@@ -120,7 +120,7 @@ async fn adopt_token(
             device_id: device_id.into(),
         },
         tokens: SessionTokens {
-            access_token: settings.access_token.clone(),
+            access_token: settings.access_token.expose().to_string(),
             refresh_token: None,
         },
     };

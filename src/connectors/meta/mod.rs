@@ -17,20 +17,20 @@ pub use send::MetaChannel;
 pub use webhook::signature_header;
 
 /// `[meta]` settings.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MetaSettings {
     pub enabled: bool,
     /// The app's secret (App settings > Basic): the key of every webhook signature.
-    pub app_secret: String,
+    pub app_secret: crate::secret::Secret,
     /// Any string you choose; Meta sends it back when you register the webhook.
-    pub verify_token: String,
+    pub verify_token: crate::secret::Secret,
     /// The Page's access token, for Messenger and Instagram replies. Empty: neither is used.
-    pub page_access_token: String,
+    pub page_access_token: crate::secret::Secret,
     /// WhatsApp Cloud API: the phone number's id (not the number). Empty: WhatsApp is off.
     pub whatsapp_phone_number_id: String,
     /// WhatsApp Cloud API access token (a system user's, for production).
-    pub whatsapp_token: String,
+    pub whatsapp_token: crate::secret::Secret,
     /// The Graph API base, with its version (tests point this at a loopback server).
     pub graph_api_url: String,
 }
@@ -39,24 +39,13 @@ impl Default for MetaSettings {
     fn default() -> Self {
         Self {
             enabled: false,
-            app_secret: String::new(),
-            verify_token: String::new(),
-            page_access_token: String::new(),
+            app_secret: crate::secret::Secret::default(),
+            verify_token: crate::secret::Secret::default(),
+            page_access_token: crate::secret::Secret::default(),
             whatsapp_phone_number_id: String::new(),
-            whatsapp_token: String::new(),
+            whatsapp_token: crate::secret::Secret::default(),
             graph_api_url: "https://graph.facebook.com/v21.0".into(),
         }
-    }
-}
-
-// By hand, so no secret or token reaches a log line.
-impl std::fmt::Debug for MetaSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MetaSettings")
-            .field("enabled", &self.enabled)
-            .field("whatsapp_phone_number_id", &self.whatsapp_phone_number_id)
-            .field("graph_api_url", &self.graph_api_url)
-            .finish_non_exhaustive()
     }
 }
 
@@ -64,8 +53,8 @@ impl MetaSettings {
     /// The channels these settings can serve, or an error naming the missing key.
     pub fn channels(&self) -> anyhow::Result<Vec<Channel>> {
         for (key, value) in [
-            ("meta.app_secret", &self.app_secret),
-            ("meta.verify_token", &self.verify_token),
+            ("meta.app_secret", self.app_secret.expose()),
+            ("meta.verify_token", self.verify_token.expose()),
             ("meta.graph_api_url", &self.graph_api_url),
         ] {
             if value.trim().is_empty() {
@@ -73,12 +62,12 @@ impl MetaSettings {
             }
         }
         let mut channels = Vec::new();
-        if !self.page_access_token.trim().is_empty() {
+        if !self.page_access_token.expose().trim().is_empty() {
             channels.extend([Channel::Messenger, Channel::Instagram]);
         }
         match (
             self.whatsapp_phone_number_id.trim().is_empty(),
-            self.whatsapp_token.trim().is_empty(),
+            self.whatsapp_token.expose().trim().is_empty(),
         ) {
             (false, false) => channels.push(Channel::Whatsapp),
             (false, true) => {

@@ -90,7 +90,7 @@ impl MetaChannel {
             self.meta
                 .http
                 .post(format!("{base}/{}/messages", s.whatsapp_phone_number_id))
-                .bearer_auth(&s.whatsapp_token)
+                .bearer_auth(s.whatsapp_token.expose())
                 .json(&body)
         } else {
             let (messaging_type, tag) = how;
@@ -106,7 +106,7 @@ impl MetaChannel {
             self.meta
                 .http
                 .post(format!("{base}/me/messages"))
-                .bearer_auth(&s.page_access_token)
+                .bearer_auth(s.page_access_token.expose())
                 .json(&body)
         }
     }

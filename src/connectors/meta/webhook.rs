@@ -44,7 +44,7 @@ pub fn routes(meta: Arc<Meta>, inbox: ConversationService) -> Router {
 /// The subscription handshake: echo `hub.challenge` when `hub.verify_token` is ours.
 fn verify(meta: &Meta, query: &HashMap<String, String>) -> Response {
     let token = query.get("hub.verify_token").map(String::as_bytes);
-    let ours = meta.settings.verify_token.as_bytes();
+    let ours = meta.settings.verify_token.expose().as_bytes();
     match (
         query.get("hub.mode").map(String::as_str),
         token,
@@ -85,7 +85,7 @@ async fn receive(
     body: &[u8],
 ) -> Response {
     let header = headers.get(SIGNATURE_HEADER).map(|v| v.as_bytes());
-    if !signature_valid(meta.settings.app_secret.as_bytes(), body, header) {
+    if !signature_valid(meta.settings.app_secret.expose().as_bytes(), body, header) {
         return (StatusCode::FORBIDDEN, "bad signature").into_response();
     }
     let inbound = match messages(body) {

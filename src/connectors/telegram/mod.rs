@@ -40,50 +40,38 @@ pub enum Mode {
 }
 
 /// `[telegram]` settings.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TelegramSettings {
     pub enabled: bool,
     /// The bot token from @BotFather. Never logged.
-    pub token: String,
+    pub token: crate::secret::Secret,
     /// The Bot API server (tests point this at a loopback server).
     pub api_url: String,
     pub mode: Mode,
     /// The public HTTPS address of `/connectors/telegram/webhook` (webhook mode).
     pub webhook_url: String,
     /// Telegram sends it back with every update; 1-256 of `A-Z a-z 0-9 _ -`. Never logged.
-    pub webhook_secret: String,
+    pub webhook_secret: crate::secret::Secret,
 }
 
 impl Default for TelegramSettings {
     fn default() -> Self {
         Self {
             enabled: false,
-            token: String::new(),
+            token: crate::secret::Secret::default(),
             api_url: "https://api.telegram.org".into(),
             mode: Mode::Polling,
             webhook_url: String::new(),
-            webhook_secret: String::new(),
+            webhook_secret: crate::secret::Secret::default(),
         }
-    }
-}
-
-// Written by hand so the token and the secret never reach a log line.
-impl std::fmt::Debug for TelegramSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TelegramSettings")
-            .field("enabled", &self.enabled)
-            .field("api_url", &self.api_url)
-            .field("mode", &self.mode)
-            .field("webhook_url", &self.webhook_url)
-            .finish_non_exhaustive()
     }
 }
 
 impl TelegramSettings {
     /// Refuses settings the connector cannot run with, naming the key.
     pub fn validate(&self) -> anyhow::Result<()> {
-        if self.token.trim().is_empty() {
+        if self.token.expose().trim().is_empty() {
             bail!("telegram.token is missing: get one from @BotFather");
         }
         reqwest_url(&self.api_url).context("telegram.api_url is not a URL")?;
@@ -94,7 +82,7 @@ impl TelegramSettings {
                 );
             }
             reqwest_url(&self.webhook_url).context("telegram.webhook_url is not a URL")?;
-            let secret = &self.webhook_secret;
+            let secret = self.webhook_secret.expose();
             if secret.is_empty()
                 || secret.len() > 256
                 || !secret
@@ -124,7 +112,7 @@ pub struct Telegram {
 impl Telegram {
     pub fn new(settings: TelegramSettings, outbound: &Outbound) -> anyhow::Result<Self> {
         settings.validate()?;
-        let bot = Bot::with_client(settings.token.clone(), outbound.telegram().clone())
+        let bot = Bot::with_client(settings.token.expose(), outbound.telegram().clone())
             .set_api_url(reqwest_url(&settings.api_url)?);
         Ok(Self {
             bot,
@@ -171,7 +159,7 @@ impl Telegram {
                 let set = || async {
                     self.bot
                         .set_webhook(reqwest_url(&self.settings.webhook_url)?)
-                        .secret_token(self.settings.webhook_secret.clone())
+                        .secret_token(self.settings.webhook_secret.expose().to_string())
                         .allowed_updates(vec![AllowedUpdate::Message])
                         .await?;
                     tracing::info!("Telegram webhook set");

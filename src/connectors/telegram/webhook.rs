@@ -41,7 +41,7 @@ async fn receive(
         .get(SECRET_HEADER)
         .map(|v| v.as_bytes())
         .unwrap_or_default();
-    if !bool::from(given.ct_eq(tg.settings.webhook_secret.as_bytes())) {
+    if !bool::from(given.ct_eq(tg.settings.webhook_secret.expose().as_bytes())) {
         return (StatusCode::UNAUTHORIZED, "wrong secret token");
     }
     let update: Update = match serde_json::from_slice(body) {
