@@ -339,7 +339,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => catalogue_search(&settings, &query, json, limit),
         Command::Bench {
             command: BenchCommand::Catalogue { queries, rounds },
-        } => crate::bench_catalogue::run(&settings, queries.as_deref(), rounds),
+        } => crate::bench::catalogue::run(&settings, queries.as_deref(), rounds),
         Command::Bench {
             command:
                 BenchCommand::Answer {
@@ -705,7 +705,7 @@ fn bench_chat(
         .unwrap_or_default()
         .to_string();
     let runtime = tokio::runtime::Runtime::new()?;
-    let r = runtime.block_on(crate::bench_chat::run(settings, clients, per_client))?;
+    let r = runtime.block_on(crate::bench::chat::run(settings, clients, per_client))?;
     let _ = std::fs::remove_dir_all(&tmp);
     println!(
         "{backend}: {} messages from {clients} patrons in {:.2} s = {:.0} messages/s; reply time p50 {:.2} ms, p99 {:.2} ms",

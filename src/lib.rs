@@ -4,8 +4,6 @@ pub mod answer;
 pub mod app;
 pub mod auth;
 pub mod bench;
-pub mod bench_catalogue;
-pub mod bench_chat;
 pub mod catalogue;
 pub mod cli;
 pub mod config;

@@ -1,5 +1,9 @@
-//! Latency measurement of the answer engine, shared by `refdesk bench answer` and the
-//! criterion benchmark, and a generator of large synthetic FAQs to measure at scale.
+//! `refdesk bench ...`: latency measurement of the answer engine, shared by `refdesk bench
+//! answer` and the criterion benchmark, a generator of large synthetic FAQs to measure at
+//! scale, and the catalogue and chat benchmarks in their own modules.
+
+pub mod catalogue;
+pub mod chat;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
