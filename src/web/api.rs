@@ -24,6 +24,7 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use super::api_extract::{ApiJson, ApiPath, ApiQuery};
+use super::error::Error;
 use super::guard::{ApiError, ApiUser, clear_cookie, json_error, same_origin, session_cookie};
 use crate::auth;
 use crate::domain::{Role, now_ms};
@@ -100,8 +101,7 @@ impl Modify for SessionCookie {
 }
 
 fn internal(e: anyhow::Error) -> Response {
-    tracing::error!(error = %format!("{e:#}"), "desk request failed");
-    json_error(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+    Error::from(e).into_response()
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -479,16 +479,6 @@ async fn ticket(
     }
 }
 
-pub fn refusal(r: TicketRefusal) -> Response {
-    match r {
-        TicketRefusal::NotFound => json_error(StatusCode::NOT_FOUND, "no such ticket"),
-        TicketRefusal::HeldBy(who) => {
-            json_error(StatusCode::CONFLICT, &format!("{who} holds this ticket"))
-        }
-        TicketRefusal::WrongState(why) => json_error(StatusCode::CONFLICT, &why),
-    }
-}
-
 /// A ticket action that was done.
 #[derive(Serialize, ToSchema)]
 pub struct Done {
@@ -511,7 +501,7 @@ pub struct SignedIn {
 fn ok_or(result: anyhow::Result<Result<(), TicketRefusal>>) -> Response {
     match result {
         Ok(Ok(())) => Json(Done { ok: true }).into_response(),
-        Ok(Err(r)) => refusal(r),
+        Ok(Err(r)) => Error::from(r).into_response(),
         Err(e) => internal(e),
     }
 }
@@ -579,7 +569,7 @@ async fn reply(
         Ok(Ok(message_id)) => {
             (StatusCode::ACCEPTED, Json(ReplyQueued { message_id })).into_response()
         }
-        Ok(Err(r)) => refusal(r),
+        Ok(Err(r)) => Error::from(r).into_response(),
         Err(e) => internal(e),
     }
 }

@@ -5,6 +5,7 @@ mod api_extract;
 mod chat;
 pub mod chat_page;
 mod client_addr;
+mod error;
 mod guard;
 pub mod i18n;
 pub mod metrics_access;

@@ -11,6 +11,7 @@ use minijinja::{Environment, context};
 use serde::{Deserialize, Serialize};
 
 use super::api::{self, Credentials, NewLibrarian, PasswordChange};
+use super::error::Page;
 use super::guard::{PageUser, clear_cookie, same_origin};
 use super::{AppState, CSP};
 use crate::auth;
@@ -252,8 +253,7 @@ fn language_name(code: &str) -> String {
 }
 
 fn internal(e: anyhow::Error) -> Response {
-    tracing::error!(error = %format!("{e:#}"), "desk page failed");
-    (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+    Page::from(e).into_response()
 }
 
 async fn ticket_page(
@@ -416,13 +416,7 @@ async fn ticket_action(
     match result {
         Ok(Ok(())) if action == "resolve" => Redirect::to("/desk").into_response(),
         Ok(Ok(())) => Redirect::to(&format!("/desk/tickets/{id}")).into_response(),
-        Ok(Err(TicketRefusal::HeldBy(who))) => {
-            (StatusCode::CONFLICT, format!("{who} holds this ticket")).into_response()
-        }
-        Ok(Err(TicketRefusal::WrongState(why))) => (StatusCode::CONFLICT, why).into_response(),
-        Ok(Err(TicketRefusal::NotFound)) => {
-            (StatusCode::NOT_FOUND, "no such ticket").into_response()
-        }
+        Ok(Err(refused)) => Page::from(refused).into_response(),
         Err(e) => internal(e),
     }
 }
