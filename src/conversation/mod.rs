@@ -244,7 +244,7 @@ impl ConversationService {
             self.outbox_wake.notify_one();
             self.metrics.message_in(msg.channel);
             self.metrics.outcome("ticket");
-            let status = if ticket.status == "claimed" {
+            let status = if ticket.status == crate::domain::TicketStatus::Claimed {
                 "claimed"
             } else {
                 "open"

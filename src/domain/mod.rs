@@ -135,6 +135,43 @@ impl Sender {
     }
 }
 
+/// Where a ticket is: waiting in the queue, held by a librarian, or done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TicketStatus {
+    Open,
+    Claimed,
+    Resolved,
+}
+
+impl TicketStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketStatus::Open => "open",
+            TicketStatus::Claimed => "claimed",
+            TicketStatus::Resolved => "resolved",
+        }
+    }
+}
+
+impl FromStr for TicketStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "open" => Ok(TicketStatus::Open),
+            "claimed" => Ok(TicketStatus::Claimed),
+            "resolved" => Ok(TicketStatus::Resolved),
+            _ => Err("status must be open, claimed or resolved".into()),
+        }
+    }
+}
+
+impl fmt::Display for TicketStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// What a staff account may do: a librarian works tickets; an admin also manages accounts
 /// and patrons' data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

@@ -5,7 +5,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use super::{Store, Tx};
-use crate::domain::{Channel, Inbound, Sender};
+use crate::domain::{Channel, Inbound, Sender, TicketStatus};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct MessageRow {
@@ -21,7 +21,7 @@ pub struct MessageRow {
 pub struct TicketRow {
     pub id: i64,
     pub conversation_id: i64,
-    pub status: String,
+    pub status: TicketStatus,
     pub assignee: Option<String>,
     pub opened_at: i64,
 }
@@ -304,9 +304,12 @@ impl Store {
         rows.iter().rev().map(message_from_row).collect()
     }
 
-    pub async fn tickets_with_status(&self, status: &str) -> anyhow::Result<Vec<TicketRow>> {
+    pub async fn tickets_with_status(
+        &self,
+        status: TicketStatus,
+    ) -> anyhow::Result<Vec<TicketRow>> {
         let rows = sqlx::query("SELECT id, conversation_id, status, assignee, opened_at FROM tickets WHERE status = $1 ORDER BY opened_at, id")
-            .bind(status)
+            .bind(status.as_str())
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(ticket_from_row).collect()
@@ -372,7 +375,7 @@ fn ticket_from_row(r: &sqlx::any::AnyRow) -> anyhow::Result<TicketRow> {
     Ok(TicketRow {
         id: r.try_get(0)?,
         conversation_id: r.try_get(1)?,
-        status: r.try_get(2)?,
+        status: super::ticket_status(r.try_get(2)?),
         assignee: r.try_get(3)?,
         opened_at: r.try_get(4)?,
     })

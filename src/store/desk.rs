@@ -6,7 +6,7 @@ use sqlx::Row;
 
 use super::MessageFacts;
 use super::Store;
-use crate::domain::{Channel, Role, Sender};
+use crate::domain::{Channel, Role, Sender, TicketStatus};
 
 /// What became of a request to disable an account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,7 +49,7 @@ pub struct TicketTarget {
     pub conversation_id: i64,
     pub channel: Channel,
     pub recipient: String,
-    pub status: String,
+    pub status: TicketStatus,
     pub assignee: Option<String>,
     pub opened_at: i64,
     /// Staff-only note.
@@ -61,7 +61,7 @@ pub struct TicketTarget {
 pub struct TicketSummary {
     pub id: i64,
     pub channel: String,
-    pub status: String,
+    pub status: TicketStatus,
     pub opened_at: i64,
     pub assignee: Option<String>,
     /// The patron's newest message.
@@ -372,7 +372,7 @@ impl Store {
         let Some(t) = target(&mut w.tx, id).await? else {
             return Ok(Err(TicketRefusal::NotFound));
         };
-        if t.status != "claimed" {
+        if t.status != TicketStatus::Claimed {
             return Ok(Err(TicketRefusal::WrongState(format!(
                 "the ticket is {}",
                 t.status
@@ -404,12 +404,12 @@ impl Store {
         let Some(t) = target(&mut w.tx, id).await? else {
             return Ok(Err(TicketRefusal::NotFound));
         };
-        if t.status == "resolved" {
+        if t.status == TicketStatus::Resolved {
             return Ok(Err(TicketRefusal::WrongState(
                 "the ticket is already resolved".into(),
             )));
         }
-        if t.status == "claimed" && t.assignee.as_deref() != Some(who) && !is_admin {
+        if t.status == TicketStatus::Claimed && t.assignee.as_deref() != Some(who) && !is_admin {
             return Ok(Err(TicketRefusal::HeldBy(t.assignee.unwrap_or_default())));
         }
         sqlx::query("UPDATE tickets SET status = 'resolved', resolved_at = $1, assignee = COALESCE(assignee, $2) WHERE id = $3")
@@ -471,7 +471,10 @@ impl Store {
 
     /// The queue: tickets with a status, oldest first, with the patron's newest message,
     /// in one query.
-    pub async fn ticket_summaries(&self, status: &str) -> anyhow::Result<Vec<TicketSummary>> {
+    pub async fn ticket_summaries(
+        &self,
+        status: TicketStatus,
+    ) -> anyhow::Result<Vec<TicketSummary>> {
         let rows = sqlx::query(
             "SELECT t.id, p.channel, t.status, t.opened_at, t.assignee, \
              (SELECT m.text FROM messages m WHERE m.conversation_id = t.conversation_id AND m.sender = 'patron' \
@@ -481,7 +484,7 @@ impl Store {
              FROM tickets t JOIN conversations c ON c.id = t.conversation_id JOIN patrons p ON p.id = c.patron_id \
              WHERE t.status = $1 ORDER BY t.opened_at, t.id",
         )
-        .bind(status)
+        .bind(status.as_str())
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
@@ -489,7 +492,7 @@ impl Store {
                 Ok(TicketSummary {
                     id: r.try_get(0)?,
                     channel: r.try_get(1)?,
-                    status: r.try_get(2)?,
+                    status: super::ticket_status(r.try_get(2)?),
                     opened_at: r.try_get(3)?,
                     assignee: r.try_get(4)?,
                     last_message: r.try_get(5)?,
@@ -535,7 +538,7 @@ async fn target(conn: &mut sqlx::AnyConnection, id: i64) -> anyhow::Result<Optio
             conversation_id: r.try_get(0)?,
             channel: channel.parse().map_err(anyhow::Error::msg)?,
             recipient: r.try_get(2)?,
-            status: r.try_get(3)?,
+            status: super::ticket_status(r.try_get(3)?),
             assignee: r.try_get(4)?,
             opened_at: r.try_get(5)?,
             note: r.try_get(6)?,
@@ -562,8 +565,10 @@ async fn claim_in(
     }
     Ok(match target(conn, id).await? {
         None => Err(TicketRefusal::NotFound),
-        Some(t) if t.status == "claimed" && t.assignee.as_deref() == Some(who) => Ok(()),
-        Some(t) if t.status == "claimed" => {
+        Some(t) if t.status == TicketStatus::Claimed && t.assignee.as_deref() == Some(who) => {
+            Ok(())
+        }
+        Some(t) if t.status == TicketStatus::Claimed => {
             Err(TicketRefusal::HeldBy(t.assignee.unwrap_or_default()))
         }
         Some(t) => Err(TicketRefusal::WrongState(format!(

@@ -85,6 +85,11 @@ impl WriteTx<'_> {
     }
 }
 
+/// A ticket's stored status (a CHECK constraint allows only the three).
+fn ticket_status(stored: String) -> crate::domain::TicketStatus {
+    stored.parse().unwrap_or(crate::domain::TicketStatus::Open)
+}
+
 /// The file of a `sqlite://PATH` URL; `None` for other databases.
 pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
     let rest = url

@@ -8,7 +8,7 @@ use sqlx::Row;
 use super::conversations::MessageRow;
 use super::retention::delete_by_ids;
 use super::{Store, Tx};
-use crate::domain::Channel;
+use crate::domain::{Channel, TicketStatus};
 
 /// A patron as the platform knows them: the channel and the channel's id (for the web
 /// chat, the hash of the session token).
@@ -41,7 +41,7 @@ pub struct ConversationExport {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TicketExport {
     pub id: i64,
-    pub status: String,
+    pub status: TicketStatus,
     pub reason: String,
     pub assignee: Option<String>,
     pub opened_at: i64,
@@ -115,7 +115,7 @@ impl Store {
             .map(|t| {
                 Ok(TicketExport {
                     id: t.try_get(0)?,
-                    status: t.try_get(1)?,
+                    status: super::ticket_status(t.try_get(1)?),
                     reason: t.try_get(2)?,
                     assignee: t.try_get(3)?,
                     opened_at: t.try_get(4)?,

@@ -27,7 +27,7 @@ use super::api_extract::{ApiJson, ApiPath, ApiQuery};
 use super::error::Error;
 use super::guard::{ApiError, ApiUser, clear_cookie, json_error, same_origin, session_cookie};
 use crate::auth;
-use crate::domain::{Role, now_ms};
+use crate::domain::{Role, TicketStatus, now_ms};
 use crate::store::{Disabling, Librarian, TicketRefusal};
 
 /// The API's routes, registered together with their OpenAPI description (utoipa), so the
@@ -233,15 +233,6 @@ pub struct StatusFilter {
     status: Option<String>,
 }
 
-fn valid_status(s: Option<&str>) -> Option<&'static str> {
-    match s.unwrap_or("open") {
-        "open" => Some("open"),
-        "claimed" => Some("claimed"),
-        "resolved" => Some("resolved"),
-        _ => None,
-    }
-}
-
 #[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", params(StatusFilter),
     responses((status = 200, body = [crate::store::TicketSummary]), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
 async fn list_tickets(
@@ -249,11 +240,14 @@ async fn list_tickets(
     _user: ApiUser,
     ApiQuery(f): ApiQuery<StatusFilter>,
 ) -> Response {
-    let Some(status) = valid_status(f.status.as_deref()) else {
-        return json_error(
-            StatusCode::BAD_REQUEST,
-            "status must be open, claimed or resolved",
-        );
+    let status = match f
+        .status
+        .as_deref()
+        .unwrap_or("open")
+        .parse::<TicketStatus>()
+    {
+        Ok(s) => s,
+        Err(why) => return json_error(StatusCode::BAD_REQUEST, &why),
     };
     match state.store.ticket_summaries(status).await {
         Ok(list) => Json(list).into_response(),
@@ -295,7 +289,7 @@ pub struct TicketDetail {
     pub channel: String,
     /// The language of the patron's latest message whose language is known.
     pub lang: Option<String>,
-    pub status: String,
+    pub status: TicketStatus,
     pub opened_at: i64,
     pub assignee: Option<String>,
     pub note: Option<String>,

@@ -15,7 +15,7 @@ use super::error::Page;
 use super::guard::{PageUser, clear_cookie, same_origin};
 use super::{AppState, CSP};
 use crate::auth;
-use crate::domain::{Role, now_ms};
+use crate::domain::{Role, TicketStatus, now_ms};
 use crate::store::{Disabling, TicketRefusal};
 
 pub fn templates() -> Environment<'static> {
@@ -188,11 +188,11 @@ async fn queue(
     user: PageUser,
     Query(q): Query<StatusQuery>,
 ) -> Response {
-    let status = match q.status.as_deref() {
-        Some("claimed") => "claimed",
-        Some("resolved") => "resolved",
-        _ => "open",
-    };
+    let status = q
+        .status
+        .as_deref()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(TicketStatus::Open);
     let all = match state.store.ticket_summaries(status).await {
         Ok(t) => t,
         Err(e) => return internal(e),
@@ -233,7 +233,7 @@ async fn queue(
                 last_message => t.last_message,
                 lang => t.lang,
                 lang_name => t.lang.as_deref().map(language_name),
-                overdue => t.status == "open" && now - t.opened_at > i64::from(reminder) * 60_000,
+                overdue => t.status == TicketStatus::Open && now - t.opened_at > i64::from(reminder) * 60_000,
             }
         })
         .collect();
@@ -310,9 +310,9 @@ async fn ticket_page(
             suggestions => minijinja::Value::from_serialize(&detail.suggestions),
             why => minijinja::Value::from_serialize(&detail.why),
             canned => minijinja::Value::from_serialize(&state.desk_settings.canned_replies),
-            can_claim => detail.status == "open",
-            can_release => detail.status == "claimed" && (mine || is_admin),
-            can_resolve => detail.status == "open" || (detail.status == "claimed" && (mine || is_admin)),
+            can_claim => detail.status == TicketStatus::Open,
+            can_release => detail.status == TicketStatus::Claimed && (mine || is_admin),
+            can_resolve => detail.status == TicketStatus::Open || (detail.status == TicketStatus::Claimed && (mine || is_admin)),
             is_admin,
             mine,
         },

@@ -15,7 +15,13 @@ async fn escalate(t: &TestApp, text: &str) -> (ChatClient, i64) {
     c.send(text, "q1").await;
     let notice = c.next_message(WAIT).await.unwrap();
     assert_eq!(notice["from"], "system");
-    let open = t.app.state.store.tickets_with_status("open").await.unwrap();
+    let open = t
+        .app
+        .state
+        .store
+        .tickets_with_status(refdesk::domain::TicketStatus::Open)
+        .await
+        .unwrap();
     (c, open.last().unwrap().id)
 }
 
@@ -229,7 +235,7 @@ async fn cross_origin_state_changes_are_refused(db: Db) {
         t.app
             .state
             .store
-            .tickets_with_status("open")
+            .tickets_with_status(refdesk::domain::TicketStatus::Open)
             .await
             .unwrap()
             .len(),
@@ -354,7 +360,7 @@ async fn desk_forms_need_the_csrf_token(db: Db) {
         t.app
             .state
             .store
-            .tickets_with_status("open")
+            .tickets_with_status(refdesk::domain::TicketStatus::Open)
             .await
             .unwrap()
             .len(),
@@ -385,7 +391,7 @@ async fn desk_forms_need_the_csrf_token(db: Db) {
         t.app
             .state
             .store
-            .tickets_with_status("claimed")
+            .tickets_with_status(refdesk::domain::TicketStatus::Claimed)
             .await
             .unwrap()
             .len(),

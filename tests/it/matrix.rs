@@ -226,7 +226,13 @@ async fn an_encrypted_direct_chat_end_to_end(db: Db) {
     say(&room, OUT_OF_SCOPE).await;
     let notice = patron.next_from_bot().await;
     assert!(notice.body.contains("librarian"), "{}", notice.body);
-    let open = t.app.state.store.tickets_with_status("open").await.unwrap();
+    let open = t
+        .app
+        .state
+        .store
+        .tickets_with_status(refdesk::domain::TicketStatus::Open)
+        .await
+        .unwrap();
     let id = open.last().unwrap().id;
     add_librarian(&t, "ann", "librarian").await;
     let mut desk = DeskClient::new(&t);

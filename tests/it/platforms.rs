@@ -171,7 +171,13 @@ async fn escalations_get_the_librarians_reply(db: Db) {
             "{p:?}: {}",
             notice[0].text
         );
-        let open = t.app.state.store.tickets_with_status("open").await.unwrap();
+        let open = t
+            .app
+            .state
+            .store
+            .tickets_with_status(refdesk::domain::TicketStatus::Open)
+            .await
+            .unwrap();
         let id = open.last().unwrap().id;
         let reply = format!("Found it for you on {p:?}: box LS/1962/4, ask at the desk.");
         desk.claim_and_reply(id, &reply).await;
@@ -270,7 +276,13 @@ async fn escalate_hours_ago(
 ) -> i64 {
     p.say(t, patron, 1, OUT_OF_SCOPE).await;
     fake.wait_for(patron, 1).await;
-    let open = t.app.state.store.tickets_with_status("open").await.unwrap();
+    let open = t
+        .app
+        .state
+        .store
+        .tickets_with_status(refdesk::domain::TicketStatus::Open)
+        .await
+        .unwrap();
     let ticket = open.last().unwrap().clone();
     sqlx::query("UPDATE messages SET created_at = created_at - $1 WHERE conversation_id = $2")
         .bind(hours * 3_600_000)
@@ -376,7 +388,7 @@ async fn long_replies_are_split_to_each_platforms_limit(db: Db) {
             .app
             .state
             .store
-            .tickets_with_status("open")
+            .tickets_with_status(refdesk::domain::TicketStatus::Open)
             .await
             .unwrap()
             .last()

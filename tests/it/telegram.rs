@@ -98,7 +98,13 @@ async fn escalation_and_the_librarians_reply_reach_the_chat(db: Db) {
     ));
     let notice = fake.wait_for_sent(502, 1, WAIT).await;
     assert!(notice[0].text.contains("librarian"), "{}", notice[0].text);
-    let open = t.app.state.store.tickets_with_status("open").await.unwrap();
+    let open = t
+        .app
+        .state
+        .store
+        .tickets_with_status(refdesk::domain::TicketStatus::Open)
+        .await
+        .unwrap();
     assert_eq!(open.len(), 1);
     let id = open[0].id;
 
@@ -301,7 +307,7 @@ async fn commands_stickers_and_languages(db: Db) {
         t.app
             .state
             .store
-            .tickets_with_status("open")
+            .tickets_with_status(refdesk::domain::TicketStatus::Open)
             .await
             .unwrap()
             .is_empty()
@@ -310,7 +316,13 @@ async fn commands_stickers_and_languages(db: Db) {
     // /human opens a ticket; a sticker sent then reaches the librarian as a placeholder.
     fake.push_update(FakeTelegram::private_text(508, 3, "/human", "en"));
     fake.wait_for_sent(508, 3, WAIT).await;
-    let open = t.app.state.store.tickets_with_status("open").await.unwrap();
+    let open = t
+        .app
+        .state
+        .store
+        .tickets_with_status(refdesk::domain::TicketStatus::Open)
+        .await
+        .unwrap();
     assert_eq!(open.len(), 1);
     fake.push_update(FakeTelegram::private_sticker(508, 4));
     let after = fake.wait_for_sent(508, 4, WAIT).await;
