@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::support::*;
 use async_trait::async_trait;
 use refdesk::connectors::{Connector, Delivery, Part, SendError};
+use refdesk::domain::TicketStatus;
 use refdesk::domain::{Channel, Inbound, InboundKind};
 
 async fn answers_a_faq_question(db: Db) {
@@ -38,10 +39,7 @@ async fn escalation_opens_one_ticket_and_follow_ups_join_it(db: Db) {
     let notice = c.next_message(WAIT).await.expect("an escalation notice");
     assert_eq!(notice["from"], "system");
     assert!(notice["text"].as_str().unwrap().contains("librarian"));
-    let open = store
-        .tickets_with_status(refdesk::domain::TicketStatus::Open)
-        .await
-        .unwrap();
+    let open = store.tickets_with_status(TicketStatus::Open).await.unwrap();
     assert_eq!(open.len(), 1);
 
     // A follow-up, even one the FAQ could answer, joins the ticket; the bot stays silent.
@@ -50,10 +48,7 @@ async fn escalation_opens_one_ticket_and_follow_ups_join_it(db: Db) {
         c.next_message(Duration::from_millis(500)).await.is_none(),
         "the bot must stay silent"
     );
-    let open = store
-        .tickets_with_status(refdesk::domain::TicketStatus::Open)
-        .await
-        .unwrap();
+    let open = store.tickets_with_status(TicketStatus::Open).await.unwrap();
     assert_eq!(open.len(), 1, "no second ticket");
     let messages = store
         .conversation_messages(open[0].conversation_id)
@@ -296,10 +291,7 @@ async fn retention_deletes_old_conversations_and_keeps_counts(db: Db) {
     other.send("what is the capital of mongolia", "m1").await;
     other.next_message(WAIT).await.unwrap();
     assert!(eventually(|| async { store.outbox_backlog().await.unwrap() == 0 }).await);
-    let open = store
-        .tickets_with_status(refdesk::domain::TicketStatus::Open)
-        .await
-        .unwrap();
+    let open = store.tickets_with_status(TicketStatus::Open).await.unwrap();
     assert!(
         store
             .set_ticket_note(open[0].id, "asked twice")
@@ -367,10 +359,7 @@ async fn a_patron_is_exported_and_erased_alone(db: Db) {
     gone.next_message(WAIT).await.unwrap();
     gone.send("wifi password", "g2").await;
     while gone.next_frame(WAIT).await.expect("an ack")["type"] != "ack" {}
-    let open = store
-        .tickets_with_status(refdesk::domain::TicketStatus::Open)
-        .await
-        .unwrap();
+    let open = store.tickets_with_status(TicketStatus::Open).await.unwrap();
     assert_eq!(open.len(), 2);
     let theirs = open[1].id;
     assert!(
@@ -403,10 +392,7 @@ async fn a_patron_is_exported_and_erased_alone(db: Db) {
     );
     assert!(store.export_patron(&who).await.unwrap().is_none());
     assert!(store.erase_patron(&who).await.unwrap().is_none());
-    let left = store
-        .tickets_with_status(refdesk::domain::TicketStatus::Open)
-        .await
-        .unwrap();
+    let left = store.tickets_with_status(TicketStatus::Open).await.unwrap();
     assert_eq!(left.len(), 1);
     assert_eq!(
         store
@@ -440,10 +426,7 @@ async fn purged_text_is_gone_from_the_database_file() {
     c.send(&format!("Do you hold the {marker} papers of 1962?"), "m1")
         .await;
     c.next_message(WAIT).await.unwrap();
-    let open = store
-        .tickets_with_status(refdesk::domain::TicketStatus::Open)
-        .await
-        .unwrap();
+    let open = store.tickets_with_status(TicketStatus::Open).await.unwrap();
     let note = "Wombatkilimanjaro";
     assert!(store.set_ticket_note(open[0].id, note).await.unwrap());
     store
@@ -690,13 +673,7 @@ async fn the_page_language_reaches_the_answer_engine_and_the_errors() {
         (notice["from"].as_str(), notice["lang"].as_str()),
         (Some("system"), Some("en"))
     );
-    let ticket = t
-        .app
-        .state
-        .store
-        .tickets_with_status(refdesk::domain::TicketStatus::Open)
-        .await
-        .unwrap();
+    let ticket = t.tickets(TicketStatus::Open).await;
     let ticket = ticket.last().expect("a ticket");
     t.app
         .state
@@ -864,7 +841,7 @@ async fn an_invisible_message_opens_no_ticket() {
     let store = &t.app.state.store;
     assert!(
         store
-            .tickets_with_status(refdesk::domain::TicketStatus::Open)
+            .tickets_with_status(TicketStatus::Open)
             .await
             .unwrap()
             .is_empty()

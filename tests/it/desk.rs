@@ -5,6 +5,7 @@ use std::time::Duration;
 use crate::support::librarian::*;
 use crate::support::*;
 use futures_util::StreamExt;
+use refdesk::domain::TicketStatus;
 use refdesk::domain::now_ms;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -15,13 +16,7 @@ async fn escalate(t: &TestApp, text: &str) -> (ChatClient, i64) {
     c.send(text, "q1").await;
     let notice = c.next_message(WAIT).await.unwrap();
     assert_eq!(notice["from"], "system");
-    let open = t
-        .app
-        .state
-        .store
-        .tickets_with_status(refdesk::domain::TicketStatus::Open)
-        .await
-        .unwrap();
+    let open = t.tickets(TicketStatus::Open).await;
     (c, open.last().unwrap().id)
 }
 
@@ -232,13 +227,7 @@ async fn cross_origin_state_changes_are_refused(db: Db) {
         .unwrap();
     assert_eq!(no_origin.status(), StatusCode::FORBIDDEN);
     assert_eq!(
-        t.app
-            .state
-            .store
-            .tickets_with_status(refdesk::domain::TicketStatus::Open)
-            .await
-            .unwrap()
-            .len(),
+        t.tickets(TicketStatus::Open).await.len(),
         1,
         "nothing changed"
     );
@@ -356,16 +345,7 @@ async fn desk_forms_need_the_csrf_token(db: Db) {
         .await
         .unwrap();
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
-    assert_eq!(
-        t.app
-            .state
-            .store
-            .tickets_with_status(refdesk::domain::TicketStatus::Open)
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(t.tickets(TicketStatus::Open).await.len(), 1);
     let page = ann
         .get(&format!("/desk/tickets/{id}"))
         .await
@@ -387,16 +367,7 @@ async fn desk_forms_need_the_csrf_token(db: Db) {
         .await
         .unwrap();
     assert_eq!(real.status(), StatusCode::SEE_OTHER);
-    assert_eq!(
-        t.app
-            .state
-            .store
-            .tickets_with_status(refdesk::domain::TicketStatus::Claimed)
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(t.tickets(TicketStatus::Claimed).await.len(), 1);
     t.app.shutdown().await;
 }
 

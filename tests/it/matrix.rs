@@ -18,6 +18,7 @@ use matrix_sdk::ruma::events::room::message::{
 };
 use matrix_sdk::{Client, Room};
 use refdesk::connectors::text::to_plain;
+use refdesk::domain::TicketStatus;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
@@ -226,13 +227,7 @@ async fn an_encrypted_direct_chat_end_to_end(db: Db) {
     say(&room, OUT_OF_SCOPE).await;
     let notice = patron.next_from_bot().await;
     assert!(notice.body.contains("librarian"), "{}", notice.body);
-    let open = t
-        .app
-        .state
-        .store
-        .tickets_with_status(refdesk::domain::TicketStatus::Open)
-        .await
-        .unwrap();
+    let open = t.tickets(TicketStatus::Open).await;
     let id = open.last().unwrap().id;
     add_librarian(&t, "ann", "librarian").await;
     let mut desk = DeskClient::new(&t);

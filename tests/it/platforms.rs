@@ -6,6 +6,7 @@ use crate::support::platforms::*;
 use crate::support::tls::TestCa;
 use crate::support::*;
 use refdesk::connectors::text::to_plain;
+use refdesk::domain::TicketStatus;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -171,13 +172,7 @@ async fn escalations_get_the_librarians_reply(db: Db) {
             "{p:?}: {}",
             notice[0].text
         );
-        let open = t
-            .app
-            .state
-            .store
-            .tickets_with_status(refdesk::domain::TicketStatus::Open)
-            .await
-            .unwrap();
+        let open = t.tickets(TicketStatus::Open).await;
         let id = open.last().unwrap().id;
         let reply = format!("Found it for you on {p:?}: box LS/1962/4, ask at the desk.");
         desk.claim_and_reply(id, &reply).await;
@@ -276,13 +271,7 @@ async fn escalate_hours_ago(
 ) -> i64 {
     p.say(t, patron, 1, OUT_OF_SCOPE).await;
     fake.wait_for(patron, 1).await;
-    let open = t
-        .app
-        .state
-        .store
-        .tickets_with_status(refdesk::domain::TicketStatus::Open)
-        .await
-        .unwrap();
+    let open = t.tickets(TicketStatus::Open).await;
     let ticket = open.last().unwrap().clone();
     sqlx::query("UPDATE messages SET created_at = created_at - $1 WHERE conversation_id = $2")
         .bind(hours * 3_600_000)
@@ -384,16 +373,7 @@ async fn long_replies_are_split_to_each_platforms_limit(db: Db) {
         let patron = p.patron(6);
         p.say(&t, &patron, 1, OUT_OF_SCOPE).await;
         fake.wait_for(&patron, 1).await;
-        let id = t
-            .app
-            .state
-            .store
-            .tickets_with_status(refdesk::domain::TicketStatus::Open)
-            .await
-            .unwrap()
-            .last()
-            .unwrap()
-            .id;
+        let id = t.tickets(TicketStatus::Open).await.last().unwrap().id;
         desk.claim_and_reply(id, &long).await;
         let expected = long.chars().count().div_ceil(limit);
         let got = fake.wait_for(&patron, 1 + expected).await;

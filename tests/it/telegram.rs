@@ -11,6 +11,7 @@ use crate::support::tls::TestCa;
 use crate::support::*;
 use refdesk::connectors::telegram::Mode;
 use refdesk::connectors::text::{telegram_visible_len, to_telegram_html};
+use refdesk::domain::TicketStatus;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -98,13 +99,7 @@ async fn escalation_and_the_librarians_reply_reach_the_chat(db: Db) {
     ));
     let notice = fake.wait_for_sent(502, 1, WAIT).await;
     assert!(notice[0].text.contains("librarian"), "{}", notice[0].text);
-    let open = t
-        .app
-        .state
-        .store
-        .tickets_with_status(refdesk::domain::TicketStatus::Open)
-        .await
-        .unwrap();
+    let open = t.tickets(TicketStatus::Open).await;
     assert_eq!(open.len(), 1);
     let id = open[0].id;
 
@@ -303,26 +298,12 @@ async fn commands_stickers_and_languages(db: Db) {
     fake.push_update(FakeTelegram::private_sticker(508, 2));
     let sticker = fake.wait_for_sent(508, 2, WAIT).await;
     assert!(sticker[1].text.contains("sticker"), "{}", sticker[1].text);
-    assert!(
-        t.app
-            .state
-            .store
-            .tickets_with_status(refdesk::domain::TicketStatus::Open)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(t.tickets(TicketStatus::Open).await.is_empty());
 
     // /human opens a ticket; a sticker sent then reaches the librarian as a placeholder.
     fake.push_update(FakeTelegram::private_text(508, 3, "/human", "en"));
     fake.wait_for_sent(508, 3, WAIT).await;
-    let open = t
-        .app
-        .state
-        .store
-        .tickets_with_status(refdesk::domain::TicketStatus::Open)
-        .await
-        .unwrap();
+    let open = t.tickets(TicketStatus::Open).await;
     assert_eq!(open.len(), 1);
     fake.push_update(FakeTelegram::private_sticker(508, 4));
     let after = fake.wait_for_sent(508, 4, WAIT).await;

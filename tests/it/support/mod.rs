@@ -70,6 +70,19 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// The tickets in one state, oldest first.
+    pub async fn tickets(
+        &self,
+        status: refdesk::domain::TicketStatus,
+    ) -> Vec<refdesk::store::TicketRow> {
+        self.app
+            .state
+            .store
+            .tickets_with_status(status)
+            .await
+            .unwrap()
+    }
+
     pub fn ws_url(&self) -> String {
         format!("ws://{}/chat/ws", self.app.addr)
     }
