@@ -306,18 +306,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: PatronCommand::Erase { who, yes },
         } => with_store(&settings, |store| async move {
             let who = patron_ref(&store, &who).await?;
-            let Some(export) = store.export_patron(&who).await? else {
-                anyhow::bail!("nothing is stored about that patron");
-            };
-            let messages: usize = export.conversations.iter().map(|c| c.messages.len()).sum();
             if !yes {
+                // A dry run: what would go, read without changing anything.
+                let Some(export) = store.export_patron(&who).await? else {
+                    anyhow::bail!("nothing is stored about that patron");
+                };
+                let messages: usize = export.conversations.iter().map(|c| c.messages.len()).sum();
                 println!(
                     "would erase {} conversations with {messages} messages; run again with --yes to erase",
                     export.conversations.len()
                 );
                 return Ok(());
             }
-            let erased = store.erase_patron(&who).await?.unwrap_or_default();
+            let Some(erased) = store.erase_patron(&who).await? else {
+                anyhow::bail!("nothing is stored about that patron");
+            };
             println!(
                 "erased {} messages, {} tickets, {} conversations, {} deliveries",
                 erased.messages, erased.tickets, erased.conversations, erased.deliveries

@@ -90,11 +90,6 @@ impl PatronLimits {
             _ => Verdict::Accept,
         }
     }
-
-    /// How many patrons are remembered (for tests).
-    pub fn remembered(&self) -> usize {
-        self.patrons.len()
-    }
 }
 
 #[cfg(test)]

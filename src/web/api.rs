@@ -587,7 +587,6 @@ async fn events(
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
 
-/// The 403 for a non-admin, if the user is not one.
 /// Everything stored about the patron of a ticket, for an admin answering a patron's
 /// request to see their data.
 #[utoipa::path(get, path = "/api/v1/tickets/{id}/patron", tag = "patrons", params(("id" = i64, Path)),
