@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use arc_swap::ArcSwap;
-use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -28,7 +27,7 @@ use crate::workers::outbox::OutboxWorker;
 
 pub struct RunningApp {
     pub addr: SocketAddr,
-    pub state: AppState,
+    state: AppState,
     pub engine: Arc<ArcSwap<AnswerEngine>>,
     stop: CancellationToken,
     server: JoinHandle<std::io::Result<()>>,
@@ -72,11 +71,15 @@ pub async fn start(
             .with_library_name(&settings.library.name),
     ));
     let watcher = if settings.faq.watch && matches!(origin, FaqOrigin::Dir(_)) {
+        let served = engine.clone();
         Some(spawn_watcher(
             &settings.faq.dir,
             &settings.faq.default_language,
-            settings.answer.clone(),
-            engine.clone(),
+            move |faq| {
+                let rebuilt = served.load().for_changed_faq(faq)?;
+                served.store(Arc::new(rebuilt));
+                Ok(())
+            },
         )?)
     } else {
         None
@@ -93,17 +96,20 @@ pub async fn start(
         }
     }
     let metrics = Arc::new(Metrics::default());
-    let wake = Arc::new(Notify::new());
     let events = crate::desk::desk_events();
     let service = ConversationService::new(
         store.clone(),
         engine.clone(),
         metrics.clone(),
-        wake.clone(),
         events.clone(),
         crate::conversation::limits::PatronLimits::new(&settings.patron_limits),
     );
-    let desk = crate::desk::Desk::new(store.clone(), events, wake.clone());
+    let desk = crate::desk::Desk::new(
+        store.clone(),
+        events,
+        engine.clone(),
+        Arc::new(settings.desk.for_library(&settings.library)),
+    );
     let webchat = Arc::new(WebChat::new(settings.webchat.clone()));
     let mut connectors = Connectors::default();
     connectors.add(webchat.clone());
@@ -112,12 +118,12 @@ pub async fn start(
     }
 
     let stop = CancellationToken::new();
-    let ports = Ports {
-        inbox: service.clone(),
-        store: store.clone(),
-        stop: stop.clone(),
-        outbound: crate::net::Outbound::new(&settings.tls)?,
-    };
+    let ports = Ports::new(
+        service.clone(),
+        store.clone(),
+        stop.clone(),
+        crate::net::Outbound::new(&settings.tls)?,
+    );
     // The connectors: one line each.
     let mut adapters = Vec::new();
     if settings.telegram.enabled {
@@ -147,7 +153,6 @@ pub async fn start(
         store: store.clone(),
         connectors,
         settings: settings.outbox.clone(),
-        wake,
         metrics: metrics.clone(),
     };
     workers.push(tokio::spawn(outbox.run(stop.clone())));
@@ -173,9 +178,7 @@ pub async fn start(
         desk,
         engine: engine.clone(),
         public_url: public_url.into(),
-        desk_settings: Arc::new(settings.desk.for_library(&settings.library)),
         library: Arc::new(library),
-        throttle: Arc::new(crate::auth::LoginThrottle::new(&settings.desk.login_limits)),
         trusted_proxies: settings.server.trusted_proxies.clone().into(),
         metrics_access: Arc::new(crate::web::metrics_access::MetricsAccess::new(
             settings.metrics.clone(),
@@ -211,6 +214,26 @@ pub async fn start(
 }
 
 impl RunningApp {
+    /// The conversation service: where connectors hand inbound messages.
+    pub fn inbox(&self) -> &ConversationService {
+        &self.state.service
+    }
+
+    /// The desk service librarians work through.
+    pub fn desk(&self) -> &crate::desk::Desk {
+        &self.state.desk
+    }
+
+    /// The database, for the CLI's and the tests' look at what is stored.
+    pub fn store(&self) -> &Store {
+        &self.state.store
+    }
+
+    /// How many web chat sockets are open.
+    pub fn open_chat_sockets(&self) -> usize {
+        self.state.webchat.open_sockets()
+    }
+
     /// Stops accepting requests, lets the workers finish what they hold, closes the pool.
     pub async fn shutdown(self) {
         self.stop.cancel();
@@ -229,14 +252,8 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         "refdesk is running: web chat at http://{}/chat, librarian desk at http://{}/desk",
         app.addr, app.addr
     );
-    if app.state.store.librarian_count().await? == 0 {
+    if let Some(token) = app.state.desk.setup_token().await? {
         // Printed, never logged: the link is a one-time secret for whoever runs the server.
-        let token = crate::auth::new_token();
-        let expires = crate::domain::now_ms() + 24 * 3_600_000;
-        app.state
-            .store
-            .add_setup_token(&crate::auth::token_hash(&token), expires)
-            .await?;
         println!(
             "No librarian accounts yet. Create the first admin within 24 hours at:\n  {}/desk/setup?token={token}",
             app.state.public_url

@@ -5,19 +5,8 @@ use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use crate::domain::Channel;
+use crate::domain::{Channel, Disposition};
 
-const OUTCOMES: [&str; 9] = [
-    "faq",
-    "smalltalk",
-    "handoff",
-    "escalate",
-    "ticket",
-    "command",
-    "unsupported",
-    "catalogue",
-    "limited",
-];
 /// Answer latency buckets in seconds.
 const BUCKETS: [f64; 10] = [
     0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.05,
@@ -27,7 +16,7 @@ const BUCKETS: [f64; 10] = [
 pub struct Metrics {
     messages_in: [AtomicU64; 7],
     messages_out: [AtomicU64; 7],
-    outcomes: [AtomicU64; 9],
+    outcomes: [AtomicU64; Disposition::ALL.len()],
     latency_buckets: [AtomicU64; 10],
     latency_count: AtomicU64,
     latency_sum_ns: AtomicU64,
@@ -46,8 +35,9 @@ impl Metrics {
         self.messages_out[channel_index(c)].fetch_add(1, Ordering::Relaxed);
     }
 
-    pub fn outcome(&self, outcome: &str) {
-        if let Some(i) = OUTCOMES.iter().position(|o| *o == outcome) {
+    pub fn outcome(&self, disposition: impl Into<Disposition>) {
+        let disposition = disposition.into();
+        if let Some(i) = Disposition::ALL.iter().position(|d| *d == disposition) {
             self.outcomes[i].fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -85,7 +75,7 @@ impl Metrics {
             );
         }
         out.push_str("# HELP refdesk_outcomes_total What happened to patron messages (ticket: joined a librarian's ticket).\n# TYPE refdesk_outcomes_total counter\n");
-        for (i, o) in OUTCOMES.iter().enumerate() {
+        for (i, o) in Disposition::ALL.iter().map(|d| d.as_str()).enumerate() {
             let _ = writeln!(
                 out,
                 "refdesk_outcomes_total{{outcome=\"{o}\"}} {}",

@@ -69,35 +69,7 @@ impl Default for AnswerSettings {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Outcome {
-    Smalltalk,
-    Handoff,
-    Faq,
-    #[default]
-    Escalate,
-    /// Records from the catalogue.
-    Catalogue,
-    /// A bot command such as `/start` or `/help`, answered with a fixed text.
-    Command,
-    /// Something the bot cannot read (a sticker, a photo ...), answered with a fixed text.
-    Unsupported,
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Smalltalk => "smalltalk",
-            Outcome::Handoff => "handoff",
-            Outcome::Faq => "faq",
-            Outcome::Escalate => "escalate",
-            Outcome::Catalogue => "catalogue",
-            Outcome::Command => "command",
-            Outcome::Unsupported => "unsupported",
-        }
-    }
-}
+pub use crate::domain::Outcome;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Candidate {
@@ -293,6 +265,15 @@ impl AnswerEngine {
     /// The catalogue the engine answers from, to hand on to a rebuilt engine.
     pub fn catalogue(&self) -> (Option<Arc<CatalogueIndex>>, CatalogueSettings) {
         (self.catalogue.clone(), self.catalogue_settings.clone())
+    }
+
+    /// An engine for a changed FAQ, with this one's settings, catalogue and library name
+    /// (the FAQ's staff changed; nothing else did).
+    pub fn for_changed_faq(&self, faq: FaqSet) -> anyhow::Result<Self> {
+        let (catalogue, catalogue_settings) = self.catalogue();
+        Ok(Self::new(faq, self.settings.clone())?
+            .with_catalogue(catalogue, catalogue_settings)
+            .with_library_name(&self.library_name))
     }
 
     pub fn faq(&self) -> &FaqSet {

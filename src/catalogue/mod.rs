@@ -12,6 +12,7 @@ pub mod isbn;
 pub mod mapping;
 pub mod marc;
 pub mod marc8;
+mod marc8_tables;
 pub mod marcxml;
 pub mod record;
 

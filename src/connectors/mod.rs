@@ -4,6 +4,7 @@
 //! it. Every connector starts the same way, `start(settings, &Ports) -> Adapter`, and the
 //! application starts them all in one loop (see `docs/architecture.md`).
 
+pub mod feed;
 pub mod matrix;
 pub mod meta;
 pub mod telegram;
@@ -22,16 +23,38 @@ use tokio_util::sync::CancellationToken;
 use crate::conversation::ConversationService;
 use crate::domain::{Channel, Recipient, Sender};
 use crate::net::Outbound;
-use crate::store::{SingletonGuard, Store};
+use crate::store::Store;
 
-/// What every connector is given: where inbound messages go, the store (for cursors and
-/// the run-alone lock), the stop signal, and the outbound HTTP clients.
+/// What every connector is given: where inbound messages go, pulls that keep a cursor and
+/// run alone (`feed`), the stop signal, and the outbound HTTP clients.
 #[derive(Clone)]
 pub struct Ports {
     pub inbox: ConversationService,
-    pub store: Store,
     pub stop: CancellationToken,
     pub outbound: Outbound,
+    /// Only for `feed`: connectors never see the store.
+    store: Store,
+}
+
+impl Ports {
+    pub fn new(
+        inbox: ConversationService,
+        store: Store,
+        stop: CancellationToken,
+        outbound: Outbound,
+    ) -> Self {
+        Self {
+            inbox,
+            stop,
+            outbound,
+            store,
+        }
+    }
+
+    /// A pull named `job` (its run-alone lock) that saves its position under `cursor_key`.
+    pub fn feed(&self, job: &'static str, cursor_key: &'static str) -> feed::Feed {
+        feed::Feed::new(job, cursor_key, self.store.clone(), self.stop.clone())
+    }
 }
 
 /// A started connector, as the application needs it: the outbound half of each channel it
@@ -122,27 +145,5 @@ impl Connectors {
 
     pub fn get(&self, channel: Channel) -> Option<&Arc<dyn Connector>> {
         self.0.get(&channel)
-    }
-}
-
-/// Waits until this instance is the one to run `job` (a poller or syncer that must run once
-/// per bot; see `Store::try_singleton`), asking again every 15 s; `None` once `stop` fires.
-pub async fn run_alone(
-    store: &Store,
-    job: &str,
-    stop: &CancellationToken,
-) -> Option<SingletonGuard> {
-    loop {
-        match store.try_singleton(job).await {
-            Ok(Some(guard)) => return Some(guard),
-            Ok(None) => tracing::info!(job, "another instance runs this; standing by"),
-            Err(e) => {
-                tracing::warn!(job, error = %format!("{e:#}"), "cannot take the singleton lock")
-            }
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(15)) => {}
-            _ = stop.cancelled() => return None,
-        }
     }
 }

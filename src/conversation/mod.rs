@@ -10,13 +10,12 @@ use std::time::Instant;
 
 use anyhow::Context;
 use arc_swap::ArcSwap;
-use tokio::sync::Notify;
 
 use crate::answer::{Answer, AnswerEngine, LangHints, Outcome, replies};
 use crate::desk::{DeskEvent, DeskEvents};
-use crate::domain::{BotCommand, Inbound, InboundKind, Sender, now_ms};
+use crate::domain::{BotCommand, Disposition, Inbound, InboundKind, Sender, TicketStatus, now_ms};
 use crate::metrics::Metrics;
-use crate::store::{MessageFacts, Store};
+use crate::store::{MessageFacts, Outgoing, Store};
 use limits::{PatronLimits, Verdict};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -44,7 +43,6 @@ pub struct ConversationService {
     store: Store,
     engine: Arc<ArcSwap<AnswerEngine>>,
     metrics: Arc<Metrics>,
-    outbox_wake: Arc<Notify>,
     events: DeskEvents,
     limits: Arc<PatronLimits>,
 }
@@ -54,7 +52,6 @@ impl ConversationService {
         store: Store,
         engine: Arc<ArcSwap<AnswerEngine>>,
         metrics: Arc<Metrics>,
-        outbox_wake: Arc<Notify>,
         events: DeskEvents,
         limits: PatronLimits,
     ) -> Self {
@@ -62,23 +59,18 @@ impl ConversationService {
             store,
             engine,
             metrics,
-            outbox_wake,
             events,
             limits: Arc::new(limits),
         }
     }
 
-    fn announce(&self, kind: &'static str, ticket_id: i64, status: &'static str) {
+    fn announce(&self, kind: &'static str, ticket_id: i64, status: TicketStatus) {
         // No desk open means no receiver, which is fine.
         let _ = self.events.send(DeskEvent {
             kind,
             ticket_id,
             status,
         });
-    }
-
-    pub fn store(&self) -> &Store {
-        &self.store
     }
 
     /// What the bot would do with the message, before looking at the conversation.
@@ -131,31 +123,21 @@ impl ConversationService {
         let lang = replies::phrase_lang(previous.as_deref().or(msg.language.as_deref()));
         let reply = replies::slow_down(lang);
         let now = now_ms();
-        let store = &self.store;
-        let mut w = store.begin_write().await?;
-        let conversation_id = store.conversation_of(&mut w.tx, msg, now).await?;
-        store
-            .add_outbound(
-                &mut w.tx,
-                conversation_id,
-                Sender::Bot,
-                reply,
-                MessageFacts {
-                    outcome: Some("limited"),
-                    faq_id: None,
-                    lang: Some(lang),
-                },
-                msg.channel,
-                &msg.patron,
-                now,
-            )
+        let mut w = self.store.begin_write().await?;
+        let conversation_id = w.conversation_of(msg, now).await?;
+        let facts = MessageFacts {
+            outcome: Some(Disposition::Limited),
+            faq_id: None,
+            lang: Some(lang),
+        };
+        w.queue_outbound(
+            reply_to(msg, conversation_id, Sender::Bot, reply, facts),
+            now,
+        )
+        .await?;
+        w.count_outcome(msg.channel, Disposition::Limited, now)
             .await?;
-        store
-            .count_outcome(&mut w.tx, msg.channel, "limited", now)
-            .await?;
-        w.commit().await?;
-        self.outbox_wake.notify_one();
-        Ok(())
+        w.commit().await
     }
 
     pub async fn handle(&self, mut msg: Inbound) -> anyhow::Result<Handled> {
@@ -172,7 +154,7 @@ impl ConversationService {
         }
         // Before anything touches the database: a refused message costs no query.
         if let Verdict::Refuse { tell } = self.limits.check(msg.channel, &msg.patron) {
-            self.metrics.outcome("limited");
+            self.metrics.outcome(Disposition::Limited);
             // The web chat's socket answers the patron at once; other channels get one
             // request to slow down through the outbox.
             if tell && msg.channel != crate::domain::Channel::Webchat {
@@ -195,20 +177,18 @@ impl ConversationService {
         let inbound_lang = (msg.kind == InboundKind::Text).then_some(answer.lang.as_str());
 
         let now = now_ms();
-        let store = &self.store;
-        let mut w = store.begin_write().await?;
-        let conversation_id = store.conversation_of(&mut w.tx, &msg, now).await?;
+        let mut w = self.store.begin_write().await?;
+        let conversation_id = w.conversation_of(&msg, now).await?;
 
         // A librarian holds the conversation: the message joins the ticket and the bot is
         // silent, except to say when it could not pass on what was sent.
-        if let Some(ticket) = store.active_ticket(&mut w.tx, conversation_id).await? {
-            let Some(message_id) = store
+        if let Some(ticket) = w.active_ticket(conversation_id).await? {
+            let Some(message_id) = w
                 .insert_inbound(
-                    &mut w.tx,
                     conversation_id,
                     &msg,
                     MessageFacts {
-                        outcome: Some("ticket"),
+                        outcome: Some(Disposition::JoinedTicket),
                         faq_id: None,
                         lang: inbound_lang,
                     },
@@ -220,36 +200,23 @@ impl ConversationService {
             };
             if let InboundKind::Unsupported(kind) = msg.kind {
                 let reply = replies::unsupported(kind, &answer.lang, true);
-                store
-                    .add_outbound(
-                        &mut w.tx,
-                        conversation_id,
-                        Sender::Bot,
-                        &reply,
-                        MessageFacts {
-                            outcome: Some(Outcome::Unsupported.as_str()),
-                            faq_id: None,
-                            lang: Some(&answer.reply_lang),
-                        },
-                        msg.channel,
-                        &msg.patron,
-                        now,
-                    )
-                    .await?;
+                let facts = MessageFacts {
+                    outcome: Some(Outcome::Unsupported.into()),
+                    faq_id: None,
+                    lang: Some(&answer.reply_lang),
+                };
+                w.queue_outbound(
+                    reply_to(&msg, conversation_id, Sender::Bot, &reply, facts),
+                    now,
+                )
+                .await?;
             }
-            store
-                .count_outcome(&mut w.tx, msg.channel, "ticket", now)
+            w.count_outcome(msg.channel, Disposition::JoinedTicket, now)
                 .await?;
             w.commit().await?;
-            self.outbox_wake.notify_one();
             self.metrics.message_in(msg.channel);
-            self.metrics.outcome("ticket");
-            let status = if ticket.status == crate::domain::TicketStatus::Claimed {
-                "claimed"
-            } else {
-                "open"
-            };
-            self.announce("patron_message", ticket.id, status);
+            self.metrics.outcome(Disposition::JoinedTicket);
+            self.announce("patron_message", ticket.id, ticket.status);
             return Ok(Handled::Stored {
                 message_id,
                 outcome: None,
@@ -257,15 +224,14 @@ impl ConversationService {
             });
         }
 
-        let outcome = answer.outcome.as_str();
+        let outcome = answer.outcome;
         let faq_id = answer.faq_id.as_deref();
-        let Some(message_id) = store
+        let Some(message_id) = w
             .insert_inbound(
-                &mut w.tx,
                 conversation_id,
                 &msg,
                 MessageFacts {
-                    outcome: Some(outcome),
+                    outcome: Some(outcome.into()),
                     faq_id,
                     lang: inbound_lang,
                 },
@@ -282,42 +248,49 @@ impl ConversationService {
             | Outcome::Unsupported
             | Outcome::Catalogue => (Sender::Bot, None),
             Outcome::Escalate | Outcome::Handoff => {
-                let id = store
-                    .open_ticket(&mut w.tx, conversation_id, outcome, now)
-                    .await?;
+                let id = w.open_ticket(conversation_id, outcome, now).await?;
                 (Sender::System, Some(id))
             }
         };
-        store
-            .add_outbound(
-                &mut w.tx,
-                conversation_id,
-                sender,
-                &answer.reply,
-                MessageFacts {
-                    outcome: Some(outcome),
-                    faq_id,
-                    lang: Some(&answer.reply_lang),
-                },
-                msg.channel,
-                &msg.patron,
-                now,
-            )
-            .await?;
-        store
-            .count_outcome(&mut w.tx, msg.channel, outcome, now)
-            .await?;
+        let facts = MessageFacts {
+            outcome: Some(outcome.into()),
+            faq_id,
+            lang: Some(&answer.reply_lang),
+        };
+        w.queue_outbound(
+            reply_to(&msg, conversation_id, sender, &answer.reply, facts),
+            now,
+        )
+        .await?;
+        w.count_outcome(msg.channel, outcome.into(), now).await?;
         w.commit().await?;
         self.metrics.message_in(msg.channel);
         self.metrics.outcome(outcome);
-        self.outbox_wake.notify_one();
         if let Some(id) = ticket_id {
-            self.announce("new_ticket", id, "open");
+            self.announce("new_ticket", id, TicketStatus::Open);
         }
         Ok(Handled::Stored {
             message_id,
             outcome: Some(answer.outcome),
             ticket_id,
         })
+    }
+}
+
+/// A reply to `msg`'s patron, on the channel they wrote from.
+fn reply_to<'a>(
+    msg: &'a Inbound,
+    conversation_id: i64,
+    sender: Sender,
+    text: &'a str,
+    facts: MessageFacts<'a>,
+) -> Outgoing<'a> {
+    Outgoing {
+        conversation_id,
+        channel: msg.channel,
+        recipient: &msg.patron,
+        sender,
+        text,
+        facts,
     }
 }

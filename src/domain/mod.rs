@@ -1,5 +1,9 @@
 //! Plain types shared by the store, the conversation service and the connectors.
 
+mod outcome;
+
+pub use outcome::{Disposition, Outcome};
+
 use std::fmt;
 use std::str::FromStr;
 

@@ -56,10 +56,13 @@ pub fn load(origin: &FaqOrigin, default_lang: &str) -> anyhow::Result<FaqSet> {
         FaqOrigin::Dir(dir) => (load_dir(dir, default_lang), dir.display().to_string()),
         FaqOrigin::Sample => (sample::load(default_lang), "the built-in sample".into()),
     };
-    result.map_err(|errors| {
-        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        anyhow::anyhow!("the FAQ in {from} has problems:\n{}", lines.join("\n"))
-    })
+    result.map_err(|errors| anyhow::anyhow!("the FAQ in {from} has problems:\n{}", report(&errors)))
+}
+
+/// The problems found in the FAQ, one `path:line: ...` per line.
+pub fn report(errors: &[FaqError]) -> String {
+    let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    lines.join("\n")
 }
 
 #[cfg(test)]

@@ -1,16 +1,15 @@
-//! Rebuilds the answer engine when a file under the FAQ directory changes. A broken edit is
-//! logged (`path:line: ...`) and the last good engine keeps serving.
+//! Reloads the FAQ when a file under its directory changes and hands the new set to whoever
+//! asked (the application rebuilds its answer engine). A broken edit is logged
+//! (`path:line: ...`) and nothing is handed on, so the last good FAQ keeps serving.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Duration;
 
 use anyhow::Context;
-use arc_swap::ArcSwap;
 use notify::{RecursiveMode, Watcher};
 
-use crate::answer::{AnswerEngine, AnswerSettings};
+use super::FaqSet;
 
 /// Editors write a file in several steps; wait for quiet before rebuilding.
 const SETTLE: Duration = Duration::from_millis(250);
@@ -20,11 +19,12 @@ pub struct FaqWatcher {
     _watcher: notify::RecommendedWatcher,
 }
 
+/// Watches `dir`; `on_change` gets every FAQ that loads without problems after a change,
+/// and says if it could not take it.
 pub fn spawn_watcher(
     dir: &Path,
     default_lang: &str,
-    settings: AnswerSettings,
-    engine: Arc<ArcSwap<AnswerEngine>>,
+    on_change: impl Fn(FaqSet) -> anyhow::Result<()> + Send + 'static,
 ) -> anyhow::Result<FaqWatcher> {
     let (tx, rx) = mpsc::channel::<()>();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
@@ -46,23 +46,13 @@ pub fn spawn_watcher(
         .spawn(move || {
             while rx.recv().is_ok() {
                 while rx.recv_timeout(SETTLE).is_ok() {}
-                match reload(&dir, &default_lang, &settings) {
-                    Ok(new) => {
-                        tracing::info!(
-                            entries = new.faq().entries.len(),
-                            "FAQ changed: index rebuilt"
-                        );
-                        // The catalogue is not the FAQ's to change: hand it on.
-                        let old = engine.load();
-                        let (catalogue, catalogue_settings) = old.catalogue();
-                        let name = old.library_name().to_string();
-                        engine.store(Arc::new(
-                            new.with_catalogue(catalogue, catalogue_settings)
-                                .with_library_name(&name),
-                        ));
-                    }
+                let loaded = super::load_dir(&dir, &default_lang)
+                    .map_err(|errors| anyhow::anyhow!("{}", super::report(&errors)));
+                let entries = loaded.as_ref().map(|faq| faq.entries.len()).unwrap_or(0);
+                match loaded.and_then(&on_change) {
+                    Ok(()) => tracing::info!(entries, "FAQ changed: reloaded"),
                     Err(e) => tracing::error!(
-                        "FAQ changed but not reloaded, still serving the last good index: {e:#}"
+                        "FAQ changed but not reloaded, still serving the last good one: {e:#}"
                     ),
                 }
             }
@@ -71,21 +61,10 @@ pub fn spawn_watcher(
     Ok(FaqWatcher { _watcher: watcher })
 }
 
-fn reload(
-    dir: &Path,
-    default_lang: &str,
-    settings: &AnswerSettings,
-) -> anyhow::Result<AnswerEngine> {
-    let faq = super::load_dir(dir, default_lang).map_err(|errors| {
-        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        anyhow::anyhow!("{}", lines.join("\n"))
-    })?;
-    AnswerEngine::new(faq, settings.clone())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
     use std::time::Instant;
 
     fn wait_for(mut cond: impl FnMut() -> bool) -> bool {
@@ -107,30 +86,29 @@ mod tests {
             "wifi.md",
             "+++\nquestion = \"How do I connect to the wifi?\"\n+++\nUse eduroam.\n",
         );
-        let faq = super::super::load_dir(dir.path(), "en").unwrap();
-        let engine = Arc::new(ArcSwap::from_pointee(
-            AnswerEngine::new(faq, AnswerSettings::default()).unwrap(),
+        let served = Arc::new(std::sync::Mutex::new(
+            super::super::load_dir(dir.path(), "en").unwrap(),
         ));
-        let _w =
-            spawn_watcher(dir.path(), "en", AnswerSettings::default(), engine.clone()).unwrap();
+        let _w = spawn_watcher(dir.path(), "en", {
+            let served = served.clone();
+            move |faq| {
+                *served.lock().unwrap() = faq;
+                Ok(())
+            }
+        })
+        .unwrap();
+        let entries = || served.lock().unwrap().entries.len();
 
         write(
             "parking.md",
             "+++\nquestion = \"Where can I park my car?\"\n+++\nLot E.\n",
         );
-        assert!(
-            wait_for(|| engine.load().faq().entries.len() == 2),
-            "new entry not picked up"
-        );
+        assert!(wait_for(|| entries() == 2), "new entry not picked up");
 
         write("broken.md", "+++\nquestion = \n+++\n");
         std::thread::sleep(SETTLE * 4);
-        assert_eq!(
-            engine.load().faq().entries.len(),
-            2,
-            "a broken file must not replace the index"
-        );
-        let answer = engine.load().answer("where can i park my car", None);
-        assert_eq!(answer.faq_id.as_deref(), Some("parking"));
+        assert_eq!(entries(), 2, "a broken file must not replace the FAQ");
+        let faq = served.lock().unwrap();
+        assert!(faq.ids().contains(&"parking"), "{:?}", faq.ids());
     }
 }

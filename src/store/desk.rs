@@ -2,11 +2,12 @@
 
 use anyhow::Context;
 use serde::Serialize;
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 
-use super::MessageFacts;
-use super::Store;
-use crate::domain::{Channel, Role, Sender, TicketStatus};
+use sqlx::any::AnyRow;
+
+use super::{Store, WriteTx};
+use crate::domain::{Channel, Role, TicketStatus};
 
 /// What became of a request to disable an account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,16 +34,6 @@ pub struct DeskSession {
     pub csrf_token: String,
 }
 
-/// Why a ticket action was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TicketRefusal {
-    NotFound,
-    /// Another librarian holds it.
-    HeldBy(String),
-    /// The action does not apply in this state (e.g. replying to a resolved ticket).
-    WrongState(String),
-}
-
 /// What a patron needs to be written to: their channel and id there.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketTarget {
@@ -54,6 +45,14 @@ pub struct TicketTarget {
     pub opened_at: i64,
     /// Staff-only note.
     pub note: Option<String>,
+}
+
+/// Where an outgoing message is: `pending`, `sent`, `failed` or `undeliverable`, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryState {
+    pub message_id: i64,
+    pub status: String,
+    pub error: Option<String>,
 }
 
 /// A ticket as the queue lists it.
@@ -151,17 +150,16 @@ impl Store {
             .bind(username)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|r| Ok((librarian_from_row(&r)?, r.try_get(5)?)))
+        row.map(|r| Ok((Librarian::from_row(&r)?, r.try_get("password_hash")?)))
             .transpose()
     }
 
     pub async fn librarians(&self) -> anyhow::Result<Vec<Librarian>> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT id, username, role, disabled, created_at FROM librarians ORDER BY username",
         )
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(librarian_from_row).collect()
+        .await?)
     }
 
     /// Disables an account and ends its sessions, unless it is the last active admin
@@ -286,8 +284,8 @@ impl Store {
         .await?;
         row.map(|r| {
             Ok(DeskSession {
-                librarian: librarian_from_row(&r)?,
-                csrf_token: r.try_get(5)?,
+                librarian: Librarian::from_row(&r)?,
+                csrf_token: r.try_get("csrf_token")?,
             })
         })
         .transpose()
@@ -348,115 +346,6 @@ impl Store {
         Ok(true)
     }
 
-    /// Claims a ticket for `who`: open -> claimed. Claiming one's own ticket again is fine.
-    pub async fn claim_ticket(
-        &self,
-        id: i64,
-        who: &str,
-        now: i64,
-    ) -> anyhow::Result<Result<(), TicketRefusal>> {
-        let mut w = self.begin_write().await?;
-        let result = claim_in(&mut w.tx, id, who, now).await?;
-        w.commit().await?;
-        Ok(result)
-    }
-
-    /// Puts a claimed ticket back in the queue (by its holder, or an admin).
-    pub async fn release_ticket(
-        &self,
-        id: i64,
-        who: &str,
-        is_admin: bool,
-    ) -> anyhow::Result<Result<(), TicketRefusal>> {
-        let mut w = self.begin_write().await?;
-        let Some(t) = target(&mut w.tx, id).await? else {
-            return Ok(Err(TicketRefusal::NotFound));
-        };
-        if t.status != TicketStatus::Claimed {
-            return Ok(Err(TicketRefusal::WrongState(format!(
-                "the ticket is {}",
-                t.status
-            ))));
-        }
-        if t.assignee.as_deref() != Some(who) && !is_admin {
-            return Ok(Err(TicketRefusal::HeldBy(t.assignee.unwrap_or_default())));
-        }
-        sqlx::query(
-            "UPDATE tickets SET status = 'open', assignee = NULL, claimed_at = NULL WHERE id = $1",
-        )
-        .bind(id)
-        .execute(&mut *w.tx)
-        .await?;
-        w.commit().await?;
-        Ok(Ok(()))
-    }
-
-    /// Resolves a ticket and closes its conversation: the patron's next message starts a
-    /// fresh conversation with the bot.
-    pub async fn resolve_ticket(
-        &self,
-        id: i64,
-        who: &str,
-        is_admin: bool,
-        now: i64,
-    ) -> anyhow::Result<Result<(), TicketRefusal>> {
-        let mut w = self.begin_write().await?;
-        let Some(t) = target(&mut w.tx, id).await? else {
-            return Ok(Err(TicketRefusal::NotFound));
-        };
-        if t.status == TicketStatus::Resolved {
-            return Ok(Err(TicketRefusal::WrongState(
-                "the ticket is already resolved".into(),
-            )));
-        }
-        if t.status == TicketStatus::Claimed && t.assignee.as_deref() != Some(who) && !is_admin {
-            return Ok(Err(TicketRefusal::HeldBy(t.assignee.unwrap_or_default())));
-        }
-        sqlx::query("UPDATE tickets SET status = 'resolved', resolved_at = $1, assignee = COALESCE(assignee, $2) WHERE id = $3")
-            .bind(now)
-            .bind(who)
-            .bind(id)
-            .execute(&mut *w.tx)
-            .await?;
-        sqlx::query("UPDATE conversations SET closed_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(t.conversation_id)
-            .execute(&mut *w.tx)
-            .await?;
-        w.commit().await?;
-        Ok(Ok(()))
-    }
-
-    /// A librarian's reply: claims an open ticket, stores the message and queues it for the
-    /// patron's channel, in one transaction. Returns the message id.
-    pub async fn reply_to_ticket(
-        &self,
-        id: i64,
-        who: &str,
-        text: &str,
-        now: i64,
-    ) -> anyhow::Result<Result<i64, TicketRefusal>> {
-        let mut w = self.begin_write().await?;
-        if let Err(refusal) = claim_in(&mut w.tx, id, who, now).await? {
-            return Ok(Err(refusal));
-        }
-        let t = target(&mut w.tx, id).await?.context("ticket vanished")?;
-        let message_id = self
-            .add_outbound(
-                &mut w.tx,
-                t.conversation_id,
-                Sender::Librarian,
-                text,
-                MessageFacts::default(),
-                t.channel,
-                &t.recipient,
-                now,
-            )
-            .await?;
-        w.commit().await?;
-        Ok(Ok(message_id))
-    }
-
     pub async fn set_ticket_note(&self, id: i64, note: &str) -> anyhow::Result<bool> {
         let mut w = self.begin_write().await?;
         let n = sqlx::query("UPDATE tickets SET note = $1 WHERE id = $2")
@@ -475,119 +364,153 @@ impl Store {
         &self,
         status: TicketStatus,
     ) -> anyhow::Result<Vec<TicketSummary>> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT t.id, p.channel, t.status, t.opened_at, t.assignee, \
              (SELECT m.text FROM messages m WHERE m.conversation_id = t.conversation_id AND m.sender = 'patron' \
-              ORDER BY m.id DESC LIMIT 1), \
+              ORDER BY m.id DESC LIMIT 1) AS last_message, \
              (SELECT m.lang FROM messages m WHERE m.conversation_id = t.conversation_id AND m.sender = 'patron' \
-              AND m.lang IS NOT NULL ORDER BY m.id DESC LIMIT 1) \
+              AND m.lang IS NOT NULL ORDER BY m.id DESC LIMIT 1) AS lang \
              FROM tickets t JOIN conversations c ON c.id = t.conversation_id JOIN patrons p ON p.id = c.patron_id \
              WHERE t.status = $1 ORDER BY t.opened_at, t.id",
         )
         .bind(status.as_str())
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(TicketSummary {
-                    id: r.try_get(0)?,
-                    channel: r.try_get(1)?,
-                    status: super::ticket_status(r.try_get(2)?),
-                    opened_at: r.try_get(3)?,
-                    assignee: r.try_get(4)?,
-                    last_message: r.try_get(5)?,
-                    lang: r.try_get(6)?,
-                })
-            })
-            .collect()
+        .await?)
     }
 
     pub async fn ticket_target(&self, id: i64) -> anyhow::Result<Option<TicketTarget>> {
-        let mut conn = self.pool.acquire().await?;
-        target(&mut conn, id).await
+        Ok(sqlx::query_as(TICKET_TARGET)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
-    /// Delivery state of each outgoing message of a conversation: `(message id, status, error)`.
-    pub async fn deliveries(
-        &self,
-        conversation_id: i64,
-    ) -> anyhow::Result<Vec<(i64, String, Option<String>)>> {
-        let rows = sqlx::query(
+    /// The delivery state of each outgoing message of a conversation.
+    pub async fn deliveries(&self, conversation_id: i64) -> anyhow::Result<Vec<DeliveryState>> {
+        Ok(sqlx::query_as(
             "SELECT o.message_id, o.status, o.last_error FROM outbox o JOIN messages m ON m.id = o.message_id WHERE m.conversation_id = $1",
         )
         .bind(conversation_id)
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
-            .collect()
+        .await?)
     }
 }
 
-async fn target(conn: &mut sqlx::AnyConnection, id: i64) -> anyhow::Result<Option<TicketTarget>> {
-    let row = sqlx::query(
-        "SELECT t.conversation_id, p.channel, p.channel_user_id, t.status, t.assignee, t.opened_at, t.note FROM tickets t \
-         JOIN conversations c ON c.id = t.conversation_id JOIN patrons p ON p.id = c.patron_id WHERE t.id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    row.map(|r| {
-        let channel: String = r.try_get(1)?;
-        Ok(TicketTarget {
-            conversation_id: r.try_get(0)?,
-            channel: channel.parse().map_err(anyhow::Error::msg)?,
-            recipient: r.try_get(2)?,
-            status: super::ticket_status(r.try_get(3)?),
-            assignee: r.try_get(4)?,
-            opened_at: r.try_get(5)?,
-            note: r.try_get(6)?,
+/// A ticket with its patron's channel and id there.
+const TICKET_TARGET: &str = "SELECT t.conversation_id, p.channel, p.channel_user_id, t.status, t.assignee, t.opened_at, t.note FROM tickets t \
+     JOIN conversations c ON c.id = t.conversation_id JOIN patrons p ON p.id = c.patron_id WHERE t.id = $1";
+
+/// The desk service's steps, in the caller's transaction.
+impl WriteTx<'_> {
+    /// The ticket, kept from other writers until the commit (PostgreSQL locks its row;
+    /// SQLite's writers take turns already), so the rules decide on what the change sees.
+    pub async fn ticket_for_change(&mut self, id: i64) -> anyhow::Result<Option<TicketTarget>> {
+        let lock = if self.backend == super::Backend::Postgres {
+            " FOR UPDATE OF t"
+        } else {
+            ""
+        };
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("{TICKET_TARGET}{lock}")))
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .context("ticket lookup")
+    }
+
+    /// Moves a ticket to `status`: claimed by `who`, back in the queue, or resolved (which
+    /// closes its conversation, so the patron's next message starts afresh with the bot).
+    pub async fn set_ticket_status(
+        &mut self,
+        id: i64,
+        ticket: &TicketTarget,
+        status: TicketStatus,
+        who: &str,
+        now: i64,
+    ) -> anyhow::Result<()> {
+        let query = match status {
+            TicketStatus::Claimed => sqlx::query(
+                "UPDATE tickets SET status = 'claimed', assignee = $1, claimed_at = $2 WHERE id = $3",
+            )
+            .bind(who)
+            .bind(now),
+            TicketStatus::Open => sqlx::query(
+                "UPDATE tickets SET status = 'open', assignee = NULL, claimed_at = NULL WHERE id = $1",
+            ),
+            TicketStatus::Resolved => sqlx::query(
+                "UPDATE tickets SET status = 'resolved', resolved_at = $1, assignee = COALESCE(assignee, $2) WHERE id = $3",
+            )
+            .bind(now)
+            .bind(who),
+        };
+        query
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await
+            .context("ticket update")?;
+        if status == TicketStatus::Resolved {
+            sqlx::query("UPDATE conversations SET closed_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(ticket.conversation_id)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+impl sqlx::FromRow<'_, AnyRow> for TicketTarget {
+    fn from_row(r: &AnyRow) -> sqlx::Result<Self> {
+        let channel: String = r.try_get("channel")?;
+        Ok(Self {
+            conversation_id: r.try_get("conversation_id")?,
+            channel: channel
+                .parse()
+                .map_err(|e: String| sqlx::Error::Decode(e.into()))?,
+            recipient: r.try_get("channel_user_id")?,
+            status: super::ticket_status(r.try_get("status")?),
+            assignee: r.try_get("assignee")?,
+            opened_at: r.try_get("opened_at")?,
+            note: r.try_get("note")?,
         })
-    })
-    .transpose()
-}
-
-async fn claim_in(
-    conn: &mut sqlx::AnyConnection,
-    id: i64,
-    who: &str,
-    now: i64,
-) -> anyhow::Result<Result<(), TicketRefusal>> {
-    let n = sqlx::query("UPDATE tickets SET status = 'claimed', assignee = $1, claimed_at = $2 WHERE id = $3 AND status = 'open'")
-        .bind(who)
-        .bind(now)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-    if n == 1 {
-        return Ok(Ok(()));
     }
-    Ok(match target(conn, id).await? {
-        None => Err(TicketRefusal::NotFound),
-        Some(t) if t.status == TicketStatus::Claimed && t.assignee.as_deref() == Some(who) => {
-            Ok(())
-        }
-        Some(t) if t.status == TicketStatus::Claimed => {
-            Err(TicketRefusal::HeldBy(t.assignee.unwrap_or_default()))
-        }
-        Some(t) => Err(TicketRefusal::WrongState(format!(
-            "the ticket is {}",
-            t.status
-        ))),
-    })
 }
 
-fn librarian_from_row(r: &sqlx::any::AnyRow) -> anyhow::Result<Librarian> {
-    Ok(Librarian {
-        id: r.try_get(0)?,
-        username: r.try_get(1)?,
-        // Only these two are written (a CHECK constraint); anything else gets the lesser.
-        role: r
-            .try_get::<String, _>(2)?
-            .parse()
-            .unwrap_or(Role::Librarian),
-        disabled: r.try_get::<i64, _>(3)? != 0,
-        created_at: r.try_get(4)?,
-    })
+impl sqlx::FromRow<'_, AnyRow> for TicketSummary {
+    fn from_row(r: &AnyRow) -> sqlx::Result<Self> {
+        Ok(Self {
+            id: r.try_get("id")?,
+            channel: r.try_get("channel")?,
+            status: super::ticket_status(r.try_get("status")?),
+            opened_at: r.try_get("opened_at")?,
+            assignee: r.try_get("assignee")?,
+            last_message: r.try_get("last_message")?,
+            lang: r.try_get("lang")?,
+        })
+    }
+}
+
+impl sqlx::FromRow<'_, AnyRow> for DeliveryState {
+    fn from_row(r: &AnyRow) -> sqlx::Result<Self> {
+        Ok(Self {
+            message_id: r.try_get("message_id")?,
+            status: r.try_get("status")?,
+            error: r.try_get("last_error")?,
+        })
+    }
+}
+
+impl sqlx::FromRow<'_, AnyRow> for Librarian {
+    fn from_row(r: &AnyRow) -> sqlx::Result<Self> {
+        Ok(Self {
+            id: r.try_get("id")?,
+            username: r.try_get("username")?,
+            // Only these two are written (a CHECK constraint); anything else gets the lesser.
+            role: r
+                .try_get::<String, _>("role")?
+                .parse()
+                .unwrap_or(Role::Librarian),
+            disabled: r.try_get::<i64, _>("disabled")? != 0,
+            created_at: r.try_get("created_at")?,
+        })
+    }
 }

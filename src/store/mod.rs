@@ -17,11 +17,11 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Transaction};
-use tokio::sync::{Mutex, MutexGuard};
+use tokio::sync::{Mutex, MutexGuard, Notify};
 
 pub use connector_state::SingletonGuard;
-pub use conversations::{MessageFacts, MessageRow, TicketRow, day_of};
-pub use desk::{DeskSession, Disabling, Librarian, TicketRefusal, TicketSummary, TicketTarget};
+pub use conversations::{MessageFacts, MessageRow, Outgoing, TicketRow, day_of};
+pub use desk::{DeliveryState, DeskSession, Disabling, Librarian, TicketSummary, TicketTarget};
 pub use outbox::{OutboxRow, OutboxStatus};
 pub use patrons::{ConversationExport, Erased, PatronExport, PatronRef, TicketExport};
 pub use retention::{PurgePolicy, PurgeReport};
@@ -71,17 +71,28 @@ pub struct Store {
     /// transaction never waits on another inside SQLite, so two can never deadlock on a lock
     /// upgrade. PostgreSQL has row locks and needs none.
     write_lock: Option<std::sync::Arc<Mutex<()>>>,
+    /// Wakes the outbox worker when a commit has queued something for it.
+    outbox_queued: std::sync::Arc<Notify>,
 }
 
 /// A write transaction (and on SQLite the writer lock, released after commit or rollback).
+/// The store's steps are its methods; dropping it without `commit` rolls back.
 pub struct WriteTx<'a> {
-    pub tx: Transaction<'static, Any>,
+    tx: Transaction<'static, Any>,
+    backend: Backend,
+    /// Whether a step queued an outbox row: the commit then wakes the outbox worker.
+    queued: bool,
+    outbox_queued: &'a Notify,
     _guard: Option<MutexGuard<'a, ()>>,
 }
 
 impl WriteTx<'_> {
     pub async fn commit(self) -> anyhow::Result<()> {
-        self.tx.commit().await.context("commit failed")
+        self.tx.commit().await.context("commit failed")?;
+        if self.queued {
+            self.outbox_queued.notify_one();
+        }
+        Ok(())
     }
 }
 
@@ -186,6 +197,7 @@ impl Store {
             pool,
             backend,
             write_lock: (backend == Backend::Sqlite).then(|| std::sync::Arc::new(Mutex::new(()))),
+            outbox_queued: Default::default(),
         };
         store.migrate().await?;
         Ok(store)
@@ -202,8 +214,18 @@ impl Store {
         self.backend
     }
 
-    pub fn pool(&self) -> &AnyPool {
-        &self.pool
+    /// Whether the database answers (the readiness probe).
+    pub async fn ping(&self) -> anyhow::Result<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .context("the database does not answer")?;
+        Ok(())
+    }
+
+    /// Resolves when a commit has queued outgoing messages since the last call.
+    pub async fn outbox_queued(&self) {
+        self.outbox_queued.notified().await
     }
 
     pub async fn begin_write(&self) -> anyhow::Result<WriteTx<'_>> {
@@ -216,7 +238,13 @@ impl Store {
             .begin()
             .await
             .context("cannot begin a transaction")?;
-        Ok(WriteTx { tx, _guard: guard })
+        Ok(WriteTx {
+            tx,
+            backend: self.backend,
+            queued: false,
+            outbox_queued: &self.outbox_queued,
+            _guard: guard,
+        })
     }
 
     pub async fn close(&self) {

@@ -93,8 +93,8 @@ impl Store {
             .context("outbox claim")?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
-            let id: i64 = r.try_get(0)?;
-            let channel: String = r.try_get(2)?;
+            let id: i64 = r.try_get("id")?;
+            let channel: String = r.try_get("channel")?;
             let Ok(channel) = channel.parse::<Channel>() else {
                 // Written by an older or newer version: no connector here can send it.
                 sqlx::query(
@@ -106,18 +106,18 @@ impl Store {
                 .await?;
                 continue;
             };
-            let sender: String = r.try_get(7)?;
+            let sender: String = r.try_get("sender")?;
             out.push(OutboxRow {
                 id,
-                message_id: r.try_get(1)?,
+                message_id: r.try_get("message_id")?,
                 channel,
-                recipient: Recipient::new(r.try_get::<String, _>(3)?),
-                text: r.try_get::<Option<String>, _>(4)?.unwrap_or_default(),
-                attempts: r.try_get(5)?,
-                idempotency_key: r.try_get(6)?,
+                recipient: Recipient::new(r.try_get::<String, _>("recipient")?),
+                text: r.try_get::<Option<String>, _>("text")?.unwrap_or_default(),
+                attempts: r.try_get("attempts")?,
+                idempotency_key: r.try_get("idempotency_key")?,
                 sender: Sender::parse(&sender).unwrap_or(Sender::System),
-                parts_sent: r.try_get(8)?,
-                lang: r.try_get(9)?,
+                parts_sent: r.try_get("parts_sent")?,
+                lang: r.try_get("lang")?,
             });
         }
         w.commit().await?;
@@ -210,8 +210,14 @@ impl Store {
                 .bind(message_id)
                 .fetch_optional(&self.pool)
                 .await?;
-        row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
-            .transpose()
+        row.map(|r| {
+            Ok((
+                r.try_get("status")?,
+                r.try_get("attempts")?,
+                r.try_get("last_error")?,
+            ))
+        })
+        .transpose()
     }
 
     /// Frees the leases of a previous run. Only for a single instance (SQLite): there, no

@@ -6,49 +6,55 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::guard::json_error;
-use crate::store::TicketRefusal;
+use crate::desk::DeskError;
 
 #[derive(Debug)]
 pub enum Error {
-    NotFound(String),
-    Conflict(String),
-    Internal(anyhow::Error),
+    BadRequest(String),
+    Forbidden(String),
+    /// The desk's refusals and failures, each with its own status.
+    Desk(DeskError),
 }
 
 impl Error {
-    fn status(&self) -> StatusCode {
+    pub fn status(&self) -> StatusCode {
         match self {
-            Error::NotFound(_) => StatusCode::NOT_FOUND,
-            Error::Conflict(_) => StatusCode::CONFLICT,
-            Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Error::Forbidden(_) => StatusCode::FORBIDDEN,
+            Error::Desk(e) => match e {
+                DeskError::Invalid(_) => StatusCode::BAD_REQUEST,
+                DeskError::WrongCredentials => StatusCode::UNAUTHORIZED,
+                DeskError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+                DeskError::AdminsOnly => StatusCode::FORBIDDEN,
+                DeskError::NotFound(_) => StatusCode::NOT_FOUND,
+                DeskError::Conflict(_) => StatusCode::CONFLICT,
+                DeskError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            },
         }
     }
 
     /// What the person who asked is told (an internal error is logged here, once).
-    fn message(self) -> String {
+    pub fn message(self) -> String {
         match self {
-            Error::NotFound(m) | Error::Conflict(m) => m,
-            Error::Internal(e) => {
+            Error::BadRequest(m) | Error::Forbidden(m) => m,
+            Error::Desk(DeskError::Internal(e)) => {
                 tracing::error!(error = %format!("{e:#}"), "request failed");
                 "internal error".into()
             }
+            Error::Desk(e) => e.to_string(),
         }
+    }
+}
+
+impl From<DeskError> for Error {
+    fn from(e: DeskError) -> Self {
+        Error::Desk(e)
     }
 }
 
 impl From<anyhow::Error> for Error {
     fn from(e: anyhow::Error) -> Self {
-        Error::Internal(e)
-    }
-}
-
-impl From<TicketRefusal> for Error {
-    fn from(r: TicketRefusal) -> Self {
-        match r {
-            TicketRefusal::NotFound => Error::NotFound("no such ticket".into()),
-            TicketRefusal::HeldBy(who) => Error::Conflict(format!("{who} holds this ticket")),
-            TicketRefusal::WrongState(why) => Error::Conflict(why),
-        }
+        Error::Desk(DeskError::Internal(e))
     }
 }
 

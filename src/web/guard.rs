@@ -7,8 +7,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::AppState;
-use crate::auth::token_hash;
-use crate::domain::now_ms;
 use crate::store::DeskSession;
 
 pub const COOKIE: &str = "refdesk_session";
@@ -65,16 +63,16 @@ pub fn same_origin(headers: &HeaderMap, public_url: &str) -> bool {
 
 async fn resolve(parts: &Parts, state: &AppState) -> Option<(DeskSession, String)> {
     let token = session_token(&parts.headers)?;
-    let hash = token_hash(&token);
-    let session = state.store.session(&hash, now_ms()).await.ok()??;
-    Some((session, hash))
+    let session = state.desk.session(&token).await.ok()??;
+    Some((session, token))
 }
 
 /// A signed-in librarian for the JSON API: 401 without a valid session; 403 for a
 /// state-changing request from another origin.
 pub struct ApiUser {
     pub session: DeskSession,
-    pub token_hash: String,
+    /// The session cookie's token (to end the session).
+    pub token: String,
 }
 
 /// Every error the JSON API answers with.
@@ -99,11 +97,11 @@ enum Refused {
 
 /// The session behind a request, checking the origin of state-changing ones.
 async fn authenticate(parts: &Parts, state: &AppState) -> Result<(DeskSession, String), Refused> {
-    let (session, token_hash) = resolve(parts, state).await.ok_or(Refused::NoSession)?;
+    let (session, token) = resolve(parts, state).await.ok_or(Refused::NoSession)?;
     if !parts.method.is_safe() && !same_origin(&parts.headers, &state.public_url) {
         return Err(Refused::CrossOrigin);
     }
-    Ok((session, token_hash))
+    Ok((session, token))
 }
 
 impl FromRequestParts<AppState> for ApiUser {
@@ -114,10 +112,7 @@ impl FromRequestParts<AppState> for ApiUser {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         match authenticate(parts, state).await {
-            Ok((session, token_hash)) => Ok(Self {
-                session,
-                token_hash,
-            }),
+            Ok((session, token)) => Ok(Self { session, token }),
             Err(Refused::NoSession) => Err(json_error(StatusCode::UNAUTHORIZED, "sign in first")),
             Err(Refused::CrossOrigin) => Err(json_error(
                 StatusCode::FORBIDDEN,
@@ -131,7 +126,8 @@ impl FromRequestParts<AppState> for ApiUser {
 /// Forms additionally carry the session's CSRF token (checked by the handlers).
 pub struct PageUser {
     pub session: DeskSession,
-    pub token_hash: String,
+    /// The session cookie's token (to end the session).
+    pub token: String,
 }
 
 impl FromRequestParts<AppState> for PageUser {
@@ -142,10 +138,7 @@ impl FromRequestParts<AppState> for PageUser {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         match authenticate(parts, state).await {
-            Ok((session, token_hash)) => Ok(Self {
-                session,
-                token_hash,
-            }),
+            Ok((session, token)) => Ok(Self { session, token }),
             Err(Refused::NoSession) => Err(Redirect::to("/desk/login").into_response()),
             Err(Refused::CrossOrigin) => {
                 Err((StatusCode::FORBIDDEN, "cross-origin request refused").into_response())

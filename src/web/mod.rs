@@ -35,10 +35,8 @@ pub struct AppState {
     pub engine: Arc<arc_swap::ArcSwap<crate::answer::AnswerEngine>>,
     /// The origin librarians' requests must come from, without a trailing slash.
     pub public_url: Arc<str>,
-    pub desk_settings: Arc<crate::config::DeskSettings>,
     /// The library's names, colours and logo for the patrons' chat.
     pub library: Arc<chat_page::Library>,
-    pub throttle: Arc<crate::auth::LoginThrottle>,
     /// Proxies whose `X-Forwarded-For` is believed (`server.trusted_proxies`).
     pub trusted_proxies: Arc<[std::net::IpAddr]>,
     /// Who may read `/metrics`.
@@ -118,7 +116,7 @@ async fn widget_js() -> Response {
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {
-    match sqlx::query("SELECT 1").execute(state.store.pool()).await {
+    match state.store.ping().await {
         Ok(_) => (StatusCode::OK, "ok\n").into_response(),
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response(),
     }

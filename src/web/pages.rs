@@ -10,13 +10,14 @@ use axum::routing::{get, post};
 use minijinja::{Environment, context};
 use serde::{Deserialize, Serialize};
 
-use super::api::{self, Credentials, NewLibrarian, PasswordChange};
-use super::error::Page;
+use super::api;
+use super::error::{Error, Page};
 use super::guard::{PageUser, clear_cookie, same_origin};
 use super::{AppState, CSP};
-use crate::auth;
+use crate::desk::DeskError;
+use crate::desk::accounts::NewAccount;
+use crate::desk::rules::{self, Action, Actor};
 use crate::domain::{Role, TicketStatus, now_ms};
-use crate::store::{Disabling, TicketRefusal};
 
 pub fn templates() -> Environment<'static> {
     let mut env = Environment::new();
@@ -132,7 +133,7 @@ fn me(user: &PageUser) -> Me<'_> {
 
 /// The refusal for a form without this session's CSRF token, if it lacks it.
 fn refuse_form(user: &PageUser, sent_csrf: &str) -> Option<Response> {
-    (!auth::same_secret(&user.session.csrf_token, sent_csrf)).then(forbidden)
+    (!crate::auth::same_secret(&user.session.csrf_token, sent_csrf)).then(forbidden)
 }
 
 /// As `refuse_form`, and the form is for admins only.
@@ -193,9 +194,9 @@ async fn queue(
         .as_deref()
         .and_then(|s| s.parse().ok())
         .unwrap_or(TicketStatus::Open);
-    let all = match state.store.ticket_summaries(status).await {
+    let all = match state.desk.queue(status).await {
         Ok(t) => t,
-        Err(e) => return internal(e),
+        Err(e) => return failed(e),
     };
     // The languages in this tab, with counts, for the language filter.
     let mut languages: Vec<(String, usize)> = Vec::new();
@@ -218,7 +219,7 @@ async fn queue(
         .map(|(code, n)| context! { code => code, name => language_name(code), count => n, current => wanted == Some(code.as_str()) })
         .collect();
     let now = now_ms();
-    let reminder = state.desk_settings.unclaimed_reminder_minutes;
+    let reminder = state.desk.settings().unclaimed_reminder_minutes;
     let rows: Vec<minijinja::Value> = tickets
         .iter()
         .map(|t| {
@@ -252,8 +253,9 @@ fn language_name(code: &str) -> String {
     }
 }
 
-fn internal(e: anyhow::Error) -> Response {
-    Page::from(e).into_response()
+/// A failure as a desk page says it: its status and one sentence (internal ones logged).
+fn failed(e: impl Into<Error>) -> Response {
+    Page::from(e.into()).into_response()
 }
 
 async fn ticket_page(
@@ -261,15 +263,22 @@ async fn ticket_page(
     user: PageUser,
     Path(id): Path<i64>,
 ) -> Response {
-    let detail = match api::ticket_detail(&state, id).await {
-        Ok(Some(d)) => d,
-        Ok(None) => return (StatusCode::NOT_FOUND, "no such ticket").into_response(),
-        Err(e) => return internal(e),
+    let detail = match state.desk.ticket(id).await {
+        Ok(d) => d,
+        Err(e) => return failed(e),
     };
     let now = now_ms();
     let username = user.session.librarian.username.as_str();
     let is_admin = user.session.librarian.role.is_admin();
     let mine = detail.assignee.as_deref() == Some(username);
+    // The buttons offered are the actions the rules would carry out.
+    let actor = Actor { username, is_admin };
+    let can = |action| {
+        matches!(
+            rules::decide(detail.status, detail.assignee.as_deref(), action, actor),
+            Ok(Some(_))
+        )
+    };
     let messages: Vec<minijinja::Value> = detail
         .messages
         .iter()
@@ -309,10 +318,10 @@ async fn ticket_page(
             messages,
             suggestions => minijinja::Value::from_serialize(&detail.suggestions),
             why => minijinja::Value::from_serialize(&detail.why),
-            canned => minijinja::Value::from_serialize(&state.desk_settings.canned_replies),
-            can_claim => detail.status == TicketStatus::Open,
-            can_release => detail.status == TicketStatus::Claimed && (mine || is_admin),
-            can_resolve => detail.status == TicketStatus::Open || (detail.status == TicketStatus::Claimed && (mine || is_admin)),
+            canned => minijinja::Value::from_serialize(&state.desk.settings().canned_replies),
+            can_claim => can(Action::Claim),
+            can_release => can(Action::Release),
+            can_resolve => can(Action::Resolve),
             is_admin,
             mine,
         },
@@ -325,11 +334,8 @@ async fn patron_data(
     user: PageUser,
     Path(id): Path<i64>,
 ) -> Response {
-    if !user.session.librarian.role.is_admin() {
-        return (StatusCode::FORBIDDEN, "admins only").into_response();
-    }
-    match api::patron_export(&state, id).await {
-        Ok(Some(export)) => (
+    match state.desk.export_patron(id, &user.session.librarian).await {
+        Ok(export) => (
             [
                 (header::CONTENT_TYPE, "application/json".to_string()),
                 (
@@ -340,8 +346,7 @@ async fn patron_data(
             serde_json::to_string_pretty(&export).unwrap_or_default(),
         )
             .into_response(),
-        Ok(None) => (StatusCode::NOT_FOUND, "no such ticket").into_response(),
-        Err(e) => internal(e),
+        Err(e) => failed(e),
     }
 }
 
@@ -354,10 +359,9 @@ async fn erase_patron(
     if let Some(refused) = refuse_admin_form(&user, &form.csrf) {
         return refused;
     }
-    match api::patron_erase(&state, id, &user.session.librarian.username).await {
-        Ok(Some(_)) => Redirect::to("/desk?erased=1").into_response(),
-        Ok(None) => (StatusCode::NOT_FOUND, "no such ticket").into_response(),
-        Err(e) => internal(e),
+    match state.desk.erase_patron(id, &user.session.librarian).await {
+        Ok(_) => Redirect::to("/desk?erased=1").into_response(),
+        Err(e) => failed(e),
     }
 }
 
@@ -380,44 +384,18 @@ async fn ticket_action(
         return refused;
     }
     let l = &user.session.librarian;
-    let is_admin = l.role.is_admin();
     let result = match action.as_str() {
-        "claim" => state.desk.claim(id, &l.username).await,
-        "release" => state.desk.release(id, &l.username, is_admin).await,
-        "resolve" => state.desk.resolve(id, &l.username, is_admin).await,
-        "reply" => {
-            let text = form.text.trim();
-            if text.is_empty() || text.chars().count() > api::MAX_REPLY_CHARS {
-                return (
-                    StatusCode::BAD_REQUEST,
-                    "a reply needs 1 to 10000 characters",
-                )
-                    .into_response();
-            }
-            state
-                .desk
-                .reply(id, &l.username, text)
-                .await
-                .map(|r| r.map(|_| ()))
-        }
-        "note" => state
-            .store
-            .set_ticket_note(id, form.note.trim())
-            .await
-            .map(|found| {
-                if found {
-                    Ok(())
-                } else {
-                    Err(TicketRefusal::NotFound)
-                }
-            }),
+        "claim" => state.desk.claim(id, l).await,
+        "release" => state.desk.release(id, l).await,
+        "resolve" => state.desk.resolve(id, l).await,
+        "reply" => state.desk.reply(id, l, &form.text).await.map(drop),
+        "note" => state.desk.set_note(id, &form.note).await,
         _ => return (StatusCode::NOT_FOUND, "no such action").into_response(),
     };
     match result {
-        Ok(Ok(())) if action == "resolve" => Redirect::to("/desk").into_response(),
-        Ok(Ok(())) => Redirect::to(&format!("/desk/tickets/{id}")).into_response(),
-        Ok(Err(refused)) => Page::from(refused).into_response(),
-        Err(e) => internal(e),
+        Ok(()) if action == "resolve" => Redirect::to("/desk").into_response(),
+        Ok(()) => Redirect::to(&format!("/desk/tickets/{id}")).into_response(),
+        Err(e) => failed(e),
     }
 }
 
@@ -441,22 +419,31 @@ async fn login(
         return forbidden();
     }
     if let Some(old) = super::guard::session_token(&headers) {
-        let _ = state.store.delete_session(&auth::token_hash(&old)).await;
+        let _ = state.desk.end_session(&old).await;
     }
-    let creds = Credentials {
-        username: form.username.trim().to_string(),
-        password: form.password,
+    let username = form.username.trim();
+    let client = super::client_addr::client_ip(peer.ip(), &headers, &state.trusted_proxies);
+    let signed_in = match state.desk.sign_in(client, username, &form.password).await {
+        Ok(librarian) => state.desk.open_session(&librarian).await,
+        Err(e) => Err(e),
     };
-    match api::check_login(&state, peer.ip(), &headers, &creds).await {
-        Ok(librarian) => match api::open_session(&state, &librarian).await {
-            Ok(cookie) => ([(header::SET_COOKIE, cookie)], Redirect::to("/desk")).into_response(),
-            Err(e) => internal(e),
-        },
-        Err((status, error)) => {
+    match signed_in {
+        Ok(session) => (
+            [(
+                header::SET_COOKIE,
+                api::new_session_cookie(&state, &session),
+            )],
+            Redirect::to("/desk"),
+        )
+            .into_response(),
+        Err(DeskError::Internal(e)) => failed(e),
+        Err(e) => {
+            let e = Error::from(e);
+            let status = e.status();
             let mut r = page(
                 &state,
                 "login.html",
-                context! { page => "login", error, username => creds.username },
+                context! { page => "login", error => e.message(), username },
             );
             *r.status_mut() = status;
             r
@@ -477,7 +464,7 @@ async fn logout(
     if let Some(refused) = refuse_form(&user, &form.csrf) {
         return refused;
     }
-    let _ = state.store.delete_session(&user.token_hash).await;
+    let _ = state.desk.end_session(&user.token).await;
     (
         [(header::SET_COOKIE, clear_cookie(&state.public_url))],
         Redirect::to("/desk/login"),
@@ -491,7 +478,7 @@ struct SetupQuery {
 }
 
 async fn setup_page(State(state): State<AppState>, Query(q): Query<SetupQuery>) -> Response {
-    if state.store.librarian_count().await.unwrap_or(1) > 0 {
+    if !state.desk.needs_setup().await.unwrap_or(false) {
         return Redirect::to("/desk/login").into_response();
     }
     page(
@@ -526,30 +513,19 @@ async fn setup(
         *r.status_mut() = StatusCode::BAD_REQUEST;
         r
     };
-    let username = form.username.trim();
-    if let Err(e) =
-        auth::check_username(username).and_then(|_| auth::check_new_password(&form.password))
-    {
-        return again(e);
-    }
-    if form.password != form.password_confirm {
-        return again("the two passwords differ".into());
-    }
-    let password = form.password.clone();
-    let Ok(Ok(hash)) = tokio::task::spawn_blocking(move || auth::hash_password(&password)).await
-    else {
-        return internal(anyhow::anyhow!("hashing failed"));
-    };
-    match state
-        .store
-        .complete_setup(&auth::token_hash(&form.token), username, &hash, now_ms())
-        .await
-    {
-        Ok(true) => Redirect::to("/desk/login").into_response(),
-        Ok(false) => {
-            again("this setup link is used up or expired: restart refdesk for a new one".into())
-        }
-        Err(e) => internal(e),
+    let done = state
+        .desk
+        .complete_setup(
+            &form.token,
+            form.username.trim(),
+            &form.password,
+            &form.password_confirm,
+        )
+        .await;
+    match done {
+        Ok(()) => Redirect::to("/desk/login").into_response(),
+        Err(DeskError::Invalid(why)) => again(why),
+        Err(e) => failed(e),
     }
 }
 
@@ -566,12 +542,8 @@ async fn librarians_view(
 ) -> Response {
     let now = now_ms();
     let list: Vec<minijinja::Value> = if user.session.librarian.role.is_admin() {
-        let languages = match state.store.librarian_languages().await {
-            Ok(l) => l,
-            Err(e) => return internal(e),
-        };
-        match state.store.librarians().await {
-            Ok(l) => l
+        match state.desk.librarians(&user.session.librarian).await {
+            Ok((l, languages)) => l
                 .iter()
                 .map(|l| {
                     let langs: Vec<String> = languages
@@ -581,7 +553,7 @@ async fn librarians_view(
                     context! { username => l.username, role => l.role, disabled => l.disabled, created_text => time_text(l.created_at, now), languages => langs }
                 })
                 .collect(),
-            Err(e) => return internal(e),
+            Err(e) => return failed(e),
         }
     } else {
         Vec::new()
@@ -612,32 +584,32 @@ async fn add_librarian(
     if let Some(refused) = refuse_admin_form(&user, &form.csrf) {
         return refused;
     }
-    let new = NewLibrarian {
-        username: form.username.trim().to_string(),
-        password: form.password,
-        role: form.role,
-        languages: form
-            .languages
-            .split([',', ' '])
-            .filter(|l| !l.trim().is_empty())
-            .map(String::from)
-            .collect(),
+    let languages: Vec<String> = form
+        .languages
+        .split([',', ' '])
+        .filter(|l| !l.trim().is_empty())
+        .map(String::from)
+        .collect();
+    let username = form.username.trim();
+    let account = NewAccount {
+        username,
+        password: &form.password,
+        role: form.role.as_deref(),
+        languages: &languages,
     };
-    match api::create_librarian(&state, &new).await {
-        Err(message) => librarians_view(&state, &user, Some(message), None).await,
-        Ok(Ok(true)) => {
-            librarians_view(
-                &state,
-                &user,
-                None,
-                Some(format!("{} can now sign in", new.username)),
-            )
-            .await
+    match state
+        .desk
+        .create_librarian(&user.session.librarian, account)
+        .await
+    {
+        Ok(()) => {
+            let notice = format!("{username} can now sign in");
+            librarians_view(&state, &user, None, Some(notice)).await
         }
-        Ok(Ok(false)) => {
-            librarians_view(&state, &user, Some("that username is taken".into()), None).await
+        Err(e @ (DeskError::Invalid(_) | DeskError::Conflict(_))) => {
+            librarians_view(&state, &user, Some(e.to_string()), None).await
         }
-        Ok(Err(e)) => internal(e),
+        Err(e) => failed(e),
     }
 }
 
@@ -650,12 +622,16 @@ async fn disable_librarian(
     if let Some(refused) = refuse_admin_form(&user, &form.csrf) {
         return refused;
     }
-    match state.store.disable_librarian(&username).await {
-        Ok(Disabling::LastAdmin) => {
-            librarians_view(&state, &user, Some(api::LAST_ADMIN.into()), None).await
+    match state
+        .desk
+        .disable_librarian(&user.session.librarian, &username)
+        .await
+    {
+        Err(e @ DeskError::Conflict(_)) => {
+            librarians_view(&state, &user, Some(e.to_string()), None).await
         }
-        Ok(_) => Redirect::to("/desk/librarians").into_response(),
-        Err(e) => internal(e),
+        Ok(()) | Err(DeskError::NotFound(_)) => Redirect::to("/desk/librarians").into_response(),
+        Err(e) => failed(e),
     }
 }
 
@@ -668,9 +644,13 @@ async fn enable_librarian(
     if let Some(refused) = refuse_admin_form(&user, &form.csrf) {
         return refused;
     }
-    match state.store.enable_librarian(&username).await {
-        Ok(_) => Redirect::to("/desk/librarians").into_response(),
-        Err(e) => internal(e),
+    match state
+        .desk
+        .enable_librarian(&user.session.librarian, &username)
+        .await
+    {
+        Ok(()) | Err(DeskError::NotFound(_)) => Redirect::to("/desk/librarians").into_response(),
+        Err(e) => failed(e),
     }
 }
 
@@ -691,17 +671,18 @@ async fn change_password(
     if let Some(refused) = refuse_form(&user, &form.csrf) {
         return refused;
     }
-    let change = PasswordChange {
-        current: form.current,
-        new: form.new,
-    };
+    let client = super::client_addr::client_ip(peer.ip(), &headers, &state.trusted_proxies);
     let username = &user.session.librarian.username;
-    match api::change_own_password(&state, peer.ip(), &headers, username, &change).await {
+    let changed = state
+        .desk
+        .change_password(client, username, &form.current, &form.new)
+        .await;
+    match changed {
         Ok(()) => (
             [(header::SET_COOKIE, clear_cookie(&state.public_url))],
             Redirect::to("/desk/login"),
         )
             .into_response(),
-        Err((_, message)) => librarians_view(&state, &user, Some(message), None).await,
+        Err(e) => librarians_view(&state, &user, Some(Error::from(e).message()), None).await,
     }
 }

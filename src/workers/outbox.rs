@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::connectors::{Connectors, Delivery, Part, SendError};
@@ -67,7 +66,6 @@ pub struct OutboxWorker {
     pub store: Store,
     pub connectors: Connectors,
     pub settings: OutboxSettings,
-    pub wake: Arc<Notify>,
     pub metrics: Arc<Metrics>,
 }
 
@@ -99,7 +97,7 @@ impl OutboxWorker {
                     _ => Duration::from_secs(1),
                 };
                 tokio::select! {
-                    _ = self.wake.notified() => {}
+                    _ = self.store.outbox_queued() => {}
                     _ = tokio::time::sleep(wait) => {}
                     _ = stop.cancelled() => break,
                 }

@@ -85,8 +85,7 @@ async fn patron_question_reaches_the_desk_and_the_reply_comes_back() {
     let hash = refdesk::auth::hash_password(PASSWORD).unwrap();
     assert!(
         t.app
-            .state
-            .store
+            .store()
             .add_librarian("ann", &hash, refdesk::domain::Role::Librarian, now_ms())
             .await
             .unwrap()

@@ -5,11 +5,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use crate::support::librarian::acting_as;
 use crate::support::*;
 use async_trait::async_trait;
 use refdesk::connectors::{Connector, Delivery, Part, SendError};
-use refdesk::domain::TicketStatus;
 use refdesk::domain::{Channel, Inbound, InboundKind};
+use refdesk::domain::{Role, TicketStatus};
 
 async fn answers_a_faq_question(db: Db) {
     let t = spawn_app(db).await;
@@ -29,7 +30,7 @@ async fn answers_a_faq_question(db: Db) {
 
 async fn escalation_opens_one_ticket_and_follow_ups_join_it(db: Db) {
     let t = spawn_app(db).await;
-    let store = t.app.state.store.clone();
+    let store = t.app.store().clone();
     let mut c = ChatClient::connect(&t.ws_url()).await;
     c.send(
         "My professor says an article from 1987 exists but I cannot find it anywhere",
@@ -71,12 +72,7 @@ async fn a_repeated_client_id_is_one_message(db: Db) {
         "no second reply"
     );
     assert_eq!(
-        t.app
-            .state
-            .store
-            .inbound_count(Channel::Webchat)
-            .await
-            .unwrap(),
+        t.app.store().inbound_count(Channel::Webchat).await.unwrap(),
         1
     );
     t.app.shutdown().await;
@@ -84,7 +80,7 @@ async fn a_repeated_client_id_is_one_message(db: Db) {
 
 async fn reconnecting_with_the_session_receives_missed_messages(db: Db) {
     let t = spawn_app(db).await;
-    let store = t.app.state.store.clone();
+    let store = t.app.store().clone();
     let mut c = ChatClient::connect(&t.ws_url()).await;
     c.send("where can I park my car", "m1").await;
     let session = c.session.clone();
@@ -163,11 +159,11 @@ async fn the_outbox_retries_a_failing_send(db: Db) {
         language: None,
         kind: InboundKind::Text,
     };
-    let handled = t.app.state.service.handle(inbound("u1")).await.unwrap();
+    let handled = t.app.inbox().handle(inbound("u1")).await.unwrap();
     let refdesk::conversation::Handled::Stored { message_id, .. } = handled else {
         panic!("stored")
     };
-    let store = t.app.state.store.clone();
+    let store = t.app.store().clone();
     let reply_id = message_id + 1;
     assert!(
         eventually(|| async { store.outbox_state(reply_id).await.unwrap().unwrap().0 == "sent" })
@@ -190,8 +186,7 @@ async fn the_outbox_gives_up_and_marks_the_row_failed(db: Db) {
     let t = spawn_app_with(db, |s| s.outbox.max_attempts = 3, vec![flaky.clone()]).await;
     let handled = t
         .app
-        .state
-        .service
+        .inbox()
         .handle(Inbound {
             channel: Channel::Telegram,
             platform_message_id: "u1".into(),
@@ -205,7 +200,7 @@ async fn the_outbox_gives_up_and_marks_the_row_failed(db: Db) {
     let refdesk::conversation::Handled::Stored { message_id, .. } = handled else {
         panic!("stored")
     };
-    let store = t.app.state.store.clone();
+    let store = t.app.store().clone();
     assert!(
         eventually(|| async {
             store.outbox_state(message_id + 1).await.unwrap().unwrap().0 == "failed"
@@ -282,7 +277,7 @@ fn policy_at(days_ahead: i64) -> refdesk::store::PurgePolicy {
 
 async fn retention_deletes_old_conversations_and_keeps_counts(db: Db) {
     let t = spawn_app(db).await;
-    let store = t.app.state.store.clone();
+    let store = t.app.store().clone();
     let mut c = ChatClient::connect(&t.ws_url()).await;
     c.send("wifi password", "m1").await;
     c.next_message(WAIT).await.unwrap();
@@ -299,7 +294,7 @@ async fn retention_deletes_old_conversations_and_keeps_counts(db: Db) {
             .unwrap()
     );
     let count = |table: &'static str| {
-        let pool = store.pool().clone();
+        let pool = t.db.clone();
         async move {
             sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
                 "SELECT COUNT(*) FROM {table}"
@@ -349,7 +344,7 @@ async fn retention_deletes_old_conversations_and_keeps_counts(db: Db) {
 /// note); erase removes them from every table and leaves every other patron as they were.
 async fn a_patron_is_exported_and_erased_alone(db: Db) {
     let t = spawn_app(db).await;
-    let store = t.app.state.store.clone();
+    let store = t.app.store().clone();
     let mut keep = ChatClient::connect(&t.ws_url()).await;
     keep.send("what is the capital of mongolia", "k1").await;
     keep.next_message(WAIT).await.unwrap();
@@ -407,7 +402,7 @@ async fn a_patron_is_exported_and_erased_alone(db: Db) {
     )
     .bind(&who.id)
     .bind(format!("{}%", who.id))
-    .fetch_one(store.pool())
+    .fetch_one(&t.db)
     .await
     .unwrap();
     assert_eq!(theirs_anywhere, 0);
@@ -420,7 +415,7 @@ async fn a_patron_is_exported_and_erased_alone(db: Db) {
 async fn purged_text_is_gone_from_the_database_file() {
     use std::os::unix::fs::PermissionsExt;
     let t = spawn_app(Db::Sqlite).await;
-    let store = t.app.state.store.clone();
+    let store = t.app.store().clone();
     let marker = "Quokkazanzibar";
     let mut c = ChatClient::connect(&t.ws_url()).await;
     c.send(&format!("Do you hold the {marker} papers of 1962?"), "m1")
@@ -429,11 +424,8 @@ async fn purged_text_is_gone_from_the_database_file() {
     let open = store.tickets_with_status(TicketStatus::Open).await.unwrap();
     let note = "Wombatkilimanjaro";
     assert!(store.set_ticket_note(open[0].id, note).await.unwrap());
-    store
-        .resolve_ticket(open[0].id, "admin", true, refdesk::domain::now_ms())
-        .await
-        .unwrap()
-        .unwrap();
+    let admin = acting_as("admin", Role::Admin);
+    t.app.desk().resolve(open[0].id, &admin).await.unwrap();
     assert!(eventually(|| async { store.outbox_backlog().await.unwrap() == 0 }).await);
     let session_hash = refdesk::connectors::webchat::patron_key(&c.session);
     let db = refdesk::store::sqlite_path(&t.settings.database.url).unwrap();
@@ -628,7 +620,7 @@ async fn the_page_language_reaches_the_answer_engine_and_the_errors() {
         "refdesk's own greeting, in Turkish: {reply}"
     );
     let language: Option<String> = sqlx::query("SELECT language FROM patrons")
-        .fetch_one(t.app.state.store.pool())
+        .fetch_one(&t.db)
         .await
         .unwrap()
         .get(0);
@@ -650,7 +642,7 @@ async fn the_page_language_reaches_the_answer_engine_and_the_errors() {
     other.send("hello", "m1").await;
     other.next_message(WAIT).await.expect("a reply");
     let languages: Vec<Option<String>> = sqlx::query("SELECT language FROM patrons ORDER BY id")
-        .fetch_all(t.app.state.store.pool())
+        .fetch_all(&t.db)
         .await
         .unwrap()
         .iter()
@@ -675,12 +667,11 @@ async fn the_page_language_reaches_the_answer_engine_and_the_errors() {
     );
     let ticket = t.tickets(TicketStatus::Open).await;
     let ticket = ticket.last().expect("a ticket");
+    let ann = acting_as("ann", Role::Librarian);
     t.app
-        .state
-        .desk
-        .reply(ticket.id, "ann", "Merhaba! Bakıyorum.")
+        .desk()
+        .reply(ticket.id, &ann, "Merhaba! Bakıyorum.")
         .await
-        .unwrap()
         .unwrap();
     let reply = other
         .next_message(WAIT)
@@ -706,7 +697,7 @@ async fn sockets_are_capped_and_a_closed_one_frees_its_place() {
         other => panic!("expected 503, got {other}"),
     }
     first.close().await;
-    assert!(eventually(|| async { t.app.state.webchat.open_sockets() == 1 }).await);
+    assert!(eventually(|| async { t.app.open_chat_sockets() == 1 }).await);
     let mut third = ChatClient::connect(&t.ws_url()).await;
     third.send("wifi password", "w1").await;
     assert!(third.next_message(WAIT).await.is_some());
@@ -718,8 +709,8 @@ async fn sockets_are_capped_and_a_closed_one_frees_its_place() {
 async fn an_idle_socket_is_closed() {
     let t = spawn_app_with(Db::Sqlite, |s| s.webchat.idle_timeout_secs = 1, Vec::new()).await;
     let mut idle = ChatClient::connect(&t.ws_url()).await;
-    assert_eq!(t.app.state.webchat.open_sockets(), 1);
-    assert!(eventually(|| async { t.app.state.webchat.open_sockets() == 0 }).await);
+    assert_eq!(t.app.open_chat_sockets(), 1);
+    assert!(eventually(|| async { t.app.open_chat_sockets() == 0 }).await);
     assert!(
         idle.next_frame(Duration::from_secs(2)).await.is_none(),
         "closed"
@@ -761,12 +752,7 @@ async fn a_flooding_socket_is_slowed_while_others_are_answered() {
         faq_answer("wifi")
     );
     assert_eq!(
-        t.app
-            .state
-            .store
-            .inbound_count(Channel::Webchat)
-            .await
-            .unwrap(),
+        t.app.store().inbound_count(Channel::Webchat).await.unwrap(),
         6
     );
     t.app.shutdown().await;
@@ -838,7 +824,7 @@ async fn an_invisible_message_opens_no_ticket() {
     let ack = c.next_frame(WAIT).await.expect("an ack");
     assert_eq!(ack["type"], "ack");
     assert!(c.next_message(Duration::from_millis(300)).await.is_none());
-    let store = &t.app.state.store;
+    let store = &t.app.store();
     assert!(
         store
             .tickets_with_status(TicketStatus::Open)

@@ -195,7 +195,7 @@ async fn huge_usernames_are_refused_and_not_remembered() {
         let status = login_as(&t, &format!("192.0.2.{n}"), &huge, "guess").await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
-    assert_eq!(t.app.state.throttle.remembered(), (0, 0));
+    assert_eq!(t.app.desk().throttle_remembered(), (0, 0));
     t.app.shutdown().await;
 }
 
@@ -482,7 +482,7 @@ async fn librarians_cannot_use_admin_routes(db: Db) {
             .status(),
         StatusCode::CREATED
     );
-    let languages = t.app.state.store.librarian_languages().await.unwrap();
+    let languages = t.app.store().librarian_languages().await.unwrap();
     assert_eq!(languages["dan"], ["az", "ru"]);
     let page = root.get("/desk/librarians").await.text().await.unwrap();
     assert!(page.contains("Azerbaijani (az), Russian (ru)"), "{page}");
@@ -563,7 +563,7 @@ async fn patron_html_comes_back_inert(db: Db) {
 async fn setup_link_creates_the_first_admin_once(db: Db) {
     let t = spawn_app(db).await;
     let token = refdesk::auth::new_token();
-    let store = &t.app.state.store;
+    let store = &t.app.store();
     store
         .add_setup_token(&refdesk::auth::token_hash(&token), now_ms() + 60_000)
         .await
@@ -773,7 +773,7 @@ async fn the_last_two_admins_cannot_disable_each_other_at_once(db: Db) {
     let t = spawn_app(db).await;
     add_librarian(&t, "ada", "admin").await;
     add_librarian(&t, "bea", "admin").await;
-    let store = &t.app.state.store;
+    let store = &t.app.store();
     for _ in 0..5 {
         let (a, b) = tokio::join!(
             store.disable_librarian("ada"),

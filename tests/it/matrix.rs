@@ -247,10 +247,9 @@ async fn an_encrypted_direct_chat_end_to_end(db: Db) {
 
     // Restart: same device, no second answers, and the next question is answered.
     let before = devices(syn, &bot).await;
-    let TestApp { app, dir, settings } = t;
-    app.shutdown().await;
+    let (dir, settings) = t.stop().await;
     let app = refdesk::app::start(&settings, Vec::new()).await.unwrap();
-    let t = TestApp { app, dir, settings };
+    let t = TestApp::new(app, dir, settings);
     say(&room, "where can I park").await;
     let next = patron.next_from_bot().await;
     assert_eq!(next.body, to_plain(&faq_answer("parking")));
@@ -264,7 +263,7 @@ async fn an_encrypted_direct_chat_end_to_end(db: Db) {
     let answered: i64 = {
         use sqlx::Row;
         sqlx::query("SELECT COUNT(*) FROM messages WHERE direction = 'in'")
-            .fetch_one(t.app.state.store.pool())
+            .fetch_one(&t.db)
             .await
             .unwrap()
             .get(0)

@@ -276,7 +276,7 @@ async fn escalate_hours_ago(
     sqlx::query("UPDATE messages SET created_at = created_at - $1 WHERE conversation_id = $2")
         .bind(hours * 3_600_000)
         .bind(ticket.conversation_id)
-        .execute(t.app.state.store.pool())
+        .execute(&t.db)
         .await
         .unwrap();
     ticket.id
@@ -454,7 +454,7 @@ async fn a_megabyte_message_is_cut_to_the_platforms_limit() {
     assert_eq!(got[0].text, to_plain(&faq_answer("wifi")));
     let lengths: Vec<i64> =
         sqlx::query_scalar("SELECT LENGTH(text) FROM messages WHERE sender = 'patron' ORDER BY id")
-            .fetch_all(t.app.state.store.pool())
+            .fetch_all(&t.db)
             .await
             .unwrap();
     assert_eq!(lengths, [2_000, 13]);
@@ -492,7 +492,7 @@ async fn a_flooding_patron_is_slowed_while_others_are_answered() {
         .collect();
     assert_eq!(asks.len(), 1, "asked once, in Russian: {got_all:?}");
     let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE sender = 'patron'")
-        .fetch_one(t.app.state.store.pool())
+        .fetch_one(&t.db)
         .await
         .unwrap();
     assert_eq!(stored, 3 + 1, "what was refused is not stored");

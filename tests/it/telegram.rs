@@ -314,8 +314,7 @@ async fn commands_stickers_and_languages(db: Db) {
     );
     let messages = t
         .app
-        .state
-        .store
+        .store()
         .conversation_messages(open[0].conversation_id)
         .await
         .unwrap();

@@ -91,11 +91,8 @@ impl Matrix {
             );
         }
         let client = session::connect(&settings, &ports.outbound).await?;
-        let worker = tokio::spawn(sync::run(
-            client.clone(),
-            ports.inbox.clone(),
-            ports.stop.clone(),
-        ));
+        let feed = ports.feed(sync::JOB, sync::SINCE_KEY);
+        let worker = tokio::spawn(feed.run(sync::Sync::new(client.clone(), ports.inbox.clone())));
         Ok(Adapter {
             outbound: vec![Arc::new(Self { client })],
             routes: None,

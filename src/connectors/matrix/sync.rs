@@ -6,6 +6,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use anyhow::Context;
+use async_trait::async_trait;
+
 use matrix_sdk::config::SyncSettings;
 use matrix_sdk::event_handler::EventHandlerDropGuard;
 use matrix_sdk::ruma::events::room::member::StrippedRoomMemberEvent;
@@ -15,14 +18,14 @@ use matrix_sdk::ruma::events::room::message::{
 use matrix_sdk::{Client, Room, RoomState};
 use tokio_util::sync::CancellationToken;
 
-use crate::connectors::run_alone;
+use crate::connectors::feed::{Round, Source};
 use crate::conversation::ConversationService;
 use crate::domain::{Channel, Inbound, InboundKind};
 
-const SINCE_KEY: &str = "matrix.since";
+/// The feed's lock and saved-position names (kept as they were: deployments have them).
+pub const JOB: &str = "matrix-sync";
+pub const SINCE_KEY: &str = "matrix.since";
 const POLL: Duration = Duration::from_secs(30);
-/// Sync rounds in a row whose messages could not be stored before they are given up.
-const MAX_FAILED_ROUNDS: u32 = 5;
 
 struct Handling {
     service: ConversationService,
@@ -30,74 +33,58 @@ struct Handling {
     failed: AtomicBool,
 }
 
-pub async fn run(client: Client, service: ConversationService, stop: CancellationToken) {
-    let store = service.store().clone();
-    let Some(_guard) = run_alone(&store, "matrix-sync", &stop).await else {
-        return;
-    };
-    let handling = Arc::new(Handling {
-        service: service.clone(),
-        failed: AtomicBool::new(false),
-    });
-    let mut since = match store.connector_state(SINCE_KEY).await {
-        Ok(v) => v,
-        Err(e) => {
-            tracing::error!(error = %format!("{e:#}"), "cannot read the Matrix sync token");
-            return;
+/// `/sync`, as a `Source` for the shared feed (`connectors::feed`).
+pub struct Sync {
+    client: Client,
+    handling: Arc<Handling>,
+    handlers: Option<Vec<EventHandlerDropGuard>>,
+}
+
+impl Sync {
+    pub fn new(client: Client, inbox: ConversationService) -> Self {
+        let handling = Arc::new(Handling {
+            service: inbox,
+            failed: AtomicBool::new(false),
+        });
+        Self {
+            client,
+            handling,
+            handlers: None,
         }
-    };
-    let mut handlers: Option<Vec<EventHandlerDropGuard>> = None;
-    let mut failures = 0u32;
-    let mut failed_rounds = 0u32;
-    while !stop.is_cancelled() {
+    }
+}
+
+#[async_trait]
+impl Source for Sync {
+    async fn round(
+        &mut self,
+        since: Option<&str>,
+        stop: &CancellationToken,
+    ) -> anyhow::Result<Round> {
         // First start: one sync without handlers, so history is not answered.
-        if since.is_some() && handlers.is_none() {
-            handlers = Some(install_handlers(&client, &handling));
-            join_pending_invites(&client);
+        if since.is_some() && self.handlers.is_none() {
+            self.handlers = Some(install_handlers(&self.client, &self.handling));
+            join_pending_invites(&self.client);
         }
         let mut settings = SyncSettings::default().timeout(POLL);
-        if let Some(token) = &since {
-            settings = settings.token(token.clone());
+        if let Some(token) = since {
+            settings = settings.token(token);
         }
         let response = tokio::select! {
-            r = client.sync_once(settings) => r,
-            _ = stop.cancelled() => break,
+            r = self.client.sync_once(settings) => r.context("Matrix sync")?,
+            _ = stop.cancelled() => return Ok(Round::Stopped),
         };
-        match response {
-            Ok(response) => {
-                failures = 0;
-                if handling.failed.swap(false, Ordering::SeqCst) {
-                    failed_rounds += 1;
-                    if failed_rounds < MAX_FAILED_ROUNDS {
-                        // Sync again from the same token; what was stored is a duplicate then.
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                        continue;
-                    }
-                    // A message the database will never take must not hold back the rest.
-                    tracing::error!(
-                        "Matrix messages could not be stored after {MAX_FAILED_ROUNDS} tries and are skipped"
-                    );
-                }
-                failed_rounds = 0;
-                if let Err(e) = store
-                    .set_connector_state(SINCE_KEY, &response.next_batch)
-                    .await
-                {
-                    tracing::warn!(error = %format!("{e:#}"), "cannot save the Matrix sync token");
-                    continue;
-                }
-                since = Some(response.next_batch);
-            }
-            Err(e) => {
-                failures += 1;
-                let wait = Duration::from_secs(1 << failures.min(6));
-                tracing::warn!(error = %e, wait_s = wait.as_secs(), "Matrix sync failed");
-                tokio::select! {
-                    _ = tokio::time::sleep(wait) => {}
-                    _ = stop.cancelled() => break,
-                }
-            }
+        if self.handling.failed.swap(false, Ordering::SeqCst) {
+            // Sync again from the same token; what was stored is a duplicate then.
+            return Ok(Round::Unstored {
+                retry: None,
+                skip: response.next_batch,
+                error: anyhow::anyhow!("a Matrix message was not stored"),
+            });
         }
+        Ok(Round::Stored {
+            next: response.next_batch,
+        })
     }
 }
 

@@ -19,6 +19,7 @@ use teloxide::types::{AllowedUpdate, ChatId, ParseMode, Update};
 use teloxide::{ApiError, Bot, RequestError};
 use tokio_util::sync::CancellationToken;
 
+use super::feed::{Backoff, Feed, pause};
 use super::text::{split, telegram_visible_len, to_plain, to_telegram_html};
 use super::{Adapter, Delivery, Ports};
 use super::{Connector, Part, SendError};
@@ -136,7 +137,11 @@ impl Telegram {
         }
         let routes = (tg.settings.mode == Mode::Webhook)
             .then(|| webhook::routes(tg.clone(), ports.inbox.clone()));
-        let worker = tokio::spawn(tg.clone().run(ports.inbox.clone(), ports.stop.clone()));
+        let feed = ports.feed(polling::JOB, polling::OFFSET_KEY);
+        let worker = tokio::spawn(
+            tg.clone()
+                .run(ports.inbox.clone(), feed, ports.stop.clone()),
+        );
         Ok(Adapter {
             outbound: vec![tg],
             routes,
@@ -144,7 +149,7 @@ impl Telegram {
         })
     }
 
-    async fn run(self: Arc<Self>, service: ConversationService, stop: CancellationToken) {
+    async fn run(self: Arc<Self>, inbox: ConversationService, feed: Feed, stop: CancellationToken) {
         let setup = async {
             retry("getMe", &stop, || async { Ok(self.identify().await?) }).await;
             retry("setMyCommands", &stop, || self.register_commands()).await;
@@ -154,7 +159,7 @@ impl Telegram {
             _ = stop.cancelled() => return,
         }
         match self.settings.mode {
-            Mode::Polling => polling::run(self, service, stop).await,
+            Mode::Polling => feed.run(polling::Polling { tg: self, inbox }).await,
             Mode::Webhook => {
                 let set = || async {
                     self.bot
@@ -334,18 +339,19 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<()>>,
 {
-    let mut wait = Duration::from_secs(1);
-    loop {
+    let backoff = Backoff {
+        first: Duration::from_secs(1),
+        max: Duration::from_secs(60),
+    };
+    for failures in 1.. {
         match step().await {
             Ok(()) => return,
             Err(e) => {
                 tracing::warn!(call = what, error = %format!("{e:#}"), "Telegram call failed; retrying")
             }
         }
-        tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            _ = stop.cancelled() => return,
+        if !pause(backoff.wait(failures), stop).await {
+            return;
         }
-        wait = (wait * 2).min(Duration::from_secs(60));
     }
 }

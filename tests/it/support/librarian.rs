@@ -12,12 +12,22 @@ pub async fn add_librarian(t: &TestApp, name: &str, role: &str) {
     let hash = refdesk::auth::hash_password(PASSWORD).unwrap();
     assert!(
         t.app
-            .state
-            .store
+            .store()
             .add_librarian(name, &hash, role.parse().unwrap(), now_ms())
             .await
             .unwrap()
     );
+}
+
+/// The one asking, as the desk service sees them (its rules read only the name and role).
+pub fn acting_as(name: &str, role: refdesk::domain::Role) -> refdesk::store::Librarian {
+    refdesk::store::Librarian {
+        id: 0,
+        username: name.into(),
+        role,
+        disabled: false,
+        created_at: 0,
+    }
 }
 
 /// A librarian's HTTP client: no cookie jar, the session cookie is sent by hand.

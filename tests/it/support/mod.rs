@@ -67,20 +67,43 @@ pub struct TestApp {
     pub app: RunningApp,
     pub dir: tempfile::TempDir,
     pub settings: Settings,
+    /// A connection pool of the test's own to the same database, to look at (or age)
+    /// what is stored with plain SQL, past refdesk's interfaces.
+    pub db: sqlx::AnyPool,
 }
 
 impl TestApp {
+    /// The test instance for `settings`, with its own look at the database.
+    pub fn new(app: RunningApp, dir: tempfile::TempDir, settings: Settings) -> Self {
+        let mut url = settings.database.url.clone();
+        if url.starts_with("sqlite:") && !url.contains('?') {
+            url.push_str("?mode=rw");
+        }
+        let db = sqlx::any::AnyPoolOptions::new()
+            .max_connections(2)
+            .connect_lazy(&url)
+            .expect("the database URL parses");
+        Self {
+            app,
+            dir,
+            settings,
+            db,
+        }
+    }
+
+    /// Stops refdesk, handing back what it ran in (for a restart).
+    pub async fn stop(self) -> (tempfile::TempDir, Settings) {
+        self.db.close().await;
+        self.app.shutdown().await;
+        (self.dir, self.settings)
+    }
+
     /// The tickets in one state, oldest first.
     pub async fn tickets(
         &self,
         status: refdesk::domain::TicketStatus,
     ) -> Vec<refdesk::store::TicketRow> {
-        self.app
-            .state
-            .store
-            .tickets_with_status(status)
-            .await
-            .unwrap()
+        self.app.store().tickets_with_status(status).await.unwrap()
     }
 
     pub fn ws_url(&self) -> String {
@@ -105,7 +128,7 @@ pub async fn spawn_app_with(
     let mut settings = test_settings(db, dir.path());
     tweak(&mut settings);
     let app = start(&settings, extra).await.expect("refdesk starts");
-    TestApp { app, dir, settings }
+    TestApp::new(app, dir, settings)
 }
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -221,7 +244,7 @@ pub fn faq_answer(id: &str) -> String {
 pub async fn count_messages(t: &TestApp) -> i64 {
     use sqlx::Row;
     sqlx::query("SELECT COUNT(*) FROM messages")
-        .fetch_one(t.app.state.store.pool())
+        .fetch_one(&t.db)
         .await
         .unwrap()
         .get(0)
