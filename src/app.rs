@@ -108,7 +108,7 @@ pub async fn start(
         store.clone(),
         events,
         engine.clone(),
-        Arc::new(settings.desk.for_library(&settings.library)),
+        Arc::new(settings.desk.for_library(|s| settings.library.fill(s))),
     );
     let webchat = Arc::new(WebChat::new(settings.webchat.clone()));
     let mut connectors = Connectors::default();

@@ -13,7 +13,7 @@
 use serde::Serialize;
 
 use super::ranking::{self, Ranked};
-use crate::search::{FaqIndex, Mask};
+use super::{FaqIndex, Mask};
 
 /// The share of questions reaching the FAQ that it cannot answer, assumed when mixing the
 /// two kinds of samples. The shipped unanswerable questions are short and general, which

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::confidence::{
     self, ANSWER_ONLY_CREDIT, CONTEXT_WORD_WEIGHT, CORRECTED_CREDIT, WordMatch,
 };
-use crate::search::{FaqIndex, Mask, QueryTerm};
+use super::{FaqIndex, Mask, QueryTerm};
 
 /// How deep to look in BM25 order before re-ranking by coverage.
 pub const SEARCH_DEPTH: usize = 12;

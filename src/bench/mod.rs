@@ -44,10 +44,10 @@ pub fn synthetic_faq(base: &FaqSet, n: usize) -> FaqSet {
                 .chain(e.answer.split_whitespace())
         })
         .collect();
-    let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+    let mut rng = fastrand::Rng::with_seed(0x9E37_79B9_7F4A_7C15);
     let mut sentence = |len: usize| -> String {
         (0..len)
-            .map(|_| words[rng.below(words.len())])
+            .map(|_| words[rng.usize(..words.len())])
             .collect::<Vec<_>>()
             .join(" ")
     };
@@ -72,23 +72,6 @@ pub fn synthetic_faq(base: &FaqSet, n: usize) -> FaqSet {
         entries,
         default_lang: base.default_lang.clone(),
         thesaurus: base.thesaurus.clone(),
-    }
-}
-
-/// A small deterministic generator, for generated data and fuzz tests.
-pub(crate) struct XorShift(pub(crate) u64);
-
-impl XorShift {
-    pub(crate) fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    /// A number in `0..n`.
-    pub(crate) fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
     }
 }
 

@@ -90,27 +90,4 @@ mod tests {
         assert_eq!(table.display("MAIN", "en"), "Main Library");
         assert!(toml::from_str::<CodeTable>("MAIN = 3").is_err());
     }
-
-    #[test]
-    fn tables_in_the_settings_and_the_environment() {
-        use crate::config::Settings;
-        let s = Settings::from_sources(
-            "[catalogue.branches]\nMAIN = \"Main Library\"\n[catalogue.locations]\nREF = { es = \"Referencia\" }\n",
-            "test",
-            [(
-                "REFDESK__CATALOGUE__BRANCHES__EAST".to_string(),
-                "East Branch".to_string(),
-            )],
-        )
-        .unwrap();
-        assert_eq!(
-            s.catalogue.branches.name("MAIN", "en"),
-            Some("Main Library")
-        );
-        assert_eq!(s.catalogue.branches.name("EAST", "en"), Some("East Branch"));
-        assert_eq!(s.catalogue.locations.name("REF", "ru"), Some("Referencia"));
-        let err =
-            Settings::from_sources("[catalogue.branches]\nMAIN = [1]\n", "x.toml", []).unwrap_err();
-        assert!(format!("{err:#}").contains("branches"), "{err:#}");
-    }
 }

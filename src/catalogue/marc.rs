@@ -427,7 +427,6 @@ mod tests {
     use super::super::mapping::to_catalogue;
     use super::super::record::{Availability, DueDate};
     use super::*;
-    use crate::bench::XorShift;
 
     const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/catalogue/");
 
@@ -816,17 +815,17 @@ mod tests {
 
     #[test]
     fn never_panics_on_random_input() {
-        let mut rng = XorShift(0x2545_F491_4F6C_DD1D);
+        let mut rng = fastrand::Rng::with_seed(0x2545_F491_4F6C_DD1D);
         for _ in 0..500 {
-            let len = rng.below(600);
-            let mut bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+            let len = rng.usize(..600);
+            let mut bytes: Vec<u8> = (0..len).map(|_| rng.u8(..)).collect();
             // Sprinkle structure so that the parser gets past the first checks.
-            if len > 30 && rng.below(2) == 0 {
-                bytes[..5].copy_from_slice(format!("{:05}", rng.below(len + 10)).as_bytes());
-                bytes[12..17].copy_from_slice(format!("{:05}", rng.below(len)).as_bytes());
-                for _ in 0..rng.below(8) {
-                    let at = rng.below(len);
-                    bytes[at] = [0x1D, 0x1E, 0x1F, b'0'][rng.below(4)];
+            if len > 30 && rng.usize(..2) == 0 {
+                bytes[..5].copy_from_slice(format!("{:05}", rng.usize(..len + 10)).as_bytes());
+                bytes[12..17].copy_from_slice(format!("{:05}", rng.usize(..len)).as_bytes());
+                for _ in 0..rng.usize(..8) {
+                    let at = rng.usize(..len);
+                    bytes[at] = [0x1D, 0x1E, 0x1F, b'0'][rng.usize(..4)];
                 }
             }
             for rec in read_all(&bytes).into_iter().flatten() {
@@ -837,7 +836,7 @@ mod tests {
 
     #[test]
     fn truncations_and_bit_flips_of_valid_files() {
-        let mut rng = XorShift(0x1234_5678_9ABC_DEF1);
+        let mut rng = fastrand::Rng::with_seed(0x1234_5678_9ABC_DEF1);
         for (name, total) in [
             ("test.dat", 10),
             ("regression45.dat", 12),
@@ -856,8 +855,8 @@ mod tests {
             }
             for _ in 0..400 {
                 let mut bytes = file.clone();
-                let at = rng.below(bytes.len());
-                bytes[at] ^= 1 << rng.below(8);
+                let at = rng.usize(..bytes.len());
+                bytes[at] ^= 1 << rng.usize(..8);
                 let records = read_all(&bytes);
                 let ok = records.iter().filter(|r| r.is_ok()).count();
                 assert!(

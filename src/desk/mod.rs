@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod detail;
 pub mod rules;
+mod settings;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,12 +17,12 @@ use tokio::sync::broadcast;
 
 use crate::answer::AnswerEngine;
 use crate::auth::LoginThrottle;
-use crate::config::DeskSettings;
 use crate::domain::{Sender, TicketStatus, now_ms};
 use crate::store::{
     Erased, Librarian, MessageFacts, Outgoing, PatronExport, PatronRef, Store, TicketSummary,
 };
 pub use rules::{Action, Actor, TicketRefusal};
+pub use settings::{CannedReply, DeskSettings};
 
 /// A change in the queue, sent to every open desk view (Server-Sent Events).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]

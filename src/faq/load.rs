@@ -2,8 +2,8 @@ use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use super::Thesaurus;
 use super::parse::{FaqEntry, FaqError, parse_entry};
-use crate::search::Thesaurus;
 
 /// A validated FAQ: every entry of a directory, in every language, sorted by path, and the
 /// synonyms its analysis uses (built-in vocabulary plus the directory's `synonyms.toml`).

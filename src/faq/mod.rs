@@ -7,12 +7,14 @@
 mod load;
 mod parse;
 pub mod sample;
+pub mod thesaurus;
 mod watch;
 
 use std::path::{Path, PathBuf};
 
 pub use load::{FaqSet, load_dir};
 pub use parse::{FaqEntry, FaqError, parse_entry};
+pub use thesaurus::Thesaurus;
 pub use watch::{FaqWatcher, spawn_watcher};
 
 /// Where the FAQ comes from.

@@ -8,7 +8,7 @@ use include_dir::{Dir, DirEntry, include_dir};
 
 use super::load::{FaqSet, load_files};
 use super::parse::FaqError;
-use crate::search::{Thesaurus, thesaurus};
+use super::thesaurus::{self, Thesaurus};
 
 static SAMPLE: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/faq");
 

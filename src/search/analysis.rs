@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use rust_stemmers::{Algorithm, Stemmer};
 
-use super::thesaurus::SynonymGroup;
+use super::SynonymGroup;
 use crate::lang::normalise::Folding;
 
 /// How a language's words are cut to their stem.
@@ -1151,33 +1151,6 @@ mod tests {
         );
         let ru = Analyzer::for_language("ru");
         assert_eq!(ru.terms("Как продлить книги?"), vec!["продл", "книг"]);
-    }
-
-    #[test]
-    fn synonyms_share_one_term() {
-        let thesaurus = crate::search::Thesaurus::builtin();
-        let en = Analyzer::with_synonyms("en", thesaurus.groups("en"));
-        assert_eq!(en.terms("give back my books"), en.terms("return my books"));
-        assert_eq!(
-            en.terms("hand it back"),
-            vec!["hand", "back"],
-            "a phrase is whole words in order"
-        );
-        let sorted = |mut v: Vec<String>| {
-            v.sort();
-            v
-        };
-        assert_eq!(
-            sorted(en.terms("how much is a locker")),
-            sorted(en.terms("locker cost"))
-        );
-        assert_eq!(en.terms("bicycle parking"), en.terms("bike parking"));
-        assert_eq!(en.terms("PCs"), en.terms("computers"));
-        assert_ne!(
-            en.terms("copy"),
-            en.terms("photocopier"),
-            "ambiguous words stay apart"
-        );
     }
 
     #[test]

@@ -1,11 +1,9 @@
-//! Text analysis and the tantivy indexes the answer engine searches.
+//! Text analysis: tokens, stems, synonyms and typo correction for each language.
 
 mod analysis;
-mod faq_index;
-pub mod thesaurus;
+mod synonyms;
 mod typo;
 
 pub use analysis::{Analyzer, Token};
-pub use faq_index::{Boosts, FaqIndex, Hit, Mask, QueryTerm};
-pub use thesaurus::Thesaurus;
+pub use synonyms::SynonymGroup;
 pub use typo::Corrector;

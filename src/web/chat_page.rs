@@ -9,9 +9,9 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use super::i18n::{self, Choice, Strings};
+use super::library::{LibrarySettings, Logo};
 use super::theme::{Rgb, Theme};
 use super::{AppState, CSP};
-use crate::config::{LibrarySettings, Logo};
 
 /// The library as the patrons' pages show it, checked and worked out once at start.
 #[derive(Debug, Clone)]

@@ -8,6 +8,7 @@ mod client_addr;
 mod error;
 mod guard;
 pub mod i18n;
+pub mod library;
 pub mod metrics_access;
 pub mod pages;
 pub mod theme;

@@ -12,9 +12,8 @@ use tantivy::schema::{
 use tantivy::tokenizer::{PreTokenizedString, Token};
 use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
-use super::thesaurus::SynonymGroup;
-use super::{Analyzer, Corrector, Token as Analysed};
 use crate::faq::FaqEntry;
+use crate::search::{Analyzer, Corrector, SynonymGroup, Token as Analysed};
 
 /// How much a match in each field counts in BM25 ranking.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

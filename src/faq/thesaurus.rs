@@ -17,20 +17,14 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::faq::FaqError;
+use super::FaqError;
+use crate::search::SynonymGroup;
 
 /// The file name of the staff's synonyms in the FAQ directory.
 pub const FILE_NAME: &str = "synonyms.toml";
 /// A synonyms file larger than this is refused: a thesaurus of thousands of groups fits in
 /// a fraction of it, and every group costs analysis time on every question.
 pub const MAX_FILE_BYTES: u64 = 256 * 1024;
-
-/// One group: a head word and what patrons say for it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SynonymGroup {
-    pub head: String,
-    pub members: Vec<String>,
-}
 
 /// Synonym groups by language code.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -312,5 +306,32 @@ mod tests {
         let ret = t.groups("en").iter().find(|g| g.head == "return").unwrap();
         assert!(ret.members.contains(&"chuck back".to_string()));
         assert!(ret.members.contains(&"give back".to_string()));
+    }
+
+    #[test]
+    fn synonyms_share_one_term() {
+        let thesaurus = Thesaurus::builtin();
+        let en = crate::search::Analyzer::with_synonyms("en", thesaurus.groups("en"));
+        assert_eq!(en.terms("give back my books"), en.terms("return my books"));
+        assert_eq!(
+            en.terms("hand it back"),
+            vec!["hand", "back"],
+            "a phrase is whole words in order"
+        );
+        let sorted = |mut v: Vec<String>| {
+            v.sort();
+            v
+        };
+        assert_eq!(
+            sorted(en.terms("how much is a locker")),
+            sorted(en.terms("locker cost"))
+        );
+        assert_eq!(en.terms("bicycle parking"), en.terms("bike parking"));
+        assert_eq!(en.terms("PCs"), en.terms("computers"));
+        assert_ne!(
+            en.terms("copy"),
+            en.terms("photocopier"),
+            "ambiguous words stay apart"
+        );
     }
 }
