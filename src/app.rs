@@ -10,6 +10,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::answer::AnswerEngine;
+use crate::bus::Bus;
 use crate::catalogue::CatalogueIndex;
 use crate::config::Settings;
 use crate::connectors::matrix::Matrix;
@@ -96,28 +97,29 @@ pub async fn start(
         }
     }
     let metrics = Arc::new(Metrics::default());
-    let events = crate::desk::desk_events();
+    let stop = CancellationToken::new();
+    // Desk changes and web chat messages, heard by every instance on the same database.
+    let bus = Bus::start(&store, &settings.database.url, stop.clone());
     let service = ConversationService::new(
         store.clone(),
         engine.clone(),
         metrics.clone(),
-        events.clone(),
+        bus.clone(),
         crate::conversation::limits::PatronLimits::new(&settings.patron_limits),
     );
     let desk = crate::desk::Desk::new(
         store.clone(),
-        events,
+        bus.clone(),
         engine.clone(),
         Arc::new(settings.desk.for_library(|s| settings.library.fill(s))),
     );
-    let webchat = Arc::new(WebChat::new(settings.webchat.clone()));
+    let webchat = Arc::new(WebChat::new(settings.webchat.clone(), bus.clone()));
     let mut connectors = Connectors::default();
     connectors.add(webchat.clone());
     for c in extra {
         connectors.add(c);
     }
 
-    let stop = CancellationToken::new();
     let ports = Ports::new(
         service.clone(),
         store.clone(),
@@ -156,6 +158,14 @@ pub async fn start(
         metrics: metrics.clone(),
     };
     workers.push(tokio::spawn(outbox.run(stop.clone())));
+    if bus.is_shared() {
+        workers.push(tokio::spawn(crate::web::chat::relay(
+            bus.clone(),
+            store.clone(),
+            webchat.clone(),
+            stop.clone(),
+        )));
+    }
     workers.push(tokio::spawn(crate::workers::retention::run(
         store.clone(),
         settings.privacy.clone(),

@@ -3,7 +3,9 @@
 pub mod answer;
 pub mod app;
 pub mod auth;
+
 pub mod bench;
+pub mod bus;
 pub mod catalogue;
 pub mod cli;
 pub mod config;

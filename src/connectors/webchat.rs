@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
 use super::{Connector, Delivery, Part, SendError};
+use crate::bus::{Bus, Signal};
 use crate::domain::Channel;
 use crate::rate::{Allowances, per_minute};
 
@@ -92,6 +93,9 @@ pub struct WebChat {
     new_sessions: Allowances<IpAddr>,
     messages: Allowances<IpAddr>,
     settings: WebChatSettings,
+    /// With several instances, a message goes out on the bus to whichever holds the
+    /// patron's sockets (`web::chat::relay` pushes it there).
+    bus: Bus,
 }
 
 /// One of the `max_sockets` places, held while a socket is open.
@@ -104,7 +108,7 @@ impl Drop for SocketSlot {
 }
 
 impl WebChat {
-    pub fn new(settings: WebChatSettings) -> Self {
+    pub fn new(settings: WebChatSettings, bus: Bus) -> Self {
         Self {
             sockets: Mutex::default(),
             next_socket: Default::default(),
@@ -112,6 +116,7 @@ impl WebChat {
             new_sessions: Allowances::new(per_minute(settings.new_sessions_per_minute_per_address)),
             messages: Allowances::new(per_minute(settings.messages_per_minute_per_address)),
             settings,
+            bus,
         }
     }
 
@@ -167,7 +172,21 @@ impl WebChat {
         }
     }
 
-    fn push(&self, patron: &str, msg: &ServerMsg) -> bool {
+    /// The patrons with a socket open here.
+    pub fn patrons_here(&self) -> Vec<String> {
+        let sockets = self.sockets.lock().expect("sockets lock");
+        sockets.keys().cloned().collect()
+    }
+
+    pub fn is_here(&self, patron: &str) -> bool {
+        self.sockets
+            .lock()
+            .expect("sockets lock")
+            .contains_key(patron)
+    }
+
+    /// Writes `msg` to every socket of the patron open here; whether any took it.
+    pub fn push(&self, patron: &str, msg: &ServerMsg) -> bool {
         let sockets = self.sockets.lock().expect("sockets lock");
         sockets
             .get(patron)
@@ -197,6 +216,13 @@ impl Connector for WebChat {
     }
 
     async fn send(&self, delivery: &Delivery, _part: Part<'_>) -> Result<(), SendError> {
+        if self.bus.is_shared() {
+            let signal = Signal::Chat {
+                message_id: delivery.message_id,
+                recipient: delivery.recipient.as_str().to_string(),
+            };
+            return self.bus.publish(signal).await.map_err(SendError::Transient);
+        }
         let msg = ServerMsg::Message {
             id: delivery.message_id.to_string(),
             from: delivery.sender.as_str().to_string(),

@@ -12,7 +12,7 @@ use anyhow::Context;
 use arc_swap::ArcSwap;
 
 use crate::answer::{Answer, AnswerEngine, LangHints, Outcome, replies};
-use crate::desk::{DeskEvent, DeskEvents};
+use crate::bus::{Bus, DeskChange, DeskEvent, Signal};
 use crate::domain::{BotCommand, Disposition, Inbound, InboundKind, Sender, TicketStatus, now_ms};
 use crate::metrics::Metrics;
 use crate::store::{MessageFacts, Outgoing, Store};
@@ -43,7 +43,7 @@ pub struct ConversationService {
     store: Store,
     engine: Arc<ArcSwap<AnswerEngine>>,
     metrics: Arc<Metrics>,
-    events: DeskEvents,
+    bus: Bus,
     limits: Arc<PatronLimits>,
 }
 
@@ -52,25 +52,24 @@ impl ConversationService {
         store: Store,
         engine: Arc<ArcSwap<AnswerEngine>>,
         metrics: Arc<Metrics>,
-        events: DeskEvents,
+        bus: Bus,
         limits: PatronLimits,
     ) -> Self {
         Self {
             store,
             engine,
             metrics,
-            events,
+            bus,
             limits: Arc::new(limits),
         }
     }
 
-    fn announce(&self, kind: &'static str, ticket_id: i64, status: TicketStatus) {
-        // No desk open means no receiver, which is fine.
-        let _ = self.events.send(DeskEvent {
+    fn announce(&self, kind: DeskChange, ticket_id: i64, status: TicketStatus) {
+        self.bus.announce(Signal::Desk(DeskEvent {
             kind,
             ticket_id,
             status,
-        });
+        }));
     }
 
     /// What the bot would do with the message, before looking at the conversation.
@@ -216,7 +215,7 @@ impl ConversationService {
             w.commit().await?;
             self.metrics.message_in(msg.channel);
             self.metrics.outcome(Disposition::JoinedTicket);
-            self.announce("patron_message", ticket.id, ticket.status);
+            self.announce(DeskChange::PatronMessage, ticket.id, ticket.status);
             return Ok(Handled::Stored {
                 message_id,
                 outcome: None,
@@ -267,7 +266,7 @@ impl ConversationService {
         self.metrics.message_in(msg.channel);
         self.metrics.outcome(outcome);
         if let Some(id) = ticket_id {
-            self.announce("new_ticket", id, TicketStatus::Open);
+            self.announce(DeskChange::NewTicket, id, TicketStatus::Open);
         }
         Ok(Handled::Stored {
             message_id,

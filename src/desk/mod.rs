@@ -12,11 +12,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
-use serde::Serialize;
-use tokio::sync::broadcast;
 
 use crate::answer::AnswerEngine;
 use crate::auth::LoginThrottle;
+use crate::bus::{Bus, Signal};
 use crate::domain::{Sender, TicketStatus, now_ms};
 use crate::store::{
     Erased, Librarian, MessageFacts, Outgoing, PatronExport, PatronRef, Store, TicketSummary,
@@ -24,19 +23,7 @@ use crate::store::{
 pub use rules::{Action, Actor, TicketRefusal};
 pub use settings::{CannedReply, DeskSettings};
 
-/// A change in the queue, sent to every open desk view (Server-Sent Events).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct DeskEvent {
-    pub kind: &'static str,
-    pub ticket_id: i64,
-    pub status: TicketStatus,
-}
-
-pub type DeskEvents = broadcast::Sender<DeskEvent>;
-
-pub fn desk_events() -> DeskEvents {
-    broadcast::channel(256).0
-}
+pub use crate::bus::{DeskChange, DeskEvent};
 
 /// Longest librarian reply; connectors split long texts per platform.
 pub const MAX_REPLY_CHARS: usize = 10_000;
@@ -78,7 +65,7 @@ pub type DeskResult<T> = Result<T, DeskError>;
 #[derive(Clone)]
 pub struct Desk {
     store: Store,
-    events: DeskEvents,
+    bus: Bus,
     engine: Arc<ArcSwap<AnswerEngine>>,
     throttle: Arc<LoginThrottle>,
     settings: Arc<DeskSettings>,
@@ -87,21 +74,22 @@ pub struct Desk {
 impl Desk {
     pub fn new(
         store: Store,
-        events: DeskEvents,
+        bus: Bus,
         engine: Arc<ArcSwap<AnswerEngine>>,
         settings: Arc<DeskSettings>,
     ) -> Self {
         Self {
             throttle: Arc::new(LoginThrottle::new(&settings.login_limits)),
             store,
-            events,
+            bus,
             engine,
             settings,
         }
     }
 
-    pub fn events(&self) -> &DeskEvents {
-        &self.events
+    /// Where the queue's changes are heard, from every instance.
+    pub fn bus(&self) -> &Bus {
+        &self.bus
     }
 
     pub fn settings(&self) -> &DeskSettings {
@@ -113,13 +101,12 @@ impl Desk {
         self.throttle.remembered()
     }
 
-    fn announce(&self, kind: &'static str, ticket_id: i64, status: TicketStatus) {
-        // No receivers (no desk open) is fine.
-        let _ = self.events.send(DeskEvent {
+    fn announce(&self, kind: DeskChange, ticket_id: i64, status: TicketStatus) {
+        self.bus.announce(Signal::Desk(DeskEvent {
             kind,
             ticket_id,
             status,
-        });
+        }));
     }
 
     /// The queue: tickets in one state, oldest first.
@@ -196,10 +183,10 @@ impl Desk {
         w.commit().await?;
         let status = next.unwrap_or(ticket.status);
         match (action, reply) {
-            (_, Some(_)) => self.announce("reply", id, status),
-            (Action::Claim, None) => self.announce("claimed", id, status),
-            (Action::Release, None) => self.announce("released", id, status),
-            (Action::Resolve, None) => self.announce("resolved", id, status),
+            (_, Some(_)) => self.announce(DeskChange::Reply, id, status),
+            (Action::Claim, None) => self.announce(DeskChange::Claimed, id, status),
+            (Action::Release, None) => self.announce(DeskChange::Released, id, status),
+            (Action::Resolve, None) => self.announce(DeskChange::Resolved, id, status),
         }
         Ok(message_id)
     }

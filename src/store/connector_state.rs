@@ -36,6 +36,17 @@ impl Store {
         w.commit().await
     }
 
+    /// Sends `payload` to every session listening on `channel` (PostgreSQL `NOTIFY`).
+    pub async fn notify(&self, channel: &str, payload: &str) -> anyhow::Result<()> {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(channel)
+            .bind(payload)
+            .execute(&self.pool)
+            .await
+            .context("notify the other instances")?;
+        Ok(())
+    }
+
     /// Tries to become the only instance running `job`. SQLite serves one instance, so the
     /// answer is always yes; on PostgreSQL a session advisory lock decides, held by a
     /// connection kept out of the pool for as long as the guard lives.

@@ -26,6 +26,7 @@ use super::AppState;
 use super::api_extract::{ApiJson, ApiPath, ApiQuery};
 use super::error::Error;
 use super::guard::{ApiError, ApiUser, clear_cookie, json_error, same_origin, session_cookie};
+use crate::bus::{DeskChange, DeskEvent, Signal};
 use crate::desk::accounts::{NewAccount, NewSession};
 use crate::desk::detail::TicketDetail;
 use crate::domain::{Role, TicketStatus};
@@ -270,11 +271,20 @@ async fn events(
     State(state): State<AppState>,
     _user: ApiUser,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let stream = BroadcastStream::new(state.desk.events().subscribe()).filter_map(|e| {
-        // A lagging view misses events; it re-reads the queue on the next one anyway.
-        let e = e.ok()?;
+    let stream = BroadcastStream::new(state.desk.bus().subscribe()).filter_map(|heard| {
+        let event = match heard {
+            Ok(Signal::Desk(event)) => event,
+            Ok(Signal::Chat { .. }) => return None,
+            // Changes may have been missed (a lagging view, a lost bus connection): the
+            // view reads the queue again.
+            Ok(Signal::Resync) | Err(_) => DeskEvent {
+                kind: DeskChange::Resync,
+                ticket_id: 0,
+                status: TicketStatus::Open,
+            },
+        };
         Some(Ok(
-            Event::default().data(serde_json::to_string(&e).unwrap_or_default())
+            Event::default().data(serde_json::to_string(&event).unwrap_or_default())
         ))
     });
     // The stream ends at shutdown, or graceful shutdown would wait for it forever.

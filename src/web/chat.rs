@@ -8,15 +8,20 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
-use tokio::sync::mpsc;
+use std::sync::Arc;
+
+use tokio::sync::{broadcast, mpsc};
+use tokio_util::sync::CancellationToken;
 
 use super::AppState;
 use super::i18n::{self, Strings};
+use crate::bus::{Bus, Signal};
 use crate::connectors::webchat::{
-    ClientMsg, SOCKET_QUEUE, ServerMsg, is_valid_token, new_session_token, patron_key,
+    ClientMsg, SOCKET_QUEUE, ServerMsg, WebChat, is_valid_token, new_session_token, patron_key,
 };
 use crate::conversation::Handled;
 use crate::domain::{Channel, Inbound, InboundKind};
+use crate::store::Store;
 
 /// Longest patron message accepted, in characters (refused with a message, not cut).
 const MAX_TEXT_CHARS: usize = Channel::Webchat.max_message_chars();
@@ -223,5 +228,70 @@ async fn accept(
                 message: patron.strings.get("error_not_saved").into(),
             }
         }
+    }
+}
+
+/// With several instances: pushes the web chat messages any instance sends to the sockets
+/// open here, reading each from the database (a bus signal carries only its id). After a
+/// `Resync` the patrons here get their recent messages again, since some may have been
+/// missed; the page drops what it already shows.
+pub async fn relay(bus: Bus, store: Store, webchat: Arc<WebChat>, stop: CancellationToken) {
+    let mut heard = bus.subscribe();
+    loop {
+        let signal = tokio::select! {
+            s = heard.recv() => s,
+            _ = stop.cancelled() => return,
+        };
+        match signal {
+            Ok(Signal::Chat {
+                message_id,
+                recipient,
+            }) => {
+                if webchat.is_here(&recipient) {
+                    push_stored(
+                        &store,
+                        &webchat,
+                        &recipient,
+                        message_id - 1,
+                        Some(message_id),
+                    )
+                    .await;
+                }
+            }
+            Ok(Signal::Resync) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                for patron in webchat.patrons_here() {
+                    push_stored(&store, &webchat, &patron, 0, None).await;
+                }
+            }
+            Ok(Signal::Desk(_)) => {}
+            Err(broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
+/// Pushes the patron's outgoing messages after `after` (only `only`, when given).
+async fn push_stored(
+    store: &Store,
+    webchat: &WebChat,
+    patron: &str,
+    after: i64,
+    only: Option<i64>,
+) {
+    match store.outbound_after(Channel::Webchat, patron, after).await {
+        Ok(rows) => {
+            for r in rows
+                .into_iter()
+                .filter(|r| only.is_none_or(|id| r.id == id))
+            {
+                let msg = ServerMsg::Message {
+                    id: r.id.to_string(),
+                    from: r.sender,
+                    text: r.text.unwrap_or_default(),
+                    lang: r.lang,
+                };
+                webchat.push(patron, &msg);
+            }
+        }
+        Err(e) => tracing::warn!(error = %format!("{e:#}"), "cannot relay web chat messages"),
     }
 }

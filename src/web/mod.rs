@@ -2,7 +2,7 @@
 
 mod api;
 mod api_extract;
-mod chat;
+pub mod chat;
 pub mod chat_page;
 mod client_addr;
 mod error;

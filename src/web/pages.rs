@@ -436,7 +436,6 @@ async fn login(
             Redirect::to("/desk"),
         )
             .into_response(),
-        Err(DeskError::Internal(e)) => failed(e),
         Err(e) => {
             let e = Error::from(e);
             let status = e.status();

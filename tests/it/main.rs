@@ -15,6 +15,7 @@ mod chat;
 mod cli;
 mod desk;
 mod first_start;
+mod instances;
 mod layering;
 mod matrix;
 mod memory;

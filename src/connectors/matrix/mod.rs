@@ -91,7 +91,15 @@ impl Matrix {
             );
         }
         let client = session::connect(&settings, &ports.outbound).await?;
-        let feed = ports.feed(sync::JOB, sync::SINCE_KEY);
+        // A round whose messages were not stored is tried again after a second, as a sync
+        // error is; waits double from there.
+        let feed =
+            ports
+                .feed(sync::JOB, sync::SINCE_KEY)
+                .with_backoff(crate::connectors::feed::Backoff {
+                    first: std::time::Duration::from_secs(1),
+                    max: std::time::Duration::from_secs(64),
+                });
         let worker = tokio::spawn(feed.run(sync::Sync::new(client.clone(), ports.inbox.clone())));
         Ok(Adapter {
             outbound: vec![Arc::new(Self { client })],

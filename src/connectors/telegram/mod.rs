@@ -137,7 +137,13 @@ impl Telegram {
         }
         let routes = (tg.settings.mode == Mode::Webhook)
             .then(|| webhook::routes(tg.clone(), ports.inbox.clone()));
-        let feed = ports.feed(polling::JOB, polling::OFFSET_KEY);
+        // Polls again after 2 s, doubling to 32 s while Telegram fails.
+        let feed = ports
+            .feed(polling::JOB, polling::OFFSET_KEY)
+            .with_backoff(Backoff {
+                first: Duration::from_secs(2),
+                max: Duration::from_secs(32),
+            });
         let worker = tokio::spawn(
             tg.clone()
                 .run(ports.inbox.clone(), feed, ports.stop.clone()),

@@ -1,0 +1,122 @@
+//! Several instances on one PostgreSQL: a patron on one, a librarian on another, and each
+//! hears what the other did, through the database (LISTEN/NOTIFY), even after the listening
+//! connection is cut.
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use refdesk::domain::TicketStatus;
+
+use crate::support::librarian::{DeskClient, PASSWORD, add_librarian};
+use crate::support::*;
+
+/// Another instance on `t`'s database, with its own address.
+async fn another_instance(t: &TestApp) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = t.settings.clone();
+    let app = refdesk::app::start(&settings, Vec::new())
+        .await
+        .expect("a second instance starts");
+    TestApp::new(app, dir, settings)
+}
+
+/// Reads a desk's event stream until `want` shows, for at most `WAIT`; what was read.
+async fn events_until<B: AsRef<[u8]>>(
+    stream: &mut (impl futures_util::Stream<Item = reqwest::Result<B>> + Unpin),
+    want: &str,
+) -> String {
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !seen.contains(want) && tokio::time::Instant::now() < deadline {
+        if let Ok(Some(Ok(chunk))) =
+            tokio::time::timeout(Duration::from_millis(200), stream.next()).await
+        {
+            seen.push_str(&String::from_utf8_lossy(chunk.as_ref()));
+        }
+    }
+    seen
+}
+
+const QUESTION: &str = "Do you hold the 1962 drainage committee minutes?";
+const ANSWER: &str = "We do: ask for them at the archive desk on the second floor.";
+
+/// Two instances on one database, and a librarian signed in on the second.
+async fn two_instances_and_a_librarian() -> (TestApp, TestApp, DeskClient) {
+    let a = spawn_app(Db::Postgres).await;
+    let b = another_instance(&a).await;
+    add_librarian(&b, "ann", "librarian").await;
+    let mut ann = DeskClient::new(&b);
+    ann.login("ann", PASSWORD).await;
+    (a, b, ann)
+}
+
+/// A patron on `t` asks what only a librarian can answer: their socket, the hand-over
+/// notice they got, and the ticket's id.
+async fn ask_a_librarian(t: &TestApp) -> (ChatClient, serde_json::Value, i64) {
+    let mut patron = ChatClient::connect(&t.ws_url()).await;
+    patron.send(QUESTION, "q1").await;
+    let notice = patron
+        .next_message(WAIT)
+        .await
+        .expect("the hand-over notice");
+    assert_eq!(notice["from"], "system");
+    let ticket = t.tickets(TicketStatus::Open).await.last().unwrap().id;
+    (patron, notice, ticket)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ticket_opened_on_one_instance_is_worked_from_another() {
+    let (a, b, ann) = two_instances_and_a_librarian().await;
+    let mut events = ann.get("/api/v1/events").await.bytes_stream();
+    let (mut patron, _, id) = ask_a_librarian(&a).await;
+    let want = format!("\"kind\":\"new_ticket\",\"ticket_id\":{id}");
+    let seen = events_until(&mut events, &want).await;
+    assert!(seen.contains(&want), "B's desk heard A's ticket: {seen}");
+
+    ann.claim_and_reply(id, ANSWER).await;
+    let reply = patron
+        .next_message(WAIT)
+        .await
+        .expect("the reply sent on B reaches the socket on A");
+    assert_eq!(
+        (reply["from"].as_str(), reply["text"].as_str()),
+        (Some("librarian"), Some(ANSWER))
+    );
+    let again = patron.next_message(Duration::from_millis(500)).await;
+    assert!(again.is_none(), "delivered once: {again:?}");
+    b.app.shutdown().await;
+    a.app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_bus_connection_is_opened_again_and_caught_up() {
+    let (a, b, ann) = two_instances_and_a_librarian().await;
+    let (mut patron, notice, ticket) = ask_a_librarian(&a).await;
+    let mut events = ann.get("/api/v1/events").await.bytes_stream();
+
+    // Every instance's listening connection is cut; the reply goes out at once, while
+    // they may still be reconnecting.
+    let cut: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid() \
+         AND query ILIKE 'listen%refdesk_bus%'",
+    )
+    .fetch_all(&a.db)
+    .await
+    .unwrap();
+    assert_eq!(cut, [true, true], "both instances were listening");
+    ann.claim_and_reply(ticket, ANSWER).await;
+
+    // A catch-up sends recent messages again; the page drops the ids it shows already.
+    let mut reply = patron.next_message(WAIT).await;
+    while reply.as_ref().is_some_and(|m| m["id"] == notice["id"]) {
+        reply = patron.next_message(WAIT).await;
+    }
+    let reply = reply.expect("the reply arrives, live or caught up after reconnecting");
+    assert_eq!(reply["text"], ANSWER);
+    // The desk is told to read the queue again, since it may have missed changes.
+    let seen = events_until(&mut events, "\"kind\":\"resync\"").await;
+    assert!(seen.contains("\"kind\":\"resync\""), "{seen}");
+    b.app.shutdown().await;
+    a.app.shutdown().await;
+}
