@@ -112,9 +112,19 @@ impl Feed {
 
     /// Runs `source` until the stop signal, once this instance holds the job's lock.
     pub async fn run(self, mut source: impl Source) {
-        let Some(_guard) = run_alone(&self.store, self.job, &self.stop).await else {
-            return;
-        };
+        // Starts again from the lock whenever it is lost.
+        while !self.stop.is_cancelled() {
+            let Some(mut guard) = run_alone(&self.store, self.job, &self.stop).await else {
+                return;
+            };
+            self.run_holding(&mut source, &mut guard).await;
+        }
+    }
+
+    /// Fetches while this instance holds the lock; returns at the stop signal or when the
+    /// lock is lost (checked before every round, so at most one round overlaps with an
+    /// instance that took over).
+    async fn run_holding(&self, source: &mut impl Source, guard: &mut SingletonGuard) {
         let mut failures = 0u32;
         loop {
             match source.prepare().await {
@@ -143,6 +153,13 @@ impl Feed {
         let mut failures = 0u32;
         let mut stuck = Stuck::default();
         while !self.stop.is_cancelled() {
+            if !guard.still_held().await {
+                tracing::warn!(
+                    job = self.job,
+                    "lost the run-alone lock; stopping until it is ours again"
+                );
+                return;
+            }
             let outcome = match source.round(cursor.as_deref(), &self.stop).await {
                 Ok(Round::Stopped) => return,
                 Ok(Round::Stored { next }) => {

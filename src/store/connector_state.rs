@@ -9,7 +9,19 @@ use super::{Backend, Store};
 
 /// Held while this instance is the one that polls; dropping it lets another take over.
 pub struct SingletonGuard {
+    /// The session holding the advisory lock (PostgreSQL); none on SQLite.
     _conn: Option<PoolConnection<sqlx::Any>>,
+}
+
+impl SingletonGuard {
+    /// Whether this instance still holds the lock: on PostgreSQL, whether the session that
+    /// took it is alive (a lost connection loses the lock, and another instance may take it).
+    pub async fn still_held(&mut self) -> bool {
+        match &mut self._conn {
+            None => true,
+            Some(conn) => sqlx::query("SELECT 1").execute(&mut **conn).await.is_ok(),
+        }
+    }
 }
 
 impl Store {

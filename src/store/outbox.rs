@@ -41,6 +41,9 @@ pub struct OutboxRow {
     pub parts_sent: i64,
     /// The text's language, when known (ISO 639-1).
     pub lang: Option<String>,
+    /// When this worker's claim on the row runs out (ms): after it, another worker (on
+    /// another instance) may claim and send it.
+    pub lease_until: i64,
 }
 
 impl Store {
@@ -118,6 +121,7 @@ impl Store {
                 sender: Sender::parse(&sender).unwrap_or(Sender::System),
                 parts_sent: r.try_get("parts_sent")?,
                 lang: r.try_get("lang")?,
+                lease_until: now + lease_ms,
             });
         }
         w.commit().await?;

@@ -40,6 +40,13 @@ impl Default for OutboxSettings {
 }
 
 impl OutboxSettings {
+    /// Whether a row claimed until `row.lease_until` may still be sent at `now`: not in the
+    /// last fifth of the lease (at most 5 s), which is kept for the send itself.
+    pub fn may_still_send(&self, row: &OutboxRow, now: i64) -> bool {
+        let margin = (self.lease_ms as i64 / 5).min(5_000);
+        now < row.lease_until - margin
+    }
+
     /// The wait before attempt `attempts + 1`.
     pub fn backoff(&self, attempts: i64) -> Duration {
         let factor = 1u64 << attempts.clamp(0, 20);
@@ -111,6 +118,16 @@ impl OutboxWorker {
                 let key = (row.channel, row.recipient.clone());
                 if held_back.contains(&key) {
                     continue; // its lease runs out and it is claimed again after the earlier one
+                }
+                if !self.settings.may_still_send(&row, now_ms()) {
+                    // The batch outlived the claim: another worker may have this row now.
+                    // Leave it (and the recipient's later rows) to whoever claims it next.
+                    tracing::info!(
+                        outbox_id = row.id,
+                        "lease ran out before sending; left for the next claim"
+                    );
+                    held_back.insert(key);
+                    continue;
                 }
                 match self.deliver(&row).await {
                     Ok(Outcome::SentMarkLater) => sent.push(row.id),
@@ -236,6 +253,43 @@ impl OutboxWorker {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_row_is_sent_only_well_inside_its_lease() {
+        let s = OutboxSettings {
+            lease_ms: 30_000,
+            ..Default::default()
+        };
+        let row = OutboxRow {
+            id: 1,
+            message_id: 1,
+            channel: Channel::Telegram,
+            recipient: Recipient::new("42".to_string()),
+            text: "hi".into(),
+            attempts: 0,
+            idempotency_key: "refdesk-1".into(),
+            sender: crate::domain::Sender::Bot,
+            parts_sent: 0,
+            lang: None,
+            lease_until: 100_000,
+        };
+        assert!(s.may_still_send(&row, 70_000));
+        assert!(s.may_still_send(&row, 94_999));
+        assert!(
+            !s.may_still_send(&row, 95_000),
+            "the last 5 s are kept for the send"
+        );
+        assert!(!s.may_still_send(&row, 130_000), "long expired");
+        let short = OutboxSettings {
+            lease_ms: 1_000,
+            ..Default::default()
+        };
+        assert!(short.may_still_send(&row, 99_799));
+        assert!(
+            !short.may_still_send(&row, 99_800),
+            "a fifth of a short lease"
+        );
+    }
 
     #[test]
     fn backoff_doubles_and_is_capped() {

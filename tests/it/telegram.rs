@@ -375,6 +375,53 @@ async fn groups_get_answers_only_when_they_address_the_bot(db: Db) {
 
 /// teloxide's reqwest 0.12 has no crypto provider of its own: polling over HTTPS works on
 /// the aws-lc-rs provider refdesk installs, trusting the authority it is given.
+/// The poller's run-alone lock lives in a PostgreSQL session; when that session is lost,
+/// so is the lock, and the poller stops and takes the lock again before it fetches more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_polling_lock_is_noticed_and_taken_again() {
+    let fake = FakeTelegram::start(TOKEN, BOT).await;
+    let t = spawn_with_telegram(Db::Postgres, &fake, Mode::Polling).await;
+    fake.push_update(FakeTelegram::private_text(503, 1, "wifi password", "en"));
+    fake.wait_for_sent(503, 1, WAIT).await;
+    let holders = || async {
+        sqlx::query_scalar::<_, i32>(
+            "SELECT l.pid FROM pg_locks l JOIN pg_database d ON d.oid = l.database \
+             WHERE l.locktype = 'advisory' AND l.granted AND d.datname = current_database()",
+        )
+        .fetch_all(&t.db)
+        .await
+        .unwrap()
+    };
+    let before = holders().await;
+    assert_eq!(before.len(), 1, "one poller holds the lock: {before:?}");
+    let _: bool = sqlx::query_scalar("SELECT pg_terminate_backend($1)")
+        .bind(before[0])
+        .fetch_one(&t.db)
+        .await
+        .unwrap();
+    // Noticed at the next round (a poll lasts up to 10 s), then taken again.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(40);
+    let mut now_held = Vec::new();
+    while tokio::time::Instant::now() < deadline {
+        now_held = holders().await;
+        if now_held.len() == 1 && now_held != before {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        now_held.len() == 1 && now_held != before,
+        "the lock is held again, by a new session: {before:?} then {now_held:?}"
+    );
+    fake.push_update(FakeTelegram::private_text(503, 2, "wifi password", "en"));
+    assert_eq!(
+        fake.wait_for_sent(503, 2, WAIT).await.len(),
+        2,
+        "polling goes on"
+    );
+    t.app.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn polling_over_tls_answers() {
     let ca = TestCa::new();
