@@ -56,6 +56,7 @@ pub struct PatronLimits {
     all_notices: DefaultDirectRateLimiter,
     channels: HashMap<Channel, DefaultDirectRateLimiter>,
     hasher: RandomState,
+    per_minute: u32,
 }
 
 fn nonzero(n: u32) -> NonZeroU32 {
@@ -74,7 +75,21 @@ impl PatronLimits {
                 .map(|&c| (c, RateLimiter::direct(per_channel)))
                 .collect(),
             hasher: RandomState::new(),
+            per_minute: settings.messages_per_minute.max(1),
         }
+    }
+
+    /// Messages one patron may send per minute.
+    pub fn per_minute(&self) -> u32 {
+        self.per_minute
+    }
+
+    /// The verdict on a patron whose allowance was spent elsewhere (on another instance):
+    /// refused, and told under the same once-a-minute rule.
+    pub fn refused_elsewhere(&self, channel: Channel, patron: &str) -> Verdict {
+        let key = self.hasher.hash_one((channel, patron));
+        let tell = self.notices.check(&key).is_ok() && self.all_notices.check().is_ok();
+        Verdict::Refuse { tell }
     }
 
     /// Spends one message of the patron's allowance, then of the channel's. A patron over

@@ -15,7 +15,7 @@ use crate::answer::{Answer, AnswerEngine, LangHints, Outcome, replies};
 use crate::bus::{Bus, DeskChange, DeskEvent, Signal};
 use crate::domain::{BotCommand, Disposition, Inbound, InboundKind, Sender, TicketStatus, now_ms};
 use crate::metrics::Metrics;
-use crate::store::{MessageFacts, Outgoing, Store};
+use crate::store::{Backend, MessageFacts, Outgoing, Store};
 use limits::{PatronLimits, Verdict};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -151,8 +151,18 @@ impl ConversationService {
         if msg.kind == InboundKind::Text && crate::domain::is_blank(&msg.text) {
             return Ok(Handled::Blank);
         }
-        // Before anything touches the database: a refused message costs no query.
-        if let Verdict::Refuse { tell } = self.limits.check(msg.channel, &msg.patron) {
+        // Before anything else touches the database: a refused message costs no query
+        // (with several instances, one: the shared count).
+        let mut verdict = self.limits.check(msg.channel, &msg.patron);
+        if verdict == Verdict::Accept && self.store.backend() == Backend::Postgres {
+            // Several instances may take this patron's messages: one allowance over all.
+            let key = format!("patron {} {}", msg.channel, msg.patron);
+            let (count, _) = self.store.count_attempt(&key, now_ms()).await?;
+            if count > i64::from(self.limits.per_minute()) {
+                verdict = self.limits.refused_elsewhere(msg.channel, &msg.patron);
+            }
+        }
+        if let Verdict::Refuse { tell } = verdict {
             self.metrics.outcome(Disposition::Limited);
             // The web chat's socket answers the patron at once; other channels get one
             // request to slow down through the outbox.

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use super::{Desk, DeskError, DeskResult, admin_only};
 use crate::auth;
 use crate::domain::{Role, now_ms};
-use crate::store::{DeskSession, Disabling, Librarian};
+use crate::store::{Backend, DeskSession, Disabling, Librarian};
 
 /// A new session: the token for the cookie, and how long it lives.
 pub struct NewSession {
@@ -43,6 +43,23 @@ impl Desk {
         self.throttle
             .attempt(client, username)
             .map_err(DeskError::Throttled)?;
+        if self.store.backend() == Backend::Postgres {
+            // Several instances may serve the desk: the same limits over all of them.
+            let limits = &self.settings.login_limits;
+            let client = auth::client_key(client).to_string();
+            shared_allowance(
+                &self.store,
+                &format!("login-client {client}"),
+                limits.per_client_per_minute,
+            )
+            .await?;
+            shared_allowance(
+                &self.store,
+                &format!("login-account {username}"),
+                limits.per_account_per_minute,
+            )
+            .await?;
+        }
         let found = self.store.librarian_for_login(username).await?;
         let (hash, librarian) = match found {
             Some((l, h)) => (h, Some(l)),
@@ -210,6 +227,22 @@ impl Desk {
         let hash = hash(new).await?;
         Ok(self.store.set_password(librarian.id, &hash).await?)
     }
+}
+
+/// Spends one of `key`'s attempts this minute over every instance; refused with the wait
+/// until the next minute once `per_minute` are spent.
+async fn shared_allowance(
+    store: &crate::store::Store,
+    key: &str,
+    per_minute: u32,
+) -> DeskResult<()> {
+    let now = now_ms();
+    let (count, minute_ends) = store.count_attempt(key, now).await?;
+    if count > i64::from(per_minute.max(1)) {
+        let wait = std::time::Duration::from_millis((minute_ends - now).max(1) as u64);
+        return Err(DeskError::Throttled(wait));
+    }
+    Ok(())
 }
 
 /// A password's hash, made on a blocking thread (it is slow on purpose).

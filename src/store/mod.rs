@@ -1,6 +1,7 @@
 //! All SQL lives here. One pool type (`sqlx::AnyPool`) for SQLite and PostgreSQL; each
 //! dialect has its own migrations, and the queries are written in the SQL both accept.
 
+mod allowances;
 mod connector_state;
 mod conversations;
 mod desk;

@@ -120,3 +120,65 @@ async fn a_cut_bus_connection_is_opened_again_and_caught_up() {
     b.app.shutdown().await;
     a.app.shutdown().await;
 }
+
+/// Guessing a password spread over two instances meets one allowance, not one each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_limits_count_over_every_instance() {
+    let (a, b, _) = two_instances_and_a_librarian().await;
+    let per_account = a.settings.desk.login_limits.per_account_per_minute;
+    assert_eq!(per_account, 5, "the default this test counts on");
+    let guess = |t: &TestApp| {
+        let url = t.http_url("/api/v1/login");
+        let origin = t.http_url("");
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .header("Origin", origin)
+                .json(&serde_json::json!({"username": "ann", "password": "not it"}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    // ann's own sign-in on B was the first attempt of five; then three guesses on each
+    // instance, where each alone would allow them all.
+    let mut statuses = Vec::new();
+    for t in [&a, &a, &a, &b, &b, &b] {
+        statuses.push(guess(t).await.as_u16());
+    }
+    assert_eq!(statuses, [401, 401, 401, 401, 429, 429], "{statuses:?}");
+    b.app.shutdown().await;
+    a.app.shutdown().await;
+}
+
+/// A patron writing to two instances (a platform may deliver webhooks to either) meets one
+/// allowance.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_patrons_allowance_counts_over_every_instance() {
+    use refdesk::conversation::Handled;
+    use refdesk::domain::{Channel, Inbound, InboundKind};
+    let a = spawn_app_with(
+        Db::Postgres,
+        |s| s.patron_limits.messages_per_minute = 4,
+        Vec::new(),
+    )
+    .await;
+    let b = another_instance(&a).await;
+    let message = |n: usize| Inbound {
+        channel: Channel::Telegram,
+        platform_message_id: format!("m{n}"),
+        patron: "4242".into(),
+        text: "where can I park my car".into(),
+        language: None,
+        kind: InboundKind::Text,
+    };
+    let mut limited = Vec::new();
+    for (n, t) in [&a, &a, &b, &b, &b].into_iter().enumerate() {
+        let handled = t.app.inbox().handle(message(n)).await.unwrap();
+        limited.push(handled == Handled::Limited);
+    }
+    assert_eq!(limited, [false, false, false, false, true], "{limited:?}");
+    b.app.shutdown().await;
+    a.app.shutdown().await;
+}
