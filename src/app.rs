@@ -166,6 +166,8 @@ pub async fn start(
             stop.clone(),
         )));
     }
+    workers
+        .push(crate::workers::presence::start(store.clone(), engine.clone(), stop.clone()).await?);
     workers.push(tokio::spawn(crate::workers::retention::run(
         store.clone(),
         settings.privacy.clone(),

@@ -178,6 +178,8 @@ pub struct AnswerEngine {
     catalogue_settings: CatalogueSettings,
     /// The library's name, for the fixed texts that say it.
     library_name: String,
+    /// `FaqSet::version` of the FAQ it answers from.
+    faq_version: String,
 }
 
 impl AnswerEngine {
@@ -227,6 +229,7 @@ impl AnswerEngine {
             })
             .collect();
         Ok(Self {
+            faq_version: faq.version(),
             faq,
             indexes,
             languages,
@@ -276,6 +279,11 @@ impl AnswerEngine {
         Ok(Self::new(faq, self.settings.clone())?
             .with_catalogue(catalogue, catalogue_settings)
             .with_library_name(&self.library_name))
+    }
+
+    /// The version of the FAQ it answers from (`FaqSet::version`).
+    pub fn faq_version(&self) -> &str {
+        &self.faq_version
     }
 
     pub fn faq(&self) -> &FaqSet {

@@ -15,6 +15,28 @@ pub struct FaqSet {
 }
 
 impl FaqSet {
+    /// A short fingerprint of what the FAQ says (every entry and the thesaurus): two
+    /// instances with the same version answer from the same FAQ.
+    pub fn version(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut entries: Vec<&FaqEntry> = self.entries.iter().collect();
+        entries.sort_by(|a, b| (&a.id, &a.lang).cmp(&(&b.id, &b.lang)));
+        let mut hash = Sha256::new();
+        for e in entries {
+            for part in [&e.id, &e.lang, &e.question, &e.answer]
+                .into_iter()
+                .chain(&e.alternates)
+                .chain(&e.tags)
+            {
+                hash.update(part.as_bytes());
+                hash.update([0x1f]);
+            }
+            hash.update([0x1e]);
+        }
+        hash.update(format!("{:?}", self.thesaurus).as_bytes());
+        hex::encode(&hash.finalize()[..6])
+    }
+
     /// The languages that have at least one entry, default language first.
     pub fn languages(&self) -> Vec<String> {
         let mut langs: Vec<String> = vec![self.default_lang.clone()];

@@ -5,6 +5,7 @@ mod allowances;
 mod connector_state;
 mod conversations;
 mod desk;
+mod instances;
 mod migrations;
 mod outbox;
 mod patrons;

@@ -116,11 +116,27 @@ async fn widget_js() -> Response {
     )
 }
 
+/// `ok` while the database answers; the FAQ version this instance serves in a header; and
+/// a warning line when the instances on this database serve different FAQs.
 async fn healthz(State(state): State<AppState>) -> Response {
-    match state.store.ping().await {
-        Ok(_) => (StatusCode::OK, "ok\n").into_response(),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response(),
+    if state.store.ping().await.is_err() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response();
     }
+    let version = state.engine.load().faq_version().to_string();
+    let mut body = String::from("ok\n");
+    if let Ok(versions) = state.store.faq_versions(crate::domain::now_ms()).await
+        && versions.len() > 1
+    {
+        let each: Vec<String> = versions
+            .iter()
+            .map(|(v, n)| format!("{v} on {n}"))
+            .collect();
+        body.push_str(&format!(
+            "warning: the instances serve different FAQs ({}); this one serves {version}\n",
+            each.join(", ")
+        ));
+    }
+    ([("x-refdesk-faq-version", version)], body).into_response()
 }
 
 async fn metrics(

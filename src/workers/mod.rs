@@ -1,4 +1,5 @@
 //! Background work: outbox delivery and the privacy retention purge.
 
 pub mod outbox;
+pub mod presence;
 pub mod retention;

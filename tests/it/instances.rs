@@ -182,3 +182,62 @@ async fn a_patrons_allowance_counts_over_every_instance() {
     b.app.shutdown().await;
     a.app.shutdown().await;
 }
+
+/// An instance whose FAQ differs (its files were not updated) is reported by `/healthz` on
+/// every instance, which says the version it serves itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_serving_different_faqs_are_reported() {
+    let a = spawn_app(Db::Postgres).await;
+    let health = |t: &TestApp| {
+        let url = t.http_url("/healthz");
+        async move {
+            let r = reqwest::get(url).await.unwrap();
+            let version = r.headers()["x-refdesk-faq-version"]
+                .to_str()
+                .unwrap()
+                .to_string();
+            (version, r.text().await.unwrap())
+        }
+    };
+    let same = another_instance(&a).await;
+    let (version, body) = health(&a).await;
+    assert_eq!(body, "ok\n", "two instances, one FAQ");
+    assert_eq!(health(&same).await.0, version);
+    same.app.shutdown().await;
+
+    // A copy of the FAQ with one answer changed.
+    let faq = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(&a.settings.faq.dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, faq.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let wifi = faq.path().join("wifi.md");
+    let text = std::fs::read_to_string(&wifi).unwrap();
+    std::fs::write(
+        &wifi,
+        format!("{}\nAsk at the desk if it fails.\n", text.trim_end()),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = a.settings.clone();
+    settings.faq.dir = faq.path().to_path_buf();
+    let app = refdesk::app::start(&settings, Vec::new()).await.unwrap();
+    let other = TestApp::new(app, dir, settings);
+
+    let (other_version, other_body) = health(&other).await;
+    assert_ne!(other_version, version);
+    let (_, body) = health(&a).await;
+    assert!(body.starts_with("ok\n"), "still healthy: {body}");
+    assert!(
+        body.contains("serve different FAQs") && body.contains(&other_version),
+        "{body}"
+    );
+    assert!(
+        other_body.contains(&format!("this one serves {other_version}")),
+        "{other_body}"
+    );
+    other.app.shutdown().await;
+    a.app.shutdown().await;
+}
