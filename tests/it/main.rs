@@ -16,6 +16,7 @@ mod cli;
 mod desk;
 mod first_start;
 mod instances;
+mod instances_crash;
 mod layering;
 mod matrix;
 mod memory;
