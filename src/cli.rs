@@ -210,7 +210,8 @@ enum BenchCommand {
         #[arg(long, default_value_t = 2_000)]
         rounds: usize,
     },
-    /// Messages per second through the web chat socket and the p50/p99 time to the reply.
+    /// Messages per second through the web chat socket and the p50/p99 time to the reply,
+    /// beside a bare WebSocket echo server driven by the same clients in the same run.
     Chat {
         /// Database to use (default: a fresh SQLite file in a temporary directory).
         #[arg(long, value_name = "URL")]
@@ -710,13 +711,23 @@ fn bench_chat(
     let runtime = tokio::runtime::Runtime::new()?;
     let r = runtime.block_on(crate::bench::chat::run(settings, clients, per_client))?;
     let _ = std::fs::remove_dir_all(&tmp);
+    // The same clients against a bare echo socket, in the same run: the machine's ceiling.
+    let echo = runtime.block_on(crate::bench::chat::run_echo(clients, per_client))?;
+    let line = |name: &str, r: &crate::bench::chat::ChatBenchResult| {
+        println!(
+            "{name}: {} messages from {clients} patrons in {:.2} s = {:.0} messages/s; reply time p50 {:.2} ms, p99 {:.2} ms",
+            r.messages,
+            r.elapsed.as_secs_f64(),
+            r.rate(),
+            r.p50.as_secs_f64() * 1e3,
+            r.p99.as_secs_f64() * 1e3
+        )
+    };
+    line(&backend, &r);
+    line("echo", &echo);
     println!(
-        "{backend}: {} messages from {clients} patrons in {:.2} s = {:.0} messages/s; reply time p50 {:.2} ms, p99 {:.2} ms",
-        r.messages,
-        r.elapsed.as_secs_f64(),
-        r.messages as f64 / r.elapsed.as_secs_f64(),
-        r.p50.as_secs_f64() * 1e3,
-        r.p99.as_secs_f64() * 1e3
+        "{backend} answers {:.1}% of the echo ceiling's messages/s",
+        100.0 * r.rate() / echo.rate()
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -27,6 +27,13 @@ pub struct ChatBenchResult {
     pub p99: Duration,
 }
 
+impl ChatBenchResult {
+    /// Messages answered per second.
+    pub fn rate(&self) -> f64 {
+        self.messages as f64 / self.elapsed.as_secs_f64()
+    }
+}
+
 /// Starts refdesk in-process on `settings` (port 0) and drives it with `clients` patrons,
 /// each sending `per_client` messages and waiting for each reply before the next.
 pub async fn run(
@@ -38,10 +45,47 @@ pub async fn run(
     settings.faq.watch = false;
     let app = crate::app::start(&settings, Vec::new()).await?;
     let url = format!("ws://{}/chat/ws", app.addr);
+    let result = drive(&url, clients, per_client).await;
+    app.shutdown().await;
+    result
+}
+
+/// The ceiling on this machine: the same clients against a bare WebSocket server that
+/// answers every message at once, in refdesk's protocol, with no work behind it.
+pub async fn run_echo(clients: usize, per_client: usize) -> anyhow::Result<ChatBenchResult> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("ws://{}/", listener.local_addr()?);
+    let server = tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let _ = tcp.set_nodelay(true);
+            tokio::spawn(echo(tcp));
+        }
+    });
+    let result = drive(&url, clients, per_client).await;
+    server.abort();
+    result
+}
+
+async fn echo(tcp: tokio::net::TcpStream) -> anyhow::Result<()> {
+    let mut ws = tokio_tungstenite::accept_async(tcp).await?;
+    ws.send(Message::Text(
+        r#"{"type":"session","session":"echo"}"#.into(),
+    ))
+    .await?;
+    while let Some(frame) = ws.next().await {
+        if let Message::Text(t) = frame? {
+            let reply = serde_json::json!({"type": "message", "id": "1", "from": "bot", "text": t.as_str()});
+            ws.send(Message::Text(reply.to_string().into())).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn drive(url: &str, clients: usize, per_client: usize) -> anyhow::Result<ChatBenchResult> {
     let started = Instant::now();
     let mut tasks = Vec::new();
     for c in 0..clients {
-        let url = url.clone();
+        let url = url.to_string();
         tasks.push(tokio::spawn(
             async move { patron(&url, c, per_client).await },
         ));
@@ -51,7 +95,6 @@ pub async fn run(
         latencies.extend(t.await.context("bench client panicked")??);
     }
     let elapsed = started.elapsed();
-    app.shutdown().await;
     latencies.sort_unstable();
     let at = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
     Ok(ChatBenchResult {
