@@ -109,6 +109,26 @@ impl Store {
         Ok(rows)
     }
 
+    /// One outgoing message to a patron, by its id (the web chat relay of another
+    /// instance's delivery).
+    pub async fn outbound_message(
+        &self,
+        channel: Channel,
+        user: &str,
+        id: i64,
+    ) -> anyhow::Result<Option<MessageRow>> {
+        Ok(sqlx::query_as(
+            "SELECT m.id, m.sender, m.text, m.created_at, m.lang FROM messages m \
+             JOIN conversations c ON c.id = m.conversation_id JOIN patrons p ON p.id = c.patron_id \
+             WHERE p.channel = $1 AND p.channel_user_id = $2 AND m.direction = 'out' AND m.id = $3",
+        )
+        .bind(channel.as_str())
+        .bind(user)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
     pub async fn tickets_with_status(
         &self,
         status: TicketStatus,

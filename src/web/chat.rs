@@ -248,19 +248,12 @@ pub async fn relay(bus: Bus, store: Store, webchat: Arc<WebChat>, stop: Cancella
                 recipient,
             }) => {
                 if webchat.is_here(&recipient) {
-                    push_stored(
-                        &store,
-                        &webchat,
-                        &recipient,
-                        message_id - 1,
-                        Some(message_id),
-                    )
-                    .await;
+                    push_stored(&store, &webchat, &recipient, Some(message_id)).await;
                 }
             }
             Ok(Signal::Resync) | Err(broadcast::error::RecvError::Lagged(_)) => {
                 for patron in webchat.patrons_here() {
-                    push_stored(&store, &webchat, &patron, 0, None).await;
+                    push_stored(&store, &webchat, &patron, None).await;
                 }
             }
             Ok(Signal::Desk(_)) => {}
@@ -269,20 +262,19 @@ pub async fn relay(bus: Bus, store: Store, webchat: Arc<WebChat>, stop: Cancella
     }
 }
 
-/// Pushes the patron's outgoing messages after `after` (only `only`, when given).
-async fn push_stored(
-    store: &Store,
-    webchat: &WebChat,
-    patron: &str,
-    after: i64,
-    only: Option<i64>,
-) {
-    match store.outbound_after(Channel::Webchat, patron, after).await {
+/// Pushes stored outgoing messages to the patron's sockets here: one by id, or (`None`)
+/// the recent ones.
+async fn push_stored(store: &Store, webchat: &WebChat, patron: &str, id: Option<i64>) {
+    let rows = match id {
+        Some(id) => store
+            .outbound_message(Channel::Webchat, patron, id)
+            .await
+            .map(|row| row.into_iter().collect()),
+        None => store.outbound_after(Channel::Webchat, patron, 0).await,
+    };
+    match rows {
         Ok(rows) => {
-            for r in rows
-                .into_iter()
-                .filter(|r| only.is_none_or(|id| r.id == id))
-            {
+            for r in rows {
                 let msg = ServerMsg::Message {
                     id: r.id.to_string(),
                     from: r.sender,
