@@ -22,7 +22,7 @@ use crate::connectors::{Connector, Connectors, Ports};
 use crate::conversation::ConversationService;
 use crate::faq::{FaqOrigin, FaqWatcher, spawn_watcher};
 use crate::metrics::Metrics;
-use crate::store::Store;
+use crate::store::{Backend, Store};
 use crate::web::{AppState, router};
 use crate::workers::outbox::OutboxWorker;
 
@@ -60,9 +60,18 @@ pub async fn start(
             settings.faq.dir.display()
         ),
     }
-    let catalogue =
+    // On a shared PostgreSQL the catalogue comes from the database (imported once, for every
+    // instance): there is always an index here for it to arrive in.
+    let shared = Backend::of_url(&settings.database.url) == Some(Backend::Postgres);
+    let catalogue = if shared {
+        Some(CatalogueIndex::open_or_create(
+            &settings.catalogue.index_dir,
+            settings.catalogue.boosts,
+        )?)
+    } else {
         CatalogueIndex::open_existing(&settings.catalogue.index_dir, settings.catalogue.boosts)?
-            .map(Arc::new);
+    }
+    .map(Arc::new);
     if let Some(c) = &catalogue {
         tracing::info!(records = c.len(), "catalogue opened");
     }
@@ -87,7 +96,7 @@ pub async fn start(
     };
 
     let store = Store::connect(&settings.database).await?;
-    if store.backend() == crate::store::Backend::Sqlite {
+    if store.backend() == Backend::Sqlite {
         let released = store.release_outbox_leases().await?;
         if released > 0 {
             tracing::info!(
@@ -168,6 +177,13 @@ pub async fn start(
     }
     workers
         .push(crate::workers::presence::start(store.clone(), engine.clone(), stop.clone()).await?);
+    if let (true, (Some(index), _)) = (shared, engine.load().catalogue()) {
+        workers.push(crate::workers::catalogue_sync::start(
+            store.clone(),
+            index,
+            stop.clone(),
+        ));
+    }
     workers.push(tokio::spawn(crate::workers::retention::run(
         store.clone(),
         settings.privacy.clone(),
@@ -257,6 +273,9 @@ impl RunningApp {
     }
 }
 
+/// How long a stopping service waits for connections and workers to finish.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// `refdesk serve`: runs until SIGINT or SIGTERM.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let app = start(&settings, Vec::new()).await?;
@@ -273,7 +292,17 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     }
     shutdown_signal().await;
     tracing::info!("shutting down");
-    app.shutdown().await;
+    // Open sockets and event streams, or a database gone away, must not keep a stopping
+    // service alive: what is unfinished is safe (claimed rows' leases run out).
+    if tokio::time::timeout(SHUTDOWN_GRACE, app.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "stopped after {} s without finishing every connection and worker",
+            SHUTDOWN_GRACE.as_secs()
+        );
+    }
     Ok(())
 }
 

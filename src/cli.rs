@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 
 use crate::answer::{AnswerEngine, Candidate, eval};
-use crate::catalogue::import::import_files;
+use crate::catalogue::import::{import_files, read_records};
 use crate::catalogue::mapping::Format;
 use crate::catalogue::{CatalogueHit, CatalogueIndex};
 use crate::config::Settings;
@@ -430,6 +430,11 @@ fn catalogue_import(
         "auto" => None,
         f => Some(f.parse::<Format>().map_err(|e| anyhow::anyhow!(e))?),
     };
+    if crate::store::Backend::of_url(&settings.database.url)
+        == Some(crate::store::Backend::Postgres)
+    {
+        return catalogue_import_shared(settings, files, format);
+    }
     let index =
         CatalogueIndex::open_or_create(&settings.catalogue.index_dir, settings.catalogue.boosts)?;
     let started = std::time::Instant::now();
@@ -444,6 +449,36 @@ fn catalogue_import(
         report.read as f64 / secs.max(0.001),
         index.len()
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// On PostgreSQL the records go to the database, which every instance's index follows
+/// (`workers::catalogue_sync`): one import, run from anywhere, reaches them all.
+fn catalogue_import_shared(
+    settings: &Settings,
+    files: &[PathBuf],
+    format: Option<Format>,
+) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    let store = runtime.block_on(crate::store::Store::connect(&settings.database))?;
+    let started = std::time::Instant::now();
+    let mut newest = 0;
+    let report = read_records(files, format, &mut std::io::stderr(), &mut |records| {
+        if !records.is_empty() {
+            newest = runtime.block_on(store.put_catalogue_records(records))?;
+        }
+        Ok(())
+    })?;
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "{} records read, {} stored, {} rejected in {:.1} s ({:.0} records/s); every instance on this database answers from them within seconds (change {newest})",
+        report.read,
+        report.indexed,
+        report.rejected,
+        secs,
+        report.read as f64 / secs.max(0.001),
+    );
+    runtime.block_on(store.close());
     Ok(ExitCode::SUCCESS)
 }
 

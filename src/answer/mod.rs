@@ -542,7 +542,8 @@ impl AnswerEngine {
         lang: &str,
         faq_confident: bool,
     ) -> Option<(Outcome, String, Vec<String>)> {
-        let catalogue = self.catalogue.as_ref()?;
+        // An index still waiting for its first records is no catalogue yet.
+        let catalogue = self.catalogue.as_ref().filter(|c| !c.is_empty())?;
         let limit = self.catalogue_settings.max_results.max(1);
         let min_coverage = self.catalogue_settings.min_coverage;
         let lookup = |query: &crate::catalogue::CatalogueQuery, exact_only: bool| {

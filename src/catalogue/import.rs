@@ -53,6 +53,26 @@ pub fn import_files(
     format: Option<Format>,
     report_to: &mut dyn Write,
 ) -> anyhow::Result<ImportReport> {
+    // One indexing thread and 64 MiB: on two cores the reader, the analysis and tantivy
+    // keep both busy, and a larger heap only made the import slower (docs/benchmarks.md).
+    let mut writer = index.writer(1, 64 * 1024 * 1024)?;
+    let read = read_records(files, format, report_to, &mut |records| {
+        records.iter().try_for_each(|r| writer.upsert(r))
+    });
+    // Whatever was read is kept, even when a file could not be read to its end.
+    writer.finish()?;
+    read
+}
+
+/// Reads `files` in a thread of their own and hands each batch of good records to `put`
+/// as it arrives (the index, or the shared database); rejected records are reported to
+/// `report_to`, progress to stderr when it is a terminal.
+pub fn read_records(
+    files: &[PathBuf],
+    format: Option<Format>,
+    report_to: &mut dyn Write,
+    put: &mut dyn FnMut(&[CatalogueRecord]) -> anyhow::Result<()>,
+) -> anyhow::Result<ImportReport> {
     let total_bytes: u64 = files
         .iter()
         .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
@@ -75,27 +95,25 @@ pub fn import_files(
             })?
     };
 
-    // One indexing thread and 64 MiB: on two cores the reader, the analysis and tantivy
-    // keep both busy, and a larger heap only made the import slower (docs/benchmarks.md).
-    let mut writer = index.writer(1, 64 * 1024 * 1024)?;
     let mut report = ImportReport::default();
     let show_progress = std::io::stderr().is_terminal();
     let started = Instant::now();
     let mut last_progress = Instant::now();
+    let mut records = Vec::with_capacity(BATCH);
     for batch in rx {
         for item in batch {
             report.read += 1;
             match item {
-                Item::Record(record) => {
-                    writer.upsert(&record)?;
-                    report.indexed += 1;
-                }
+                Item::Record(record) => records.push(*record),
                 Item::Rejected(why) => {
                     report.rejected += 1;
                     writeln!(report_to, "{why}")?;
                 }
             }
         }
+        put(&records)?;
+        report.indexed += records.len() as u64;
+        records.clear();
         if show_progress && last_progress.elapsed() > Duration::from_millis(200) {
             last_progress = Instant::now();
             progress_line(
@@ -109,8 +127,6 @@ pub fn import_files(
     let read_result = reader
         .join()
         .map_err(|_| anyhow::anyhow!("the reader thread panicked"))?;
-    // Whatever was read is kept, even when a file could not be read to its end.
-    writer.finish()?;
     if show_progress {
         progress_line(&report, total_bytes, total_bytes, started);
         eprintln!();

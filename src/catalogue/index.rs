@@ -308,6 +308,17 @@ impl CatalogueIndex {
         Self::open_or_create(dir, boosts).map(Some)
     }
 
+    /// The newest shared change (`Store::catalogue_changes`) this index holds; 0 when it
+    /// never followed the database.
+    pub fn synced_to(&self) -> anyhow::Result<i64> {
+        let metas = self.index.load_metas()?;
+        Ok(metas
+            .payload
+            .as_deref()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0))
+    }
+
     pub fn len(&self) -> u64 {
         self.reader.searcher().num_docs()
     }
@@ -814,6 +825,16 @@ impl CatalogueWriter<'_> {
 
     pub fn commit(&mut self) -> anyhow::Result<()> {
         self.writer.commit()?;
+        Ok(())
+    }
+
+    /// Commits, recording that the index now holds every shared change up to `seq`
+    /// (`CatalogueIndex::synced_to`); the mark and the records become visible together.
+    pub fn commit_synced_to(&mut self, seq: i64) -> anyhow::Result<()> {
+        let mut commit = self.writer.prepare_commit()?;
+        commit.set_payload(&seq.to_string());
+        commit.commit()?;
+        self.index.reader.reload()?;
         Ok(())
     }
 

@@ -1,9 +1,12 @@
 //! The conversation service: an inbound message is stored exactly once, then either joins a
 //! librarian's ticket (the bot stays silent) or gets the answer engine's reply, written to
-//! the outbox in the same transaction. Before any of that, the patron's and the channel's
+//! the outbox in the same transaction (`group_commit` shares that transaction with the
+//! other patrons writing at the same moment). Before any of that, the patron's and the channel's
 //! allowances (`limits`) decide whether the message is taken at all.
 
+mod group_commit;
 pub mod limits;
+mod write;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -15,8 +18,10 @@ use crate::answer::{Answer, AnswerEngine, LangHints, Outcome, replies};
 use crate::bus::{Bus, DeskChange, DeskEvent, Signal};
 use crate::domain::{BotCommand, Disposition, Inbound, InboundKind, Sender, TicketStatus, now_ms};
 use crate::metrics::Metrics;
-use crate::store::{Backend, MessageFacts, Outgoing, Store};
+use crate::store::{Backend, MessageFacts, Store, day_of};
+use group_commit::GroupWriter;
 use limits::{PatronLimits, Verdict};
+use write::{Written, reply_to};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Handled {
@@ -45,6 +50,7 @@ pub struct ConversationService {
     metrics: Arc<Metrics>,
     bus: Bus,
     limits: Arc<PatronLimits>,
+    writer: GroupWriter,
 }
 
 impl ConversationService {
@@ -56,6 +62,7 @@ impl ConversationService {
         limits: PatronLimits,
     ) -> Self {
         Self {
+            writer: GroupWriter::start(store.clone()),
             store,
             engine,
             metrics,
@@ -134,7 +141,7 @@ impl ConversationService {
             now,
         )
         .await?;
-        w.count_outcome(msg.channel, Disposition::Limited, now)
+        w.count_outcome(&day_of(now), msg.channel, Disposition::Limited, 1)
             .await?;
         w.commit().await
     }
@@ -183,123 +190,38 @@ impl ConversationService {
                 .await
                 .context("the answer engine stopped")?
         };
-        let inbound_lang = (msg.kind == InboundKind::Text).then_some(answer.lang.as_str());
-
-        let now = now_ms();
-        let mut w = self.store.begin_write().await?;
-        let conversation_id = w.conversation_of(&msg, now).await?;
-
-        // A librarian holds the conversation: the message joins the ticket and the bot is
-        // silent, except to say when it could not pass on what was sent.
-        if let Some(ticket) = w.active_ticket(conversation_id).await? {
-            let Some(message_id) = w
-                .insert_inbound(
-                    conversation_id,
-                    &msg,
-                    MessageFacts {
-                        outcome: Some(Disposition::JoinedTicket),
-                        faq_id: None,
-                        lang: inbound_lang,
-                    },
-                    now,
-                )
-                .await?
-            else {
-                return Ok(Handled::Duplicate); // dropping the transaction rolls it back
-            };
-            if let InboundKind::Unsupported(kind) = msg.kind {
-                let reply = replies::unsupported(kind, &answer.lang, true);
-                let facts = MessageFacts {
-                    outcome: Some(Outcome::Unsupported.into()),
-                    faq_id: None,
-                    lang: Some(&answer.reply_lang),
-                };
-                w.queue_outbound(
-                    reply_to(&msg, conversation_id, Sender::Bot, &reply, facts),
-                    now,
-                )
-                .await?;
-            }
-            w.count_outcome(msg.channel, Disposition::JoinedTicket, now)
-                .await?;
-            w.commit().await?;
-            self.metrics.message_in(msg.channel);
-            self.metrics.outcome(Disposition::JoinedTicket);
-            self.announce(DeskChange::PatronMessage, ticket.id, ticket.status);
-            return Ok(Handled::Stored {
+        let (channel, outcome) = (msg.channel, answer.outcome);
+        match self.writer.write(msg, answer, now_ms()).await? {
+            Written::Duplicate => Ok(Handled::Duplicate),
+            Written::JoinedTicket {
                 message_id,
-                outcome: None,
-                ticket_id: Some(ticket.id),
-            });
-        }
-
-        let outcome = answer.outcome;
-        let faq_id = answer.faq_id.as_deref();
-        let Some(message_id) = w
-            .insert_inbound(
-                conversation_id,
-                &msg,
-                MessageFacts {
-                    outcome: Some(outcome.into()),
-                    faq_id,
-                    lang: inbound_lang,
-                },
-                now,
-            )
-            .await?
-        else {
-            return Ok(Handled::Duplicate);
-        };
-        let (sender, ticket_id) = match answer.outcome {
-            Outcome::Faq
-            | Outcome::Smalltalk
-            | Outcome::Command
-            | Outcome::Unsupported
-            | Outcome::Catalogue => (Sender::Bot, None),
-            Outcome::Escalate | Outcome::Handoff => {
-                let id = w.open_ticket(conversation_id, outcome, now).await?;
-                (Sender::System, Some(id))
+                ticket_id,
+                status,
+            } => {
+                self.metrics.message_in(channel);
+                self.metrics.outcome(Disposition::JoinedTicket);
+                self.announce(DeskChange::PatronMessage, ticket_id, status);
+                Ok(Handled::Stored {
+                    message_id,
+                    outcome: None,
+                    ticket_id: Some(ticket_id),
+                })
             }
-        };
-        let facts = MessageFacts {
-            outcome: Some(outcome.into()),
-            faq_id,
-            lang: Some(&answer.reply_lang),
-        };
-        w.queue_outbound(
-            reply_to(&msg, conversation_id, sender, &answer.reply, facts),
-            now,
-        )
-        .await?;
-        w.count_outcome(msg.channel, outcome.into(), now).await?;
-        w.commit().await?;
-        self.metrics.message_in(msg.channel);
-        self.metrics.outcome(outcome);
-        if let Some(id) = ticket_id {
-            self.announce(DeskChange::NewTicket, id, TicketStatus::Open);
+            Written::Answered {
+                message_id,
+                ticket_id,
+            } => {
+                self.metrics.message_in(channel);
+                self.metrics.outcome(outcome);
+                if let Some(id) = ticket_id {
+                    self.announce(DeskChange::NewTicket, id, TicketStatus::Open);
+                }
+                Ok(Handled::Stored {
+                    message_id,
+                    outcome: Some(outcome),
+                    ticket_id,
+                })
+            }
         }
-        Ok(Handled::Stored {
-            message_id,
-            outcome: Some(answer.outcome),
-            ticket_id,
-        })
-    }
-}
-
-/// A reply to `msg`'s patron, on the channel they wrote from.
-fn reply_to<'a>(
-    msg: &'a Inbound,
-    conversation_id: i64,
-    sender: Sender,
-    text: &'a str,
-    facts: MessageFacts<'a>,
-) -> Outgoing<'a> {
-    Outgoing {
-        conversation_id,
-        channel: msg.channel,
-        recipient: &msg.patron,
-        sender,
-        text,
-        facts,
     }
 }

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The answer engine's decision.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     Smalltalk,
@@ -35,7 +35,7 @@ impl Outcome {
 
 /// Everything that can become of a message: the engine's decision, or one of the two
 /// things decided before the engine is asked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Disposition {
     Answered(Outcome),
     /// A librarian holds the conversation: the message joined the ticket.

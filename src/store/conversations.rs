@@ -193,6 +193,45 @@ impl WriteTx<'_> {
         .try_get(0)?)
     }
 
+    /// The open conversation of the message's patron (both created on first contact) and
+    /// its open or claimed ticket: one read for a known patron, the common case.
+    pub async fn conversation_and_ticket(
+        &mut self,
+        msg: &Inbound,
+        now: i64,
+    ) -> anyhow::Result<(i64, Option<TicketRow>)> {
+        let known = sqlx::query(
+            "SELECT p.id AS patron_id, c.id AS conversation_id, t.id AS ticket_id, t.status, t.assignee, t.opened_at \
+             FROM patrons p \
+             LEFT JOIN conversations c ON c.id = (SELECT MAX(id) FROM conversations WHERE patron_id = p.id AND closed_at IS NULL) \
+             LEFT JOIN tickets t ON t.id = (SELECT MAX(id) FROM tickets WHERE conversation_id = c.id AND status <> 'resolved') \
+             WHERE p.channel = $1 AND p.channel_user_id = $2",
+        )
+        .bind(msg.channel.as_str())
+        .bind(&msg.patron)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .context("conversation lookup")?;
+        let Some(row) = known else {
+            return Ok((self.conversation_of(msg, now).await?, None));
+        };
+        let patron_id: i64 = row.try_get("patron_id")?;
+        let Some(conversation_id) = row.try_get::<Option<i64>, _>("conversation_id")? else {
+            return Ok((self.touch_conversation(patron_id, now).await?, None));
+        };
+        let ticket = match row.try_get::<Option<i64>, _>("ticket_id")? {
+            Some(id) => Some(TicketRow {
+                id,
+                conversation_id,
+                status: super::ticket_status(row.try_get("status")?),
+                assignee: row.try_get("assignee")?,
+                opened_at: row.try_get("opened_at")?,
+            }),
+            None => None,
+        };
+        Ok((conversation_id, ticket))
+    }
+
     /// The open conversation of the message's patron (both created on first contact).
     pub async fn conversation_of(&mut self, msg: &Inbound, now: i64) -> anyhow::Result<i64> {
         let patron_id = self
@@ -226,7 +265,8 @@ impl WriteTx<'_> {
     }
 
     /// Stores a patron's message with what became of it, unless the platform delivered it
-    /// before: then `None`, and the caller rolls the transaction back (acknowledge, do nothing).
+    /// before: then `None`, and nothing is written (so the message can share a transaction
+    /// with other patrons' messages).
     pub async fn insert_inbound(
         &mut self,
         conversation_id: i64,
@@ -234,16 +274,27 @@ impl WriteTx<'_> {
         facts: MessageFacts<'_>,
         now: i64,
     ) -> anyhow::Result<Option<i64>> {
-        let message_id = insert_message(
-            &mut self.tx,
-            conversation_id,
-            "in",
-            Sender::Patron,
-            &msg.text,
-            facts,
-            now,
+        let inserted = sqlx::query(
+            "INSERT INTO messages (conversation_id, direction, sender, text, outcome, faq_id, lang, created_at) \
+             SELECT $1, 'in', $2, $3, $4, $5, $6, $7 \
+             WHERE NOT EXISTS (SELECT 1 FROM inbox WHERE channel = $8 AND platform_message_id = $9) RETURNING id",
         )
-        .await?;
+        .bind(conversation_id)
+        .bind(Sender::Patron.as_str())
+        .bind(&msg.text)
+        .bind(facts.outcome.map(Disposition::as_str))
+        .bind(facts.faq_id)
+        .bind(facts.lang)
+        .bind(now)
+        .bind(msg.channel.as_str())
+        .bind(&msg.platform_message_id)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .context("message insert")?;
+        let Some(row) = inserted else {
+            return Ok(None);
+        };
+        let message_id: i64 = row.try_get(0)?;
         let fresh = sqlx::query(
             "INSERT INTO inbox (channel, platform_message_id, message_id, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
         )
@@ -255,20 +306,10 @@ impl WriteTx<'_> {
         .await
         .context("inbox insert")?
         .rows_affected();
-        Ok((fresh == 1).then_some(message_id))
-    }
-
-    /// The conversation's open or claimed ticket, if any.
-    pub async fn active_ticket(
-        &mut self,
-        conversation_id: i64,
-    ) -> anyhow::Result<Option<TicketRow>> {
-        Ok(sqlx::query_as(
-            "SELECT id, conversation_id, status, assignee, opened_at FROM tickets WHERE conversation_id = $1 AND status <> 'resolved' ORDER BY id DESC LIMIT 1",
-        )
-        .bind(conversation_id)
-        .fetch_optional(&mut *self.tx)
-        .await?)
+        // Only another instance taking the same delivery at the same moment gets here: fail,
+        // roll back, and the platform's retry finds the message stored.
+        anyhow::ensure!(fresh == 1, "the same message was taken twice at once");
+        Ok(Some(message_id))
     }
 
     pub async fn open_ticket(
@@ -320,20 +361,22 @@ impl WriteTx<'_> {
         Ok(message_id)
     }
 
-    /// Adds one to the anonymous daily count of what became of a message.
+    /// Adds `n` to the anonymous count, on `day` (`day_of`), of what became of messages.
     pub async fn count_outcome(
         &mut self,
+        day: &str,
         channel: Channel,
         outcome: Disposition,
-        now: i64,
+        n: i64,
     ) -> anyhow::Result<()> {
         sqlx::query(
-            "INSERT INTO daily_counts (day, channel, outcome, count) VALUES ($1, $2, $3, 1) \
-             ON CONFLICT (day, channel, outcome) DO UPDATE SET count = daily_counts.count + 1",
+            "INSERT INTO daily_counts (day, channel, outcome, count) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (day, channel, outcome) DO UPDATE SET count = daily_counts.count + excluded.count",
         )
-        .bind(day_of(now))
+        .bind(day)
         .bind(channel.as_str())
         .bind(outcome.as_str())
+        .bind(n)
         .execute(&mut *self.tx)
         .await
         .context("daily count")?;

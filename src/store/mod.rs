@@ -2,6 +2,7 @@
 //! dialect has its own migrations, and the queries are written in the SQL both accept.
 
 mod allowances;
+mod catalogue;
 mod connector_state;
 mod conversations;
 mod desk;
@@ -131,11 +132,7 @@ impl Store {
     pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<Self> {
         install_default_drivers();
         let url = settings.url.as_str();
-        let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Backend::Postgres
-        } else if url.starts_with("sqlite:") {
-            Backend::Sqlite
-        } else {
+        let Some(backend) = Backend::of_url(url) else {
             anyhow::bail!("database.url must start with sqlite:// or postgres://");
         };
         let mut url = url.to_string();
@@ -159,6 +156,9 @@ impl Store {
                 settings.max_connections
             })
             .acquire_timeout(Duration::from_secs(10))
+            // A file in this process cannot drop a connection the way a server can: on
+            // SQLite the ping before every use was a round trip to its thread per query.
+            .test_before_acquire(backend == Backend::Postgres)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -285,6 +285,19 @@ fn redact(url: &str) -> String {
             format!("{}{}:***{}", &url[..scheme + 3], user, &url[at..])
         }
         _ => url.to_string(),
+    }
+}
+
+impl Backend {
+    /// The database a `database.url` names, if refdesk knows it.
+    pub fn of_url(url: &str) -> Option<Self> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else {
+            None
+        }
     }
 }
 

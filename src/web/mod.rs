@@ -116,8 +116,9 @@ async fn widget_js() -> Response {
     )
 }
 
-/// `ok` while the database answers; the FAQ version this instance serves in a header; and
-/// a warning line when the instances on this database serve different FAQs.
+/// `ok` while the database answers; the FAQ version this instance serves in a header (and
+/// the newest shared catalogue change its index holds, when it has a catalogue); and a
+/// warning line when the instances on this database serve different FAQs.
 async fn healthz(State(state): State<AppState>) -> Response {
     if state.store.ping().await.is_err() {
         return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response();
@@ -136,7 +137,15 @@ async fn healthz(State(state): State<AppState>) -> Response {
             each.join(", ")
         ));
     }
-    ([("x-refdesk-faq-version", version)], body).into_response()
+    let mut response = ([("x-refdesk-faq-version", version)], body).into_response();
+    if let (Some(catalogue), _) = state.engine.load().catalogue()
+        && let Ok(change) = catalogue.synced_to()
+    {
+        response
+            .headers_mut()
+            .insert("x-refdesk-catalogue-change", HeaderValue::from(change));
+    }
+    response
 }
 
 async fn metrics(

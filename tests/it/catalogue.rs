@@ -5,11 +5,12 @@ use std::path::{Path, PathBuf};
 
 use crate::support::*;
 use refdesk::answer::{AnswerEngine, AnswerSettings, Outcome};
-use refdesk::catalogue::import::{ImportReport, import_files};
+use refdesk::catalogue::import::{ImportReport, import_files, read_records};
 use refdesk::catalogue::mapping::Format;
 use refdesk::catalogue::record::{Availability, CalendarDate, DueDate};
 use refdesk::catalogue::{CatalogueIndex, CatalogueSettings};
 use refdesk::faq::load_dir;
+use refdesk::workers::catalogue_sync::sync_once;
 
 fn fixture(name: &str) -> PathBuf {
     repo_path(&format!("tests/fixtures/catalogue/{name}"))
@@ -211,7 +212,51 @@ async fn catalogue_answers_reach_the_web_chat(db: Db) {
     assert_eq!(reply["text"], faq_answer("renewals"));
 }
 
-on_both_databases!(catalogue_answers_reach_the_web_chat);
+/// With several instances the records live in the database: an index applies only the
+/// changes it has not seen, and remembers where it stopped when it is opened again.
+async fn the_index_follows_the_shared_catalogue(db: Db) {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = test_settings(db, dir.path());
+    let store = refdesk::store::Store::connect(&settings.database)
+        .await
+        .unwrap();
+    let csv = dir.path().join("library.csv");
+    std::fs::write(&csv, LIBRARY_CSV).unwrap();
+    let mut records = Vec::new();
+    read_records(&[csv], None, &mut Vec::new(), &mut |batch| {
+        records.extend_from_slice(batch);
+        Ok(())
+    })
+    .unwrap();
+    let head = store.put_catalogue_records(&records).await.unwrap();
+    assert_eq!(head, 5);
+
+    let index = std::sync::Arc::new(fresh_index(dir.path()));
+    assert_eq!(index.synced_to().unwrap(), 0);
+    assert_eq!(sync_once(&store, &index).await.unwrap(), 5);
+    assert_eq!((index.synced_to().unwrap(), index.len()), (head, 5));
+    assert_eq!(sync_once(&store, &index).await.unwrap(), 0, "nothing new");
+
+    // A record changed (named twice in one import: the later wins) is one change, applied
+    // in place, by an index opened again (an instance restarted).
+    let mut first = records[0].clone();
+    first.title = "Dune (first edition)".into();
+    let mut second = first.clone();
+    second.title = "Dune Messiah".into();
+    store.put_catalogue_records(&[first, second]).await.unwrap();
+    drop(index);
+    let index = std::sync::Arc::new(fresh_index(dir.path()));
+    assert_eq!(index.synced_to().unwrap(), head);
+    assert_eq!(sync_once(&store, &index).await.unwrap(), 1);
+    assert_eq!(index.len(), 5);
+    assert_eq!(index.get("b1").unwrap().title, "Dune Messiah");
+    store.close().await;
+}
+
+on_both_databases!(
+    catalogue_answers_reach_the_web_chat,
+    the_index_follows_the_shared_catalogue
+);
 
 #[test]
 fn a_running_service_sees_a_later_import() {

@@ -1,8 +1,9 @@
 //! Three `refdesk serve` processes on one PostgreSQL, a patron on each and librarians on two
 //! of them. One instance is killed (SIGKILL) while every patron is writing, and started
 //! again; then every patron asks for a librarian and the librarians answer from other
-//! instances. Counted: no accepted message lost, none answered twice, every ticket heard
-//! live on every desk, every reply delivered once.
+//! instances. A catalogue import runs (once, from the command line) while one instance is
+//! down. Counted: no accepted message lost, none answered twice, every ticket heard live on
+//! every desk, every reply delivered once, and every instance answering from the import.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -33,13 +34,28 @@ fn config(
         &path,
         format!(
             "[server]\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"http://127.0.0.1:{port}\"\n[patron_limits]\nmessages_per_minute = 1000\n\
-             [outbox]\nlease_ms = 1000\n[database]\nurl = \"{}\"\n[faq]\ndir = \"{}\"\nwatch = false\n",
+             [outbox]\nlease_ms = 1000\n[database]\nurl = \"{}\"\n[faq]\ndir = \"{}\"\nwatch = false\n\
+             [catalogue]\nindex_dir = \"{}\"\n",
             settings.database.url,
-            settings.faq.dir.display()
+            settings.faq.dir.display(),
+            // Each instance its own index, as on machines of their own.
+            dir.join(format!("catalogue-{i}")).display()
         ),
     )
     .unwrap();
     path
+}
+
+/// The servers, killed however the test ends: a failed assertion must not leave them running.
+struct Fleet(Vec<std::process::Child>);
+
+impl Drop for Fleet {
+    fn drop(&mut self) {
+        for server in &mut self.0 {
+            let _ = server.kill();
+            let _ = server.wait();
+        }
+    }
 }
 
 fn desk(port: u16) -> DeskClient {
@@ -85,7 +101,7 @@ async fn three_instances_one_killed_lose_nothing_and_repeat_nothing() {
     let configs: Vec<_> = (0..3)
         .map(|i| config(dir.path(), i, ports[i], &settings))
         .collect();
-    let mut servers: Vec<_> = configs.iter().map(|c| start_server(c, &[])).collect();
+    let mut servers = Fleet(configs.iter().map(|c| start_server(c, &[])).collect());
     for &port in &ports {
         wait_until_up(port).await;
     }
@@ -135,12 +151,25 @@ async fn three_instances_one_killed_lose_nothing_and_repeat_nothing() {
         PER_PATRON / 4,
     )
     .await;
-    servers[0].kill().unwrap();
-    servers[0].wait().unwrap();
+    servers.0[0].kill().unwrap();
+    servers.0[0].wait().unwrap();
+    // The catalogue arrives while one instance is down and the others are busy.
+    let import = std::process::Command::new(env!("CARGO_BIN_EXE_refdesk"))
+        .arg("--config")
+        .arg(&configs[1])
+        .args(["catalogue", "import"])
+        .arg(repo_path("tests/fixtures/catalogue/sample.csv"))
+        .output()
+        .unwrap();
+    assert!(
+        import.status.success(),
+        "{}",
+        String::from_utf8_lossy(&import.stderr)
+    );
     for i in 1..3 {
         read_replies(&mut patrons[i], &mut acked[i], &mut replies[i], PER_PATRON).await;
     }
-    servers[0] = start_server(&configs[0], &[]);
+    servers.0[0] = start_server(&configs[0], &[]);
     wait_until_up(ports[0]).await;
     // The page reconnects and resends what it has no ack for, with the same client ids.
     patrons[0] = ChatClient::resume(&ws(ports[0]), &sessions[0], None).await;
@@ -205,6 +234,33 @@ async fn three_instances_one_killed_lose_nothing_and_repeat_nothing() {
     }
     assert_eq!(answers, 3);
 
+    // Every instance, the restarted one too, answers from the catalogue imported once.
+    let head = store.catalogue_head().await.unwrap();
+    assert!(head > 0, "the import reached the database");
+    let http = reqwest::Client::new();
+    for &port in &ports {
+        let url = format!("http://127.0.0.1:{port}/healthz");
+        let caught_up = eventually(|| async {
+            let r = http.get(&url).send().await.unwrap();
+            r.headers()
+                .get("x-refdesk-catalogue-change")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<i64>().ok())
+                == Some(head)
+        })
+        .await;
+        assert!(caught_up, "instance on {port} brought its index up to date");
+        let mut reader = ChatClient::connect(&ws(port)).await;
+        reader.send("Do you have Dune?", "dune").await;
+        let reply = reader.next_message(WAIT).await.expect("a reply");
+        assert_eq!(reply["from"], "bot", "instance on {port}: {reply}");
+        let text = reply["text"].as_str().unwrap();
+        assert!(
+            text.contains("Dune") && text.contains("Herbert"),
+            "instance on {port}: {text}"
+        );
+    }
+
     assert!(
         eventually(|| async { store.outbox_backlog().await.unwrap() == 0 }).await,
         "every reply delivered"
@@ -212,17 +268,14 @@ async fn three_instances_one_killed_lose_nothing_and_repeat_nothing() {
     let total = 3 * PER_PATRON as i64;
     assert_eq!(
         store.inbound_count(Channel::Webchat).await.unwrap(),
-        total + 3,
+        total + 3 + 3,
         "each message stored once"
     );
     assert_eq!(
         store.outbox_rows_for(Channel::Webchat).await.unwrap(),
-        total + 3 + 3,
-        "one reply per question, a notice per hand-over, one librarian reply per ticket"
+        total + 3 + 3 + 3,
+        "one reply per question, a notice per hand-over, one librarian reply per ticket, one catalogue answer per instance"
     );
-    for mut s in servers {
-        s.kill().unwrap();
-        s.wait().unwrap();
-    }
+    drop(servers);
     store.close().await;
 }

@@ -120,7 +120,8 @@ async fn postgres_kill_and_restart() {
     kill_and_restart_loses_and_repeats_nothing(Db::Postgres).await;
 }
 
-/// SIGTERM stops the server cleanly (exit code 0) after finishing what it holds.
+/// SIGTERM stops the server cleanly (exit code 0) after finishing what it holds, and a
+/// patron's page left open does not keep it running.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_shuts_down_cleanly() {
     let dir = tempfile::tempdir().unwrap();
@@ -142,6 +143,7 @@ async fn sigterm_shuts_down_cleanly() {
     client.send("hello", "m1").await;
     assert!(client.next_message(WAIT).await.is_some());
     drop(client);
+    let left_open = ChatClient::connect(&format!("ws://127.0.0.1:{port}/chat/ws")).await;
     let status = Command::new("kill")
         .arg("-TERM")
         .arg(server.id().to_string())
@@ -160,4 +162,5 @@ async fn sigterm_shuts_down_cleanly() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    drop(left_open);
 }
