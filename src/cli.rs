@@ -220,6 +220,9 @@ enum BenchCommand {
         clients: usize,
         #[arg(long, default_value_t = 500)]
         messages_per_client: usize,
+        /// refdesk instances on the one database (PostgreSQL only), patrons spread over them.
+        #[arg(long, default_value_t = 1)]
+        instances: usize,
     },
 }
 
@@ -358,8 +361,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     database_url,
                     clients,
                     messages_per_client,
+                    instances,
                 },
-        } => bench_chat(settings, database_url, clients, messages_per_client),
+        } => bench_chat(
+            settings,
+            database_url,
+            clients,
+            messages_per_client,
+            instances,
+        ),
     }
 }
 
@@ -732,10 +742,19 @@ fn bench_chat(
     database_url: Option<String>,
     clients: usize,
     per_client: usize,
+    instances: usize,
 ) -> anyhow::Result<ExitCode> {
     let tmp = tempfile_dir()?;
     settings.database.url =
         database_url.unwrap_or_else(|| format!("sqlite://{}/bench.db", tmp.display()));
+    if instances != 1
+        && crate::store::Backend::of_url(&settings.database.url)
+            != Some(crate::store::Backend::Postgres)
+    {
+        anyhow::bail!(
+            "several instances share a PostgreSQL database: give --database-url postgres://..."
+        );
+    }
     let backend = settings
         .database
         .url
@@ -744,7 +763,12 @@ fn bench_chat(
         .unwrap_or_default()
         .to_string();
     let runtime = tokio::runtime::Runtime::new()?;
-    let r = runtime.block_on(crate::bench::chat::run(settings, clients, per_client))?;
+    let r = runtime.block_on(crate::bench::chat::run(
+        settings,
+        instances.max(1),
+        clients,
+        per_client,
+    ))?;
     let _ = std::fs::remove_dir_all(&tmp);
     // The same clients against a bare echo socket, in the same run: the machine's ceiling.
     let echo = runtime.block_on(crate::bench::chat::run_echo(clients, per_client))?;
@@ -757,6 +781,10 @@ fn bench_chat(
             r.p50.as_secs_f64() * 1e3,
             r.p99.as_secs_f64() * 1e3
         )
+    };
+    let backend = match instances {
+        1 => backend,
+        n => format!("{backend} ({n} instances)"),
     };
     line(&backend, &r);
     line("echo", &echo);

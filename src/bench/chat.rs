@@ -34,10 +34,12 @@ impl ChatBenchResult {
     }
 }
 
-/// Starts refdesk in-process on `settings` (port 0) and drives it with `clients` patrons,
+/// Starts `instances` refdesk instances in-process on `settings` (port 0; several share its
+/// PostgreSQL database) and drives them with `clients` patrons, spread over the instances,
 /// each sending `per_client` messages and waiting for each reply before the next.
 pub async fn run(
     mut settings: Settings,
+    instances: usize,
     clients: usize,
     per_client: usize,
 ) -> anyhow::Result<ChatBenchResult> {
@@ -49,10 +51,18 @@ pub async fn run(
     settings.patron_limits.channel_messages_per_second = 1_000_000;
     settings.webchat.messages_per_minute_per_address = 1_000_000;
     settings.webchat.new_sessions_per_minute_per_address = 1_000_000;
-    let app = crate::app::start(&settings, Vec::new()).await?;
-    let url = format!("ws://{}/chat/ws", app.addr);
-    let result = drive(&url, clients, per_client).await;
-    app.shutdown().await;
+    let mut apps = Vec::with_capacity(instances);
+    for _ in 0..instances {
+        apps.push(crate::app::start(&settings, Vec::new()).await?);
+    }
+    let urls: Vec<String> = apps
+        .iter()
+        .map(|app| format!("ws://{}/chat/ws", app.addr))
+        .collect();
+    let result = drive(&urls, clients, per_client).await;
+    for app in apps {
+        app.shutdown().await;
+    }
     result
 }
 
@@ -67,7 +77,7 @@ pub async fn run_echo(clients: usize, per_client: usize) -> anyhow::Result<ChatB
             tokio::spawn(echo(tcp));
         }
     });
-    let result = drive(&url, clients, per_client).await;
+    let result = drive(&[url], clients, per_client).await;
     server.abort();
     result
 }
@@ -87,11 +97,15 @@ async fn echo(tcp: tokio::net::TcpStream) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn drive(url: &str, clients: usize, per_client: usize) -> anyhow::Result<ChatBenchResult> {
+async fn drive(
+    urls: &[String],
+    clients: usize,
+    per_client: usize,
+) -> anyhow::Result<ChatBenchResult> {
     let started = Instant::now();
     let mut tasks = Vec::new();
     for c in 0..clients {
-        let url = url.to_string();
+        let url = urls[c % urls.len()].clone();
         tasks.push(tokio::spawn(
             async move { patron(&url, c, per_client).await },
         ));

@@ -5,7 +5,7 @@ use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{Store, Tx, WriteTx};
+use super::{Backend, Store, WriteTx};
 use crate::domain::{Channel, Disposition, Inbound, Outcome, Sender, TicketStatus};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -62,18 +62,20 @@ impl Store {
         )
     }
 
-    /// The language of the patron's latest message whose language is known: a hint for
-    /// telling the language of a short next one ("ok", "wifi?").
+    /// The language of the patron's latest message in their latest conversation whose
+    /// language is known: a hint for telling the language of a short next one ("ok", "wifi?").
     pub async fn last_patron_language(
         &self,
         channel: Channel,
         channel_user_id: &str,
     ) -> anyhow::Result<Option<String>> {
         let row = sqlx::query(
+            // Within the patron's latest conversation, newest first along its index: a join
+            // ordered by message id walked every message of the database backwards.
             "SELECT m.lang FROM messages m \
-             JOIN conversations c ON c.id = m.conversation_id \
-             JOIN patrons p ON p.id = c.patron_id \
-             WHERE p.channel = $1 AND p.channel_user_id = $2 AND m.direction = 'in' AND m.lang IS NOT NULL \
+             WHERE m.conversation_id = (SELECT MAX(c.id) FROM conversations c JOIN patrons p ON p.id = c.patron_id \
+                                        WHERE p.channel = $1 AND p.channel_user_id = $2) \
+               AND m.direction = 'in' AND m.lang IS NOT NULL \
              ORDER BY m.id DESC LIMIT 1",
         )
         .bind(channel.as_str())
@@ -274,42 +276,47 @@ impl WriteTx<'_> {
         facts: MessageFacts<'_>,
         now: i64,
     ) -> anyhow::Result<Option<i64>> {
-        let inserted = sqlx::query(
-            "INSERT INTO messages (conversation_id, direction, sender, text, outcome, faq_id, lang, created_at) \
+        // The message and its inbox key in one statement (one round trip to the database):
+        // nothing at all is written for a message the platform delivered before.
+        const SQLITE: &str = "INSERT INTO messages (conversation_id, direction, sender, text, outcome, faq_id, lang, created_at) \
              SELECT $1, 'in', $2, $3, $4, $5, $6, $7 \
-             WHERE NOT EXISTS (SELECT 1 FROM inbox WHERE channel = $8 AND platform_message_id = $9) RETURNING id",
-        )
-        .bind(conversation_id)
-        .bind(Sender::Patron.as_str())
-        .bind(&msg.text)
-        .bind(facts.outcome.map(Disposition::as_str))
-        .bind(facts.faq_id)
-        .bind(facts.lang)
-        .bind(now)
-        .bind(msg.channel.as_str())
-        .bind(&msg.platform_message_id)
-        .fetch_optional(&mut *self.tx)
-        .await
-        .context("message insert")?;
-        let Some(row) = inserted else {
+             WHERE NOT EXISTS (SELECT 1 FROM inbox WHERE channel = $8 AND platform_message_id = $9) RETURNING id; \
+             INSERT INTO inbox (channel, platform_message_id, message_id, received_at) \
+             SELECT $8, $9, last_insert_rowid(), $7 WHERE changes() = 1";
+        // Another instance may take the same delivery at the same moment: `fresh` is then 0.
+        const POSTGRES: &str = "WITH m AS (INSERT INTO messages (conversation_id, direction, sender, text, outcome, faq_id, lang, created_at) \
+             SELECT $1, 'in', $2, $3, $4, $5, $6, $7 \
+             WHERE NOT EXISTS (SELECT 1 FROM inbox WHERE channel = $8 AND platform_message_id = $9) RETURNING id), \
+             i AS (INSERT INTO inbox (channel, platform_message_id, message_id, received_at) \
+             SELECT $8, $9, m.id, $7 FROM m ON CONFLICT DO NOTHING RETURNING message_id) \
+             SELECT m.id, (SELECT COUNT(*) FROM i) AS fresh FROM m";
+        let sql = match self.backend {
+            Backend::Sqlite => SQLITE,
+            Backend::Postgres => POSTGRES,
+        };
+        // `fetch_all`: SQLite runs the second statement only if the results are read on.
+        let rows = sqlx::query(sql)
+            .bind(conversation_id)
+            .bind(Sender::Patron.as_str())
+            .bind(&msg.text)
+            .bind(facts.outcome.map(Disposition::as_str))
+            .bind(facts.faq_id)
+            .bind(facts.lang)
+            .bind(now)
+            .bind(msg.channel.as_str())
+            .bind(&msg.platform_message_id)
+            .fetch_all(&mut *self.tx)
+            .await
+            .context("message insert")?;
+        let Some(row) = rows.first() else {
             return Ok(None);
         };
-        let message_id: i64 = row.try_get(0)?;
-        let fresh = sqlx::query(
-            "INSERT INTO inbox (channel, platform_message_id, message_id, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-        )
-        .bind(msg.channel.as_str())
-        .bind(&msg.platform_message_id)
-        .bind(message_id)
-        .bind(now)
-        .execute(&mut *self.tx)
-        .await
-        .context("inbox insert")?
-        .rows_affected();
-        // Only another instance taking the same delivery at the same moment gets here: fail,
-        // roll back, and the platform's retry finds the message stored.
-        anyhow::ensure!(fresh == 1, "the same message was taken twice at once");
-        Ok(Some(message_id))
+        if self.backend == Backend::Postgres {
+            let fresh: i64 = row.try_get("fresh")?;
+            // Fail and roll back: the platform's retry then finds the message stored.
+            anyhow::ensure!(fresh == 1, "the same message was taken twice at once");
+        }
+        Ok(Some(row.try_get(0)?))
     }
 
     pub async fn open_ticket(
@@ -331,32 +338,36 @@ impl WriteTx<'_> {
     /// Writes an outgoing message and queues it in the outbox; the commit wakes the
     /// outbox worker. Returns the message's id.
     pub async fn queue_outbound(&mut self, out: Outgoing<'_>, now: i64) -> anyhow::Result<i64> {
-        let message_id = insert_message(
-            &mut self.tx,
-            out.conversation_id,
-            "out",
-            out.sender,
-            out.text,
-            out.facts,
-            now,
-        )
-        .await?;
-        sqlx::query(
-            "INSERT INTO outbox (message_id, channel, recipient, sender, text, status, attempts, next_attempt_at, idempotency_key, created_at, lang) \
-             VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $7, $8, $9)",
-        )
-        .bind(message_id)
-        .bind(out.channel.as_str())
-        .bind(out.recipient)
-        .bind(out.sender.as_str())
-        .bind(out.text)
-        .bind(now)
-        .bind(format!("refdesk-{message_id}"))
-        .bind(now)
-        .bind(out.facts.lang)
-        .execute(&mut *self.tx)
-        .await
-        .context("outbox insert")?;
+        // The message and its outbox row in one statement (one round trip).
+        const SQLITE: &str = "INSERT INTO messages (conversation_id, direction, sender, text, outcome, faq_id, lang, created_at) \
+             VALUES ($1, 'out', $2, $3, $4, $5, $6, $7) RETURNING id; \
+             INSERT INTO outbox (message_id, channel, recipient, sender, text, status, attempts, next_attempt_at, idempotency_key, created_at, lang) \
+             VALUES (last_insert_rowid(), $8, $9, $2, $3, 'pending', 0, $7, 'refdesk-' || last_insert_rowid(), $7, $6)";
+        const POSTGRES: &str = "WITH m AS (INSERT INTO messages (conversation_id, direction, sender, text, outcome, faq_id, lang, created_at) \
+             VALUES ($1, 'out', $2, $3, $4, $5, $6, $7) RETURNING id) \
+             INSERT INTO outbox (message_id, channel, recipient, sender, text, status, attempts, next_attempt_at, idempotency_key, created_at, lang) \
+             SELECT m.id, $8, $9, $2, $3, 'pending', 0, $7, 'refdesk-' || m.id, $7, $6 FROM m RETURNING message_id";
+        let sql = match self.backend {
+            Backend::Sqlite => SQLITE,
+            Backend::Postgres => POSTGRES,
+        };
+        let rows = sqlx::query(sql)
+            .bind(out.conversation_id)
+            .bind(out.sender.as_str())
+            .bind(out.text)
+            .bind(out.facts.outcome.map(Disposition::as_str))
+            .bind(out.facts.faq_id)
+            .bind(out.facts.lang)
+            .bind(now)
+            .bind(out.channel.as_str())
+            .bind(out.recipient)
+            .fetch_all(&mut *self.tx)
+            .await
+            .context("outbox insert")?;
+        let message_id: i64 = rows
+            .first()
+            .context("the outgoing message was not written")?
+            .try_get(0)?;
         self.queued = true;
         Ok(message_id)
     }
@@ -402,32 +413,6 @@ pub struct MessageFacts<'a> {
     pub faq_id: Option<&'a str>,
     /// The language it is written in, when known.
     pub lang: Option<&'a str>,
-}
-
-async fn insert_message(
-    tx: &mut Tx,
-    conversation_id: i64,
-    direction: &str,
-    sender: Sender,
-    text: &str,
-    facts: MessageFacts<'_>,
-    now: i64,
-) -> anyhow::Result<i64> {
-    Ok(sqlx::query(
-        "INSERT INTO messages (conversation_id, direction, sender, text, outcome, faq_id, lang, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-    )
-    .bind(conversation_id)
-    .bind(direction)
-    .bind(sender.as_str())
-    .bind(text)
-    .bind(facts.outcome.map(Disposition::as_str))
-    .bind(facts.faq_id)
-    .bind(facts.lang)
-    .bind(now)
-    .fetch_one(&mut **tx)
-    .await
-    .context("message insert")?
-    .try_get(0)?)
 }
 
 impl sqlx::FromRow<'_, AnyRow> for TicketRow {

@@ -135,12 +135,21 @@ impl Store {
             return Ok(());
         }
         let mut w = self.begin_write().await?;
-        for id in ids {
-            sqlx::query("UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, leased_until = NULL WHERE id = $2")
-                .bind(now)
-                .bind(id)
-                .execute(&mut *w.tx)
-                .await?;
+        // One statement per few hundred rows, not one per row: under load a batch is as
+        // large as the claim.
+        for chunk in ids.chunks(500) {
+            let placeholders = (0..chunk.len())
+                .map(|i| format!("${}", i + 2))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, leased_until = NULL WHERE id IN ({placeholders})"
+            );
+            let mut update = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+            for id in chunk {
+                update = update.bind(*id);
+            }
+            update.execute(&mut *w.tx).await?;
         }
         w.commit().await
     }
