@@ -88,6 +88,7 @@ pub async fn start(
             move |faq| {
                 let rebuilt = served.load().for_changed_faq(faq)?;
                 served.store(Arc::new(rebuilt));
+                crate::memory::release_unused();
                 Ok(())
             },
         )?)
@@ -279,6 +280,8 @@ const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 /// `refdesk serve`: runs until SIGINT or SIGTERM.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let app = start(&settings, Vec::new()).await?;
+    // Building and calibrating the FAQ index is done: its working memory goes back.
+    crate::memory::release_unused();
     println!(
         "refdesk is running: web chat at http://{}/chat, librarian desk at http://{}/desk",
         app.addr, app.addr

@@ -17,6 +17,7 @@ pub mod faq;
 #[cfg(test)]
 mod fuzz;
 pub mod lang;
+pub mod memory;
 pub mod metrics;
 pub mod net;
 pub mod rate;
