@@ -427,8 +427,27 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     file.write_all(text.as_bytes())
 }
 
+/// The local catalogue index, if there is one. On a shared PostgreSQL it is first brought up
+/// to date with the database, as a running instance would (if the database cannot be reached,
+/// or a service here holds the index's writer, it is used as it is).
 fn open_catalogue(settings: &Settings) -> anyhow::Result<Option<CatalogueIndex>> {
-    CatalogueIndex::open_existing(&settings.catalogue.index_dir, settings.catalogue.boosts)
+    use crate::store::Backend;
+    let (dir, boosts) = (&settings.catalogue.index_dir, settings.catalogue.boosts);
+    if Backend::of_url(&settings.database.url) != Some(Backend::Postgres) {
+        return CatalogueIndex::open_existing(dir, boosts);
+    }
+    let index = std::sync::Arc::new(CatalogueIndex::open_or_create(dir, boosts)?);
+    let synced = tokio::runtime::Runtime::new()?.block_on(async {
+        let store = crate::store::Store::connect(&settings.database).await?;
+        let applied = crate::workers::catalogue_sync::sync_once(&store, &index).await;
+        store.close().await;
+        applied
+    });
+    if let Err(e) = synced {
+        eprintln!("note: the catalogue index was not brought up to date with the database ({e:#})");
+    }
+    let index = std::sync::Arc::into_inner(index).context("the catalogue index is still in use")?;
+    Ok((!index.is_empty()).then_some(index))
 }
 
 fn catalogue_import(

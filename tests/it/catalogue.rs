@@ -258,6 +258,47 @@ on_both_databases!(
     the_index_follows_the_shared_catalogue
 );
 
+/// On PostgreSQL the command line imports into the database and searches a local index it
+/// first brings up to date, as an instance would.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_line_shares_the_catalogue_on_postgres() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = test_settings(Db::Postgres, dir.path());
+    let config = dir.path().join("refdesk.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[database]\nurl = \"{}\"\n[catalogue]\nindex_dir = \"{}\"\n",
+            settings.database.url,
+            dir.path().join("index").display()
+        ),
+    )
+    .unwrap();
+    let refdesk = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_refdesk"))
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let csv = fixture("sample.csv");
+    let imported = refdesk(&["catalogue", "import", csv.to_str().unwrap()]);
+    assert!(imported.contains("stored"), "{imported}");
+    assert!(
+        !dir.path().join("index").join("meta.json").exists(),
+        "the import wrote the database, not an index"
+    );
+    let found = refdesk(&["catalogue", "search", "dune", "--json"]);
+    assert!(found.contains("Herbert"), "{found}");
+}
+
 #[test]
 fn a_running_service_sees_a_later_import() {
     let dir = tempfile::tempdir().unwrap();
