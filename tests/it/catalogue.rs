@@ -275,18 +275,12 @@ async fn the_command_line_shares_the_catalogue_on_postgres() {
     )
     .unwrap();
     let refdesk = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_refdesk"))
-            .arg("--config")
-            .arg(&config)
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        run_ok(
+            std::process::Command::new(env!("CARGO_BIN_EXE_refdesk"))
+                .arg("--config")
+                .arg(&config)
+                .args(args),
+        )
     };
     let csv = fixture("sample.csv");
     let imported = refdesk(&["catalogue", "import", csv.to_str().unwrap()]);

@@ -3,6 +3,8 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
+use crate::support::run_ok;
+
 fn refdesk() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_refdesk"));
     cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
@@ -173,17 +175,8 @@ fn eval_reports_the_metrics_as_json() {
          {\"q\": \"what is the capital of mongolia\", \"expect\": [\"escalate\"]}\n",
     )
     .unwrap();
-    let out = refdesk()
-        .args(["eval", "--json", "--cases"])
-        .arg(&cases)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = run_ok(refdesk().args(["eval", "--json", "--cases"]).arg(&cases));
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(report["cases"], 4);
     assert_eq!(report["precision"]["value"], 0.5);
     assert_eq!(report["coverage"]["hits"], 1);

@@ -154,17 +154,12 @@ async fn three_instances_one_killed_lose_nothing_and_repeat_nothing() {
     servers.0[0].kill().unwrap();
     servers.0[0].wait().unwrap();
     // The catalogue arrives while one instance is down and the others are busy.
-    let import = std::process::Command::new(env!("CARGO_BIN_EXE_refdesk"))
-        .arg("--config")
-        .arg(&configs[1])
-        .args(["catalogue", "import"])
-        .arg(repo_path("tests/fixtures/catalogue/sample.csv"))
-        .output()
-        .unwrap();
-    assert!(
-        import.status.success(),
-        "{}",
-        String::from_utf8_lossy(&import.stderr)
+    run_ok(
+        std::process::Command::new(env!("CARGO_BIN_EXE_refdesk"))
+            .arg("--config")
+            .arg(&configs[1])
+            .args(["catalogue", "import"])
+            .arg(repo_path("tests/fixtures/catalogue/sample.csv")),
     );
     for i in 1..3 {
         read_replies(&mut patrons[i], &mut acked[i], &mut replies[i], PER_PATRON).await;

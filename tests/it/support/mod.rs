@@ -258,6 +258,18 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// Runs a `refdesk` command to its end; fails the test, with what it wrote to stderr, unless
+/// it succeeded. Returns what it printed.
+pub fn run_ok(cmd: &mut std::process::Command) -> String {
+    let out = cmd.output().expect("the command runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
 /// `refdesk --config CONFIG serve` as a real process (for crash tests), with extra
 /// environment variables.
 pub fn start_server(config: &Path, env: &[(&str, &str)]) -> std::process::Child {
