@@ -178,7 +178,7 @@ pub async fn start(
     }
     workers
         .push(crate::workers::presence::start(store.clone(), engine.clone(), stop.clone()).await?);
-    if let (true, (Some(index), _)) = (shared, engine.load().catalogue()) {
+    if shared && let (Some(index), _) = engine.load().catalogue() {
         workers.push(crate::workers::catalogue_sync::start(
             store.clone(),
             index,

@@ -83,7 +83,9 @@ async fn commit_group(store: &Store, group: Vec<Job>) {
         }
     }
     for job in group {
-        let written = write_alone(store, &job).await;
+        let written = write_together(store, std::slice::from_ref(&job))
+            .await
+            .map(|mut one| one.remove(0));
         let _ = job.done.send(written);
     }
 }
@@ -98,15 +100,6 @@ async fn write_together(store: &Store, group: &[Job]) -> anyhow::Result<Vec<Writ
     counts.write(&mut w).await?;
     w.commit().await?;
     Ok(results)
-}
-
-async fn write_alone(store: &Store, job: &Job) -> anyhow::Result<Written> {
-    let mut w = store.begin_write().await?;
-    let mut counts = Counts::default();
-    let written = write_job(&mut w, job, &mut counts).await?;
-    counts.write(&mut w).await?;
-    w.commit().await?;
-    Ok(written)
 }
 
 async fn write_job(w: &mut WriteTx<'_>, job: &Job, counts: &mut Counts) -> anyhow::Result<Written> {

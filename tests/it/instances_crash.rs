@@ -69,28 +69,10 @@ fn desk(port: u16) -> DeskClient {
     }
 }
 
-/// Reads frames until `n` distinct replies (by id) arrived or nothing came for a while,
-/// recording acks and reply ids (a replayed reply shows an id again; the page drops it).
-async fn read_replies(
-    c: &mut ChatClient,
-    acked: &mut BTreeSet<String>,
-    replies: &mut BTreeSet<String>,
-    n: usize,
-) {
-    while replies.len() < n {
-        let Some(f) = c.next_frame(Duration::from_secs(15)).await else {
-            break;
-        };
-        match f["type"].as_str() {
-            Some("ack") => {
-                acked.insert(f["client_id"].as_str().unwrap().to_string());
-            }
-            Some("message") => {
-                replies.insert(f["id"].as_str().unwrap().to_string());
-            }
-            _ => {}
-        }
-    }
+/// Reads until the page has `n` distinct replies, or nothing came for a while.
+async fn read_replies(c: &mut ChatClient, seen: &mut Seen, n: usize) {
+    seen.read_until(c, Duration::from_secs(15), |s| s.replies.len() >= n)
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -141,16 +123,9 @@ async fn three_instances_one_killed_lose_nothing_and_repeat_nothing() {
             p.send(QUESTIONS[i % QUESTIONS.len()], id).await;
         }
     }
-    let mut acked: Vec<BTreeSet<String>> = vec![BTreeSet::new(); 3];
-    let mut replies: Vec<BTreeSet<String>> = vec![BTreeSet::new(); 3];
+    let mut seen: Vec<Seen> = (0..3).map(|_| Seen::default()).collect();
     // The first instance dies with part of its patron's stream through.
-    read_replies(
-        &mut patrons[0],
-        &mut acked[0],
-        &mut replies[0],
-        PER_PATRON / 4,
-    )
-    .await;
+    read_replies(&mut patrons[0], &mut seen[0], PER_PATRON / 4).await;
     servers.0[0].kill().unwrap();
     servers.0[0].wait().unwrap();
     // The catalogue arrives while one instance is down and the others are busy.
@@ -162,20 +137,24 @@ async fn three_instances_one_killed_lose_nothing_and_repeat_nothing() {
             .arg(repo_path("tests/fixtures/catalogue/sample.csv")),
     );
     for i in 1..3 {
-        read_replies(&mut patrons[i], &mut acked[i], &mut replies[i], PER_PATRON).await;
+        read_replies(&mut patrons[i], &mut seen[i], PER_PATRON).await;
     }
     servers.0[0] = start_server(&configs[0], &[]);
     wait_until_up(ports[0]).await;
     // The page reconnects and resends what it has no ack for, with the same client ids.
     patrons[0] = ChatClient::resume(&ws(ports[0]), &sessions[0], None).await;
     for (i, id) in ids.iter().enumerate() {
-        if !acked[0].contains(id) {
+        if !seen[0].acked.contains(id) {
             patrons[0].send(QUESTIONS[i % QUESTIONS.len()], id).await;
         }
     }
-    read_replies(&mut patrons[0], &mut acked[0], &mut replies[0], PER_PATRON).await;
-    for (i, r) in replies.iter().enumerate() {
-        assert_eq!(r.len(), PER_PATRON, "patron {i}: every question answered");
+    read_replies(&mut patrons[0], &mut seen[0], PER_PATRON).await;
+    for (i, s) in seen.iter().enumerate() {
+        assert_eq!(
+            s.replies.len(),
+            PER_PATRON,
+            "patron {i}: every question answered"
+        );
     }
 
     // Each patron asks for a librarian; both desks hear every ticket.

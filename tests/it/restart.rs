@@ -2,7 +2,6 @@
 //! messages are arriving, restarted on the same database, and the patron's page reconnects
 //! and resends what was not acknowledged. Nothing is lost and nothing is answered twice.
 
-use std::collections::BTreeSet;
 use std::process::Command;
 use std::time::Duration;
 
@@ -40,26 +39,13 @@ async fn kill_and_restart_loses_and_repeats_nothing(db: Db) {
     wait_until_up(port).await;
     let mut client = ChatClient::connect(&ws).await;
     let session = client.session.clone();
-    let mut acked = BTreeSet::new();
-    let mut replies = BTreeSet::new();
+    let mut seen = Seen::default();
     for (i, id) in ids.iter().enumerate() {
         client.send(QUESTIONS[i % QUESTIONS.len()], id).await;
     }
     // Let part of the stream through, then pull the plug.
-    while acked.len() < total / 4 {
-        let Some(f) = client.next_frame(WAIT).await else {
-            break;
-        };
-        match f["type"].as_str() {
-            Some("ack") => {
-                acked.insert(f["client_id"].as_str().unwrap().to_string());
-            }
-            Some("message") => {
-                replies.insert(f["id"].as_str().unwrap().to_string());
-            }
-            _ => {}
-        }
-    }
+    seen.read_until(&mut client, WAIT, |s| s.acked.len() >= total / 4)
+        .await;
     server.kill().unwrap();
     server.wait().unwrap();
     drop(client);
@@ -69,16 +55,14 @@ async fn kill_and_restart_loses_and_repeats_nothing(db: Db) {
     // The page resends everything it has no ack for, with the same client ids.
     let mut client = ChatClient::resume(&ws, &session, None).await;
     for (i, id) in ids.iter().enumerate() {
-        if !acked.contains(id) {
+        if !seen.acked.contains(id) {
             client.send(QUESTIONS[i % QUESTIONS.len()], id).await;
         }
     }
-    while replies.len() < total {
-        let Some(f) = client.next_message(Duration::from_secs(15)).await else {
-            break;
-        };
-        replies.insert(f["id"].as_str().unwrap().to_string());
-    }
+    seen.read_until(&mut client, Duration::from_secs(15), |s| {
+        s.replies.len() >= total
+    })
+    .await;
     let db_settings = refdesk::store::DatabaseSettings {
         url: settings.database.url.clone(),
         ..Default::default()
@@ -93,7 +77,7 @@ async fn kill_and_restart_loses_and_repeats_nothing(db: Db) {
     server.wait().unwrap();
 
     assert_eq!(
-        replies.len(),
+        seen.replies.len(),
         total,
         "every message answered once, seen by the page"
     );

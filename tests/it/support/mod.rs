@@ -258,6 +258,40 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// What a patron's page has seen of its stream: acks by client id and replies by message id
+/// (a replayed reply shows its id again; the page drops it).
+#[derive(Default)]
+pub struct Seen {
+    pub acked: std::collections::BTreeSet<String>,
+    pub replies: std::collections::BTreeSet<String>,
+}
+
+impl Seen {
+    /// Reads frames until `done` holds or nothing comes for `wait`.
+    pub async fn read_until(
+        &mut self,
+        c: &mut ChatClient,
+        wait: Duration,
+        done: impl Fn(&Seen) -> bool,
+    ) {
+        while !done(self) {
+            let Some(f) = c.next_frame(wait).await else {
+                break;
+            };
+            match f["type"].as_str() {
+                Some("ack") => {
+                    self.acked
+                        .insert(f["client_id"].as_str().unwrap().to_string());
+                }
+                Some("message") => {
+                    self.replies.insert(f["id"].as_str().unwrap().to_string());
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
 /// Runs a `refdesk` command to its end; fails the test, with what it wrote to stderr, unless
 /// it succeeded. Returns what it printed.
 pub fn run_ok(cmd: &mut std::process::Command) -> String {
