@@ -25,6 +25,13 @@ pub const CONTEXT_WORD_WEIGHT: f32 = 0.25;
 const COVERAGE_SHARE: f32 = 0.455;
 const PHRASE_SHARE: f32 = 0.245;
 const BM25_SHARE: f32 = 0.3;
+/// With the semantic tier, the share of a candidate's rank that its closeness in meaning
+/// takes (the lexical rank keeps the rest).
+pub const MEANING_SHARE: f32 = 0.3;
+/// Cosine closeness at or below this says nothing (unrelated texts of one domain sit
+/// about here); at `MEANING_CEILING`, as close as two phrasings of one topic get.
+const MEANING_FLOOR: f32 = 0.3;
+const MEANING_CEILING: f32 = 0.8;
 /// A lead of this much (in rank) over the runner-up counts as a clear winner.
 const CLEAR_LEAD: f32 = 0.25;
 
@@ -54,6 +61,12 @@ pub fn rank(coverage: f32, phrase: f32, relative_bm25: f32) -> f32 {
     COVERAGE_SHARE * coverage.clamp(0.0, 1.0)
         + PHRASE_SHARE * phrase.clamp(0.0, 1.0)
         + BM25_SHARE * relative_bm25.clamp(0.0, 1.0)
+}
+
+/// A lexical rank combined with closeness in meaning (a cosine), in [0, 1].
+pub fn with_meaning(rank: f32, closeness: f32) -> f32 {
+    let meaning = ((closeness - MEANING_FLOOR) / (MEANING_CEILING - MEANING_FLOOR)).clamp(0.0, 1.0);
+    (1.0 - MEANING_SHARE) * rank.clamp(0.0, 1.0) + MEANING_SHARE * meaning
 }
 
 /// Confidence in the best candidate, in [0, 1]: its rank, discounted when the runner-up is
@@ -98,6 +111,18 @@ mod tests {
         );
         assert_eq!(rank(0.5, 0.0, 0.0), COVERAGE_SHARE * 0.5);
         assert!(rank(1.0, 1.0, 0.2) < rank(1.0, 1.0, 1.0));
+    }
+
+    #[test]
+    fn meaning_takes_its_share() {
+        assert!((with_meaning(1.0, 1.0) - 1.0).abs() < 1e-6);
+        assert_eq!(with_meaning(0.0, MEANING_FLOOR), 0.0);
+        assert!((with_meaning(0.0, MEANING_CEILING) - MEANING_SHARE).abs() < 1e-6);
+        assert!(with_meaning(0.5, 0.7) > with_meaning(0.5, 0.4));
+        assert!(
+            with_meaning(0.8, -1.0) < 0.8,
+            "an unrelated meaning costs rank"
+        );
     }
 
     #[test]

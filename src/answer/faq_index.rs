@@ -2,6 +2,7 @@
 //! answer in separate fields, plus the per-entry term sets the confidence rule needs.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
@@ -12,6 +13,7 @@ use tantivy::schema::{
 use tantivy::tokenizer::{PreTokenizedString, Token};
 use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
+use super::semantic::{EntryVectors, SemanticModel, Vector};
 use crate::faq::FaqEntry;
 use crate::search::{Analyzer, Corrector, SynonymGroup, Token as Analysed};
 
@@ -60,6 +62,8 @@ struct Doc {
     phrases: Vec<Vec<(String, f32)>>,
     /// The same phrasings as written.
     phrase_texts: Vec<String>,
+    /// The answer as plain text, for the semantic tier.
+    answer_text: String,
 }
 
 /// How much of the question's weight outside a phrasing counts against the match with it:
@@ -106,6 +110,9 @@ pub struct FaqIndex {
     /// segment ordinal -> doc id -> position in `docs`.
     doc_map: Vec<Vec<u32>>,
     doc_freq: HashMap<String, u32>,
+    /// The semantic tier's model and the vectors of every phrasing, if it serves this
+    /// language.
+    semantic: Option<(Arc<SemanticModel>, EntryVectors)>,
 }
 
 impl FaqIndex {
@@ -190,6 +197,7 @@ impl FaqIndex {
                 answer_terms,
                 phrases,
                 phrase_texts,
+                answer_text,
             });
         }
         writer.commit()?;
@@ -237,7 +245,59 @@ impl FaqIndex {
             docs,
             doc_map,
             doc_freq,
+            semantic: None,
         })
+    }
+
+    /// Adds the semantic tier: every phrasing embedded with `model`.
+    pub fn with_semantic(mut self, model: Arc<SemanticModel>) -> Self {
+        let texts: Vec<(Vec<&str>, &str)> = self
+            .docs
+            .iter()
+            .map(|d| {
+                let phrasings = d.phrase_texts.iter().map(String::as_str).collect();
+                (phrasings, d.answer_text.as_str())
+            })
+            .collect();
+        let vectors = EntryVectors::build(&model, &texts);
+        self.semantic = Some((model, vectors));
+        self
+    }
+
+    pub fn has_semantic(&self) -> bool {
+        self.semantic.is_some()
+    }
+
+    /// The question's vector, when the semantic tier serves this index.
+    pub fn embed(&self, text: &str) -> Option<Vector> {
+        self.semantic
+            .as_ref()
+            .and_then(|(model, _)| model.embed(text))
+    }
+
+    /// The entries closest in meaning to the question, best first (none without the
+    /// semantic tier).
+    pub fn nearest_in_meaning(
+        &self,
+        query: &Vector,
+        limit: usize,
+        mask: Option<Mask>,
+    ) -> Vec<usize> {
+        match &self.semantic {
+            Some((_, vectors)) => vectors.nearest(query, limit, mask.map(|m| (m.doc, m.phrase))),
+            None => Vec::new(),
+        }
+    }
+
+    /// How close in meaning the question is to entry `doc`, in [-1, 1].
+    pub fn closeness(&self, query: &Vector, doc: usize, mask: Option<Mask>) -> f32 {
+        match &self.semantic {
+            Some((_, vectors)) => {
+                let left_out = mask.filter(|m| m.doc == doc).map(|m| m.phrase);
+                vectors.closeness(query, doc, left_out)
+            }
+            None => 0.0,
+        }
     }
 
     pub fn analyzer(&self) -> &Analyzer {

@@ -11,6 +11,7 @@ mod intent;
 pub mod personal;
 pub mod ranking;
 pub mod replies;
+pub mod semantic;
 
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +27,7 @@ pub use faq_index::{Boosts, FaqIndex, Hit, Mask, QueryTerm};
 pub use intent::{SmallTalk, asks_for_person, small_talk};
 use personal::PersonalSignals;
 use ranking::{Ranked, TermMatch};
+use semantic::{SemanticModel, SemanticSettings};
 
 /// What the fixed texts call the library until `[library] name` says otherwise.
 pub const DEFAULT_LIBRARY_NAME: &str = "the library";
@@ -46,6 +48,8 @@ pub struct AnswerSettings {
     /// What to do when the entry that answers a question has no translation in the
     /// patron's language (found in a related or the default language).
     pub untranslated: Untranslated,
+    /// The optional semantic tier (`[answer.semantic]`).
+    pub semantic: SemanticSettings,
 }
 
 /// `answer.untranslated`.
@@ -67,6 +71,7 @@ impl Default for AnswerSettings {
             candidates: 5,
             boosts: Boosts::default(),
             untranslated: Untranslated::default(),
+            semantic: SemanticSettings::default(),
         }
     }
 }
@@ -153,6 +158,9 @@ pub struct Explanation {
     pub phrase_match: f32,
     /// The best entry's lead over the runner-up, in rank.
     pub lead: f32,
+    /// The best entry's closeness in meaning (a cosine), with the semantic tier.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meaning: Option<f32>,
     /// The question's words against the best entry.
     pub terms: Vec<TermMatch>,
     pub personal: PersonalSignals,
@@ -180,19 +188,37 @@ pub struct AnswerEngine {
     library_name: String,
     /// `FaqSet::version` of the FAQ it answers from.
     faq_version: String,
+    /// The semantic tier's model, kept across FAQ reloads.
+    semantic: Option<Arc<SemanticModel>>,
 }
 
 impl AnswerEngine {
-    /// Indexes every language of the FAQ and calibrates each index (see `calibration`).
+    /// Indexes every language of the FAQ and calibrates each index (see `calibration`),
+    /// with the semantic model the settings name, if any.
     pub fn new(faq: FaqSet, settings: AnswerSettings) -> anyhow::Result<Self> {
+        let semantic = SemanticModel::configured(&settings.semantic)?.map(Arc::new);
+        if let Some(m) = &semantic {
+            tracing::info!(dim = m.dim(), "semantic model loaded");
+        }
+        Self::build(faq, settings, semantic)
+    }
+
+    fn build(
+        faq: FaqSet,
+        settings: AnswerSettings,
+        semantic: Option<Arc<SemanticModel>>,
+    ) -> anyhow::Result<Self> {
         let mut indexes = Vec::new();
         for lang in faq.languages() {
             let entries: Vec<usize> = (0..faq.entries.len())
                 .filter(|&i| faq.entries[i].lang == lang)
                 .collect();
             let refs: Vec<&FaqEntry> = entries.iter().map(|&i| &faq.entries[i]).collect();
-            let index =
+            let mut index =
                 FaqIndex::build(&lang, &refs, settings.boosts, faq.thesaurus.groups(&lang))?;
+            if let Some(model) = semantic.as_ref().filter(|m| m.serves(&lang)) {
+                index = index.with_semantic(model.clone());
+            }
             let ids: Vec<&str> = (0..index.len())
                 .map(|doc| refs[index.entry(doc)].id.as_str())
                 .collect();
@@ -238,6 +264,7 @@ impl AnswerEngine {
             catalogue: None,
             catalogue_settings: CatalogueSettings::default(),
             library_name: DEFAULT_LIBRARY_NAME.to_string(),
+            semantic,
         })
     }
 
@@ -276,9 +303,11 @@ impl AnswerEngine {
     /// (the FAQ's staff changed; nothing else did).
     pub fn for_changed_faq(&self, faq: FaqSet) -> anyhow::Result<Self> {
         let (catalogue, catalogue_settings) = self.catalogue();
-        Ok(Self::new(faq, self.settings.clone())?
-            .with_catalogue(catalogue, catalogue_settings)
-            .with_library_name(&self.library_name))
+        Ok(
+            Self::build(faq, self.settings.clone(), self.semantic.clone())?
+                .with_catalogue(catalogue, catalogue_settings)
+                .with_library_name(&self.library_name),
+        )
     }
 
     /// The version of the FAQ it answers from (`FaqSet::version`).
@@ -523,6 +552,7 @@ impl AnswerEngine {
             coverage: best.map(|b| round(b.coverage)).unwrap_or(0.0),
             phrase_match: best.map(|b| round(b.phrase)).unwrap_or(0.0),
             lead: round(ranked.lead()),
+            meaning: best.and_then(|b| b.meaning).map(round),
             terms: best
                 .filter(|_| with_terms)
                 .map(|b| ranking::term_matches(&li.index, b.doc, &ranked.terms))

@@ -8,10 +8,13 @@ use serde::Serialize;
 use super::confidence::{
     self, ANSWER_ONLY_CREDIT, CONTEXT_WORD_WEIGHT, CORRECTED_CREDIT, WordMatch,
 };
-use super::{FaqIndex, Mask, QueryTerm};
+use super::{FaqIndex, Hit, Mask, QueryTerm};
 
 /// How deep to look in BM25 order before re-ranking by coverage.
 pub const SEARCH_DEPTH: usize = 12;
+/// With the semantic tier, how many entries closest in meaning join the BM25 candidates
+/// (they may share no word with the question).
+pub const MEANING_DEPTH: usize = 4;
 
 /// One candidate entry with what its rank is made of.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -22,6 +25,8 @@ pub struct Scored {
     pub coverage: f32,
     pub phrase: f32,
     pub bm25: f32,
+    /// Closeness in meaning (a cosine), with the semantic tier.
+    pub meaning: Option<f32>,
 }
 
 /// How one word of the question was matched by the best entry.
@@ -72,19 +77,28 @@ impl Ranked {
 /// Ranks the index's entries for `text`; with a mask, as if that phrasing were not there.
 pub fn rank(index: &FaqIndex, text: &str, mask: Option<Mask>) -> Ranked {
     let terms = index.analyse(text);
-    let hits = match index.search(&terms, SEARCH_DEPTH) {
+    let mut hits = match index.search(&terms, SEARCH_DEPTH) {
         Ok(hits) => hits,
         Err(e) => {
             tracing::error!(error = %e, "FAQ search failed");
             return Ranked::default();
         }
     };
-    let Some(best_bm25) = hits.first().map(|h| h.bm25) else {
+    let best_bm25 = hits.first().map(|h| h.bm25).unwrap_or(0.0);
+    let query_vector = index.embed(text);
+    if let Some(q) = &query_vector {
+        for doc in index.nearest_in_meaning(q, MEANING_DEPTH, mask) {
+            if !hits.iter().any(|h| h.doc == doc) {
+                hits.push(Hit { doc, bm25: 0.0 });
+            }
+        }
+    }
+    if hits.is_empty() {
         return Ranked {
             terms,
             scored: Vec::new(),
         };
-    };
+    }
     let mut scored: Vec<Scored> = hits
         .iter()
         .map(|hit| {
@@ -104,12 +118,20 @@ pub fn rank(index: &FaqIndex, text: &str, mask: Option<Mask>) -> Ranked {
             } else {
                 0.0
             };
+            let lexical = confidence::rank(coverage, phrase, bm25);
+            let meaning = query_vector
+                .as_ref()
+                .map(|q| index.closeness(q, hit.doc, mask));
             Scored {
                 doc: hit.doc,
-                rank: confidence::rank(coverage, phrase, bm25),
+                rank: match meaning {
+                    Some(m) => confidence::with_meaning(lexical, m),
+                    None => lexical,
+                },
                 coverage,
                 phrase,
                 bm25,
+                meaning,
             }
         })
         .filter(|s| s.rank > 0.0)

@@ -22,4 +22,5 @@ mod matrix;
 mod memory;
 mod platforms;
 mod restart;
+mod semantic;
 mod telegram;

@@ -5,6 +5,7 @@ pub mod librarian;
 pub mod pg;
 pub mod platforms;
 pub mod process;
+pub mod semantic;
 pub mod synapse;
 pub mod telegram;
 pub mod tls;
