@@ -123,6 +123,11 @@ pub trait Connector: Send + Sync + 'static {
     fn drops_repeats(&self) -> bool {
         false
     }
+    /// Whether a successful `send` only handed the message on (to the instances' bus) and
+    /// the instance that delivers it marks it sent; the outbox then marks it published.
+    fn hands_on(&self) -> bool {
+        false
+    }
     /// Whether the platform takes replies only within a window after the patron's last
     /// message; the outbox then tells `send` when that was.
     fn has_reply_window(&self) -> bool {

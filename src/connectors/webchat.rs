@@ -215,6 +215,12 @@ impl Connector for WebChat {
         true
     }
 
+    /// With several instances the socket may be on another one: the instance whose relay
+    /// pushes the message marks it sent (`web::chat::relay`).
+    fn hands_on(&self) -> bool {
+        self.bus.is_shared()
+    }
+
     async fn send(&self, delivery: &Delivery, _part: Part<'_>) -> Result<(), SendError> {
         if self.bus.is_shared() {
             let signal = Signal::Chat {

@@ -9,6 +9,8 @@ use crate::domain::{Channel, Recipient, Sender};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutboxStatus {
     Pending,
+    /// Handed to the instances' bus; the instance that pushes it to a page marks it sent.
+    Published,
     Sent,
     Failed,
     Undeliverable,
@@ -18,6 +20,7 @@ impl OutboxStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             OutboxStatus::Pending => "pending",
+            OutboxStatus::Published => "published",
             OutboxStatus::Sent => "sent",
             OutboxStatus::Failed => "failed",
             OutboxStatus::Undeliverable => "undeliverable",
@@ -131,20 +134,64 @@ impl Store {
 
     /// Marks delivered rows sent, all in one transaction.
     pub async fn mark_outbox_sent(&self, ids: &[i64], now: i64) -> anyhow::Result<()> {
+        self.update_outbox_rows(
+            "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, leased_until = NULL WHERE id IN",
+            "",
+            ids,
+            now,
+        )
+        .await
+    }
+
+    /// Marks rows handed to the instances' bus (`OutboxStatus::Published`), unless an
+    /// instance that pushed one has marked it sent already.
+    pub async fn mark_outbox_published(&self, ids: &[i64], now: i64) -> anyhow::Result<()> {
+        self.update_outbox_rows(
+            "UPDATE outbox SET status = 'published', attempts = attempts + 1, leased_until = NULL, next_attempt_at = $1 WHERE id IN",
+            " AND status = 'pending'",
+            ids,
+            now,
+        )
+        .await
+    }
+
+    /// Marks the outbox rows of messages this instance pushed to a patron's page sent.
+    /// `also_pending`: a row may still be pending when its bus signal outran the
+    /// publisher's own mark; a replay marks only published rows, leaving pending ones to
+    /// the outbox (another instance's page may be waiting for them).
+    pub async fn mark_pushed(
+        &self,
+        message_ids: &[i64],
+        also_pending: bool,
+        now: i64,
+    ) -> anyhow::Result<()> {
+        let sql = if also_pending {
+            "UPDATE outbox SET status = 'sent', sent_at = $1, leased_until = NULL WHERE status IN ('pending', 'published') AND message_id IN"
+        } else {
+            "UPDATE outbox SET status = 'sent', sent_at = $1 WHERE status = 'published' AND message_id IN"
+        };
+        self.update_outbox_rows(sql, "", message_ids, now).await
+    }
+
+    /// Runs `head (ids...) tail` with `$1 = now`, one statement per few hundred ids (under
+    /// load a batch is as large as the claim), all in one transaction.
+    async fn update_outbox_rows(
+        &self,
+        head: &str,
+        tail: &str,
+        ids: &[i64],
+        now: i64,
+    ) -> anyhow::Result<()> {
         if ids.is_empty() {
             return Ok(());
         }
         let mut w = self.begin_write().await?;
-        // One statement per few hundred rows, not one per row: under load a batch is as
-        // large as the claim.
         for chunk in ids.chunks(500) {
             let placeholders = (0..chunk.len())
                 .map(|i| format!("${}", i + 2))
                 .collect::<Vec<_>>()
                 .join(", ");
-            let sql = format!(
-                "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, leased_until = NULL WHERE id IN ({placeholders})"
-            );
+            let sql = format!("{head} ({placeholders}){tail}");
             let mut update = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
             for id in chunk {
                 update = update.bind(*id);

@@ -148,9 +148,11 @@ async fn replay_missed(state: &AppState, patron: &str, after: i64, tx: &mpsc::Se
         .await
     {
         Ok(rows) => {
+            let mut pushed = Vec::with_capacity(rows.len());
             for r in rows {
+                let id = r.id;
                 let msg = ServerMsg::Message {
-                    id: r.id.to_string(),
+                    id: id.to_string(),
                     from: r.sender,
                     text: r.text.unwrap_or_default(),
                     lang: r.lang,
@@ -159,7 +161,9 @@ async fn replay_missed(state: &AppState, patron: &str, after: i64, tx: &mpsc::Se
                 if tx.send(msg).await.is_err() {
                     break;
                 }
+                pushed.push(id);
             }
+            mark_pushed(&state.store, &pushed, false).await;
         }
         Err(e) => tracing::warn!(error = %format!("{e:#}"), "cannot replay web chat messages"),
     }
@@ -274,16 +278,37 @@ async fn push_stored(store: &Store, webchat: &WebChat, patron: &str, id: Option<
     };
     match rows {
         Ok(rows) => {
+            let mut pushed = Vec::with_capacity(rows.len());
             for r in rows {
+                let id = r.id;
                 let msg = ServerMsg::Message {
-                    id: r.id.to_string(),
+                    id: id.to_string(),
                     from: r.sender,
                     text: r.text.unwrap_or_default(),
                     lang: r.lang,
                 };
-                webchat.push(patron, &msg);
+                if webchat.push(patron, &msg) {
+                    pushed.push(id);
+                }
             }
+            // A signal names a row just published; a resync replays what may be older.
+            mark_pushed(store, &pushed, id.is_some()).await;
         }
         Err(e) => tracing::warn!(error = %format!("{e:#}"), "cannot relay web chat messages"),
+    }
+}
+
+/// Marks what this instance pushed to a page sent (see `Store::mark_pushed`). On one
+/// instance the outbox marks rows itself and this finds nothing to change.
+async fn mark_pushed(store: &Store, message_ids: &[i64], also_pending: bool) {
+    if store.backend() != crate::store::Backend::Postgres {
+        return;
+    }
+    if let Err(e) = store
+        .mark_pushed(message_ids, also_pending, crate::domain::now_ms())
+        .await
+    {
+        // The page has them; a later replay marks them.
+        tracing::warn!(error = %format!("{e:#}"), "cannot mark pushed web chat messages sent");
     }
 }

@@ -63,6 +63,9 @@ const BATCH: i64 = 64;
 enum Outcome {
     /// Delivered; marked sent with the rest of the batch (the platform drops a repeat).
     SentMarkLater,
+    /// Handed on to the instances' bus; marked published with the rest of the batch, and
+    /// sent by the instance that pushes it.
+    HandedOn,
     /// Delivered and already marked sent.
     SentAndMarked,
     /// Not delivered now (retry scheduled, or given up); the recipient's later rows wait.
@@ -111,6 +114,7 @@ impl OutboxWorker {
                 continue;
             }
             let mut sent = Vec::with_capacity(rows.len());
+            let mut handed_on = Vec::new();
             // A recipient whose message could not go out gets nothing newer in this batch,
             // so their messages arrive in order.
             let mut held_back: HashSet<(Channel, Recipient)> = HashSet::new();
@@ -131,6 +135,7 @@ impl OutboxWorker {
                 }
                 match self.deliver(&row).await {
                     Ok(Outcome::SentMarkLater) => sent.push(row.id),
+                    Ok(Outcome::HandedOn) => handed_on.push(row.id),
                     Ok(Outcome::SentAndMarked) => {}
                     Ok(Outcome::NotSent) => {
                         held_back.insert(key);
@@ -144,6 +149,10 @@ impl OutboxWorker {
             if let Err(e) = self.store.mark_outbox_sent(&sent, now_ms()).await {
                 // Delivered but not marked: they go out again with the same idempotency key.
                 tracing::warn!(rows = sent.len(), error = %format!("{e:#}"), "cannot mark outbox rows sent");
+            }
+            if let Err(e) = self.store.mark_outbox_published(&handed_on, now_ms()).await {
+                // Published but not marked: published again once the lease runs out.
+                tracing::warn!(rows = handed_on.len(), error = %format!("{e:#}"), "cannot mark outbox rows published");
             }
         }
     }
@@ -198,6 +207,9 @@ impl OutboxWorker {
         match result {
             Ok(()) => {
                 self.metrics.message_out(connector.channel());
+                if connector.hands_on() {
+                    return Ok(Outcome::HandedOn);
+                }
                 if connector.drops_repeats() {
                     return Ok(Outcome::SentMarkLater);
                 }

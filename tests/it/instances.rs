@@ -84,6 +84,66 @@ async fn a_ticket_opened_on_one_instance_is_worked_from_another() {
     );
     let again = patron.next_message(Duration::from_millis(500)).await;
     assert!(again.is_none(), "delivered once: {again:?}");
+    let id: i64 = reply["id"].as_str().unwrap().parse().unwrap();
+    assert!(
+        eventually(|| async { outbox_status(&a, id).await == "sent" }).await,
+        "marked sent by the instance that pushed it: {}",
+        outbox_status(&a, id).await
+    );
+    b.app.shutdown().await;
+    a.app.shutdown().await;
+}
+
+async fn outbox_status(t: &TestApp, message_id: i64) -> String {
+    sqlx::query_scalar("SELECT status FROM outbox WHERE message_id = $1")
+        .bind(message_id)
+        .fetch_one(&t.db)
+        .await
+        .unwrap()
+}
+
+/// A reply no instance can push waits as published, not sent; the page that comes back
+/// (to any instance) gets it, and that instance marks it sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_nobody_could_push_is_sent_when_the_page_comes_back() {
+    let (a, b, ann) = two_instances_and_a_librarian().await;
+    let (patron, notice, ticket) = ask_a_librarian(&a).await;
+    let session = patron.session.clone();
+    patron.close().await;
+    ann.claim_and_reply(ticket, ANSWER).await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let row = loop {
+        let row: Option<(i64, String)> = sqlx::query_as(
+            "SELECT o.message_id, o.status FROM outbox o JOIN messages m ON m.id = o.message_id \
+             WHERE m.text = $1",
+        )
+        .bind(ANSWER)
+        .fetch_optional(&a.db)
+        .await
+        .unwrap();
+        if row.as_ref().is_some_and(|r| r.1 != "pending") || tokio::time::Instant::now() > deadline
+        {
+            break row;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let (reply_id, status) = row.expect("the reply is stored");
+    assert_eq!(status, "published", "handed to the bus, pushed nowhere");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        outbox_status(&a, reply_id).await,
+        "published",
+        "nobody pushed it"
+    );
+
+    let notice_id = notice["id"].as_str().unwrap();
+    let mut back = ChatClient::resume(&b.ws_url(), &session, Some(notice_id)).await;
+    let reply = back.next_message(WAIT).await.expect("the missed reply");
+    assert_eq!(reply["text"], ANSWER);
+    assert!(
+        eventually(|| async { outbox_status(&a, reply_id).await == "sent" }).await,
+        "the instance that replayed it marked it sent"
+    );
     b.app.shutdown().await;
     a.app.shutdown().await;
 }

@@ -141,8 +141,16 @@ fn the_engine_finds_entries_by_meaning() {
     assert!(b.explanation.meaning.is_none());
 
     let ramp = semantic.answer_explained("wheelchair ramp", None);
-    assert_eq!(ramp.candidates[0].id, "accessibility", "{:?}", ramp.candidates);
-    assert!(ramp.explanation.meaning.unwrap() > 0.4, "{:?}", ramp.explanation);
+    assert_eq!(
+        ramp.candidates[0].id, "accessibility",
+        "{:?}",
+        ramp.candidates
+    );
+    assert!(
+        ramp.explanation.meaning.unwrap() > 0.4,
+        "{:?}",
+        ramp.explanation
+    );
 
     // Russian is not among the model's languages: no meaning, same answer as without.
     let ru = "Как продлить книгу?";
