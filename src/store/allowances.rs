@@ -1,6 +1,7 @@
 //! Allowances shared by every instance on one database: attempts per key counted in fixed
-//! one-minute windows. Only the key's hash is stored, and a window's row is dropped a
-//! minute after it ends.
+//! one-minute windows. Only the key's hash is stored, and a window's row is dropped once
+//! the next minute has ended too (by `drop_spent_allowances`, which each instance runs
+//! with its presence report every 15 s, off the per-message path).
 
 use anyhow::Context;
 use sha2::{Digest, Sha256};
@@ -29,14 +30,21 @@ impl Store {
         .await
         .context("count an attempt")?
         .try_get(0)?;
-        // Windows before the previous one are spent: a cheap, indexed delete keeps the
-        // table at two windows of keys.
-        sqlx::query("DELETE FROM allowance_windows WHERE window_start < $1")
-            .bind(start - window_ms)
-            .execute(&mut *w.tx)
-            .await
-            .context("drop spent windows")?;
         w.commit().await?;
         Ok((count, start + window_ms))
+    }
+
+    /// Drops the windows before the previous one: nobody counts in them any more.
+    pub async fn drop_spent_allowances(&self, now: i64) -> anyhow::Result<u64> {
+        let start = now - now.rem_euclid(WINDOW_MS);
+        let mut w = self.begin_write().await?;
+        let dropped = sqlx::query("DELETE FROM allowance_windows WHERE window_start < $1")
+            .bind(start - WINDOW_MS)
+            .execute(&mut *w.tx)
+            .await
+            .context("drop spent allowance windows")?
+            .rows_affected();
+        w.commit().await?;
+        Ok(dropped)
     }
 }

@@ -1,6 +1,7 @@
 //! Tells the database, every 15 s, that this instance serves and which FAQ version it
 //! answers from, so `/healthz` on any instance can warn when they disagree (an instance
-//! whose FAQ files were not updated, or whose reload failed).
+//! whose FAQ files were not updated, or whose reload failed). It also drops spent
+//! allowance windows (`store::allowances`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,5 +47,8 @@ async fn report(
     instance: &str,
 ) -> anyhow::Result<()> {
     let version = engine.load().faq_version().to_string();
-    store.report_instance(instance, &version, now_ms()).await
+    store.report_instance(instance, &version, now_ms()).await?;
+    // Spent allowance windows go here rather than with every counted message.
+    store.drop_spent_allowances(now_ms()).await?;
+    Ok(())
 }

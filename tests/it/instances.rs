@@ -301,3 +301,47 @@ async fn instances_serving_different_faqs_are_reported() {
     other.app.shutdown().await;
     a.app.shutdown().await;
 }
+
+/// Allowance windows are counted without a clean-up on the message path and dropped by
+/// the periodic clean-up once nobody counts in them: the current and the previous minute
+/// stay, older ones go.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spent_allowance_windows_are_dropped_off_the_message_path() {
+    let t = spawn_app(Db::Postgres).await;
+    let store = refdesk::store::Store::connect(&t.settings.database)
+        .await
+        .unwrap();
+    let minute = 60_000;
+    // Minutes ahead of the clock, out of reach of the instance's own clean-up.
+    let now = refdesk::domain::now_ms();
+    let t0 = now - now % minute + 10 * minute;
+    let rows = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM allowance_windows WHERE window_start <= $1",
+        )
+        .bind(t0 + 10 * minute)
+        .fetch_one(&t.db)
+        .await
+        .unwrap()
+    };
+    assert_eq!(store.count_attempt("k", t0).await.unwrap().0, 1);
+    assert_eq!(store.count_attempt("k", t0 + minute).await.unwrap().0, 1);
+    assert_eq!(
+        store.count_attempt("k", t0 + minute + 5).await.unwrap().0,
+        2
+    );
+    assert_eq!(
+        store.count_attempt("k", t0 + 3 * minute).await.unwrap().0,
+        1
+    );
+    assert_eq!(rows().await, 3, "counting drops nothing");
+    assert_eq!(
+        store
+            .drop_spent_allowances(t0 + 3 * minute + 1)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(rows().await, 1);
+    t.app.shutdown().await;
+}
