@@ -223,6 +223,11 @@ enum BenchCommand {
         /// refdesk instances on the one database (PostgreSQL only), patrons spread over them.
         #[arg(long, default_value_t = 1)]
         instances: usize,
+        /// Drive a running server's web chat socket (ws://HOST:PORT/chat/ws) instead of
+        /// starting one here; repeat for several instances. Its flood limits must allow the
+        /// load (see docs/benchmarks.md).
+        #[arg(long = "url", value_name = "WS_URL")]
+        urls: Vec<String>,
     },
 }
 
@@ -362,6 +367,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     clients,
                     messages_per_client,
                     instances,
+                    urls,
                 },
         } => bench_chat(
             settings,
@@ -369,6 +375,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             clients,
             messages_per_client,
             instances,
+            urls,
         ),
     }
 }
@@ -762,7 +769,14 @@ fn bench_chat(
     clients: usize,
     per_client: usize,
     instances: usize,
+    urls: Vec<String>,
 ) -> anyhow::Result<ExitCode> {
+    if let Some(bad) = urls
+        .iter()
+        .find(|u| !u.starts_with("ws://") && !u.starts_with("wss://"))
+    {
+        anyhow::bail!("--url {bad}: a web chat socket address, ws://HOST:PORT/chat/ws");
+    }
     let tmp = tempfile_dir()?;
     settings.database.url =
         database_url.unwrap_or_else(|| format!("sqlite://{}/bench.db", tmp.display()));
@@ -782,12 +796,18 @@ fn bench_chat(
         .unwrap_or_default()
         .to_string();
     let runtime = tokio::runtime::Runtime::new()?;
-    let r = runtime.block_on(crate::bench::chat::run(
-        settings,
-        instances.max(1),
-        clients,
-        per_client,
-    ))?;
+    let (backend, r) = if urls.is_empty() {
+        let r = runtime.block_on(crate::bench::chat::run(
+            settings,
+            instances.max(1),
+            clients,
+            per_client,
+        ))?;
+        (backend, r)
+    } else {
+        let r = runtime.block_on(crate::bench::chat::drive(&urls, clients, per_client))?;
+        (format!("server at {}", urls.join(", ")), r)
+    };
     let _ = std::fs::remove_dir_all(&tmp);
     // The same clients against a bare echo socket, in the same run: the machine's ceiling.
     let echo = runtime.block_on(crate::bench::chat::run_echo(clients, per_client))?;

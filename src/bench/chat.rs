@@ -97,7 +97,9 @@ async fn echo(tcp: tokio::net::TcpStream) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn drive(
+/// Drives web chat sockets already serving at `urls` (patrons spread over them): a
+/// server in its own process, so its memory is measured apart from the load's.
+pub async fn drive(
     urls: &[String],
     clients: usize,
     per_client: usize,
