@@ -321,7 +321,9 @@ pub fn start_server(config: &Path, env: &[(&str, &str)]) -> std::process::Child 
 }
 
 pub async fn wait_until_up(port: u16) {
-    let ok = eventually(|| async move {
+    // A process starting on a loaded two-core machine (a build beside the suite) took more
+    // than the usual 10 s once.
+    let ok = eventually_within(Duration::from_secs(30), || async move {
         tokio::net::TcpStream::connect(("127.0.0.1", port))
             .await
             .is_ok()
