@@ -226,7 +226,7 @@ enum BenchCommand {
         /// Drive a running server's web chat socket (ws://HOST:PORT/chat/ws) instead of
         /// starting one here; repeat for several instances. Its flood limits must allow the
         /// load (see docs/benchmarks.md).
-        #[arg(long = "url", value_name = "WS_URL")]
+        #[arg(long = "url", value_name = "WS_URL", conflicts_with_all = ["database_url", "instances"])]
         urls: Vec<String>,
     },
 }

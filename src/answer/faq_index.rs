@@ -264,10 +264,6 @@ impl FaqIndex {
         self
     }
 
-    pub fn has_semantic(&self) -> bool {
-        self.semantic.is_some()
-    }
-
     /// The question's vector, when the semantic tier serves this index.
     pub fn embed(&self, text: &str) -> Option<Vector> {
         self.semantic

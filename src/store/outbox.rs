@@ -146,6 +146,7 @@ impl Store {
     /// Marks rows handed to the instances' bus (`OutboxStatus::Published`), unless an
     /// instance that pushed one has marked it sent already.
     pub async fn mark_outbox_published(&self, ids: &[i64], now: i64) -> anyhow::Result<()> {
+        // `next_attempt_at` records when it was published (no worker claims it again).
         self.update_outbox_rows(
             "UPDATE outbox SET status = 'published', attempts = attempts + 1, leased_until = NULL, next_attempt_at = $1 WHERE id IN",
             " AND status = 'pending'",

@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 use super::AppState;
 use super::i18n::{self, Strings};
 use crate::bus::{Bus, Signal};
+use crate::connectors::Connector;
 use crate::connectors::webchat::{
     ClientMsg, SOCKET_QUEUE, ServerMsg, WebChat, is_valid_token, new_session_token, patron_key,
 };
@@ -163,7 +164,7 @@ async fn replay_missed(state: &AppState, patron: &str, after: i64, tx: &mpsc::Se
                 }
                 pushed.push(id);
             }
-            mark_pushed(&state.store, &pushed, false).await;
+            mark_pushed(&state.store, &state.webchat, &pushed, false).await;
         }
         Err(e) => tracing::warn!(error = %format!("{e:#}"), "cannot replay web chat messages"),
     }
@@ -292,16 +293,17 @@ async fn push_stored(store: &Store, webchat: &WebChat, patron: &str, id: Option<
                 }
             }
             // A signal names a row just published; a resync replays what may be older.
-            mark_pushed(store, &pushed, id.is_some()).await;
+            mark_pushed(store, webchat, &pushed, id.is_some()).await;
         }
         Err(e) => tracing::warn!(error = %format!("{e:#}"), "cannot relay web chat messages"),
     }
 }
 
-/// Marks what this instance pushed to a page sent (see `Store::mark_pushed`). On one
-/// instance the outbox marks rows itself and this finds nothing to change.
-async fn mark_pushed(store: &Store, message_ids: &[i64], also_pending: bool) {
-    if store.backend() != crate::store::Backend::Postgres {
+/// Marks what this instance pushed to a page sent (see `Store::mark_pushed`), when the
+/// outbox only hands web chat messages on (several instances); otherwise the outbox has
+/// marked them itself.
+async fn mark_pushed(store: &Store, webchat: &WebChat, message_ids: &[i64], also_pending: bool) {
+    if !webchat.hands_on() {
         return;
     }
     if let Err(e) = store

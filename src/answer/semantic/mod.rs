@@ -3,7 +3,7 @@
 //! when they share no word ("somewhere to leave my coat" and the cloakroom).
 //!
 //! Weights are read from a directory given in the settings (`answer.semantic.model`),
-//! never downloaded at run time; `scripts/fetch-semantic-model.sh` puts a model there.
+//! never downloaded at run time; `scripts/fetch_semantic_model.py` puts a model there.
 //! Without one the engine is purely lexical, as before.
 
 mod tokenizer;
@@ -60,7 +60,7 @@ pub struct Vector(Vec<f32>);
 impl Vector {
     /// `values` scaled to unit length; none for a zero vector.
     pub fn normalised(mut values: Vec<f32>) -> Option<Self> {
-        let norm = values.iter().map(|v| v * v).sum::<f32>().sqrt();
+        let norm = dot(&values, &values).sqrt();
         if !norm.is_finite() || norm <= f32::EPSILON {
             return None;
         }

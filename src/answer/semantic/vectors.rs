@@ -66,7 +66,7 @@ impl EntryVectors {
             .filter_map(|(_, v)| v.as_ref().map(|v| v.cosine(query)))
             .fold(f32::NEG_INFINITY, f32::max);
         if closest == f32::NEG_INFINITY {
-            return self.answers[doc].as_ref().map_or(0.0, |a| a.cosine(query));
+            return self.answer_cosine(query, doc);
         }
         (closest + self.centre_cosine(query, doc, left_out)) / 2.0
     }
@@ -109,9 +109,15 @@ impl EntryVectors {
             }
         };
         if norm <= f32::EPSILON {
-            return self.answers[doc].as_ref().map_or(0.0, |a| a.cosine(query));
+            return self.answer_cosine(query, doc);
         }
         along / norm
+    }
+
+    /// Cosine of `query` with the entry's answer: how an entry with no phrasing left is
+    /// known.
+    fn answer_cosine(&self, query: &Vector, doc: usize) -> f32 {
+        self.answers[doc].as_ref().map_or(0.0, |a| a.cosine(query))
     }
 }
 
