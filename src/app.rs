@@ -116,6 +116,11 @@ pub async fn start(
         metrics.clone(),
         bus.clone(),
         crate::conversation::limits::PatronLimits::new(&settings.patron_limits),
+        settings
+            .hours
+            .as_ref()
+            .map(|h| h.schedule().map_err(anyhow::Error::msg))
+            .transpose()?,
     );
     let desk = crate::desk::Desk::new(
         store.clone(),

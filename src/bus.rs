@@ -29,6 +29,10 @@ pub enum DeskChange {
     Released,
     Resolved,
     Reply,
+    /// Handed to another librarian.
+    Transferred,
+    /// A staff note was added.
+    Note,
     /// Changes may have been missed: read the queue again.
     Resync,
 }

@@ -36,6 +36,8 @@ pub struct Settings {
     pub webchat: WebChatSettings,
     pub patron_limits: crate::conversation::limits::PatronLimitSettings,
     pub desk: DeskSettings,
+    /// When librarians are on duty; absent: always.
+    pub hours: Option<crate::hours::HoursSettings>,
     pub telegram: TelegramSettings,
     pub matrix: MatrixSettings,
     pub meta: MetaSettings,
@@ -173,6 +175,9 @@ impl Settings {
             )
         })?;
         settings.metrics.validate().map_err(anyhow::Error::msg)?;
+        if let Some(hours) = &settings.hours {
+            hours.schedule().map_err(anyhow::Error::msg)?;
+        }
         Ok(settings)
     }
 }

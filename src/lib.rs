@@ -16,6 +16,7 @@ pub mod domain;
 pub mod faq;
 #[cfg(test)]
 mod fuzz;
+pub mod hours;
 pub mod lang;
 pub mod memory;
 pub mod metrics;

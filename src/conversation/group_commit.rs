@@ -9,11 +9,10 @@
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::answer::Answer;
 use crate::domain::Inbound;
 use crate::store::{Store, WriteTx};
 
-use super::write::{Counts, Written, write_message};
+use super::write::{Counts, Decided, Written, write_message};
 
 /// Most messages in one transaction: enough to absorb a burst, few enough that the first
 /// patron of a group does not wait long for the last one's writes.
@@ -23,7 +22,7 @@ const QUEUE: usize = 1024;
 
 struct Job {
     msg: Inbound,
-    answer: Answer,
+    decided: Decided,
     now: i64,
     done: oneshot::Sender<anyhow::Result<Written>>,
 }
@@ -43,11 +42,11 @@ impl GroupWriter {
     }
 
     /// Writes one message and its reply; returns once they are committed.
-    pub async fn write(&self, msg: Inbound, answer: Answer, now: i64) -> anyhow::Result<Written> {
+    pub async fn write(&self, msg: Inbound, decided: Decided, now: i64) -> anyhow::Result<Written> {
         let (done, written) = oneshot::channel();
         let job = Job {
             msg,
-            answer,
+            decided,
             now,
             done,
         };
@@ -103,7 +102,7 @@ async fn write_together(store: &Store, group: &[Job]) -> anyhow::Result<Vec<Writ
 }
 
 async fn write_job(w: &mut WriteTx<'_>, job: &Job, counts: &mut Counts) -> anyhow::Result<Written> {
-    let written = write_message(w, &job.msg, &job.answer, job.now).await?;
-    counts.add(&job.msg, &job.answer, &written, job.now);
+    let written = write_message(w, &job.msg, &job.decided, job.now).await?;
+    counts.add(&job.msg, &job.decided.answer, &written, job.now);
     Ok(written)
 }

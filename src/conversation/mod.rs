@@ -21,7 +21,7 @@ use crate::metrics::Metrics;
 use crate::store::{Backend, MessageFacts, Store, day_of};
 use group_commit::GroupWriter;
 use limits::{PatronLimits, Verdict};
-use write::{Written, reply_to};
+use write::{Decided, Written, reply_to};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Handled {
@@ -51,6 +51,8 @@ pub struct ConversationService {
     bus: Bus,
     limits: Arc<PatronLimits>,
     writer: GroupWriter,
+    /// When librarians are on duty; `None`: always.
+    hours: Option<Arc<crate::hours::Schedule>>,
 }
 
 impl ConversationService {
@@ -60,6 +62,7 @@ impl ConversationService {
         metrics: Arc<Metrics>,
         bus: Bus,
         limits: PatronLimits,
+        hours: Option<crate::hours::Schedule>,
     ) -> Self {
         Self {
             writer: GroupWriter::start(store.clone()),
@@ -68,7 +71,79 @@ impl ConversationService {
             metrics,
             bus,
             limits: Arc::new(limits),
+            hours: hours.map(Arc::new),
         }
+    }
+
+    /// A rating for the chat a librarian just ended, if the message is one and a chat is
+    /// waiting for it: stored with that ticket, thanked once.
+    async fn take_rating(&self, msg: &Inbound) -> anyhow::Result<Option<Handled>> {
+        let Some(rating) = (msg.kind == InboundKind::Text)
+            .then(|| replies::parse_rating(&msg.text))
+            .flatten()
+        else {
+            return Ok(None);
+        };
+        let now = now_ms();
+        let Some(due) = self.store.rating_due(msg.channel, &msg.patron, now).await? else {
+            return Ok(None);
+        };
+        let previous = self
+            .store
+            .last_patron_language(msg.channel, &msg.patron)
+            .await?;
+        let lang = replies::phrase_lang(previous.as_deref().or(msg.language.as_deref()));
+        let mut w = self.store.begin_write().await?;
+        let facts = MessageFacts {
+            outcome: Some(Disposition::JoinedTicket),
+            faq_id: None,
+            lang: None,
+        };
+        let Some(message_id) = w
+            .insert_inbound(due.conversation_id, msg, facts, now)
+            .await?
+        else {
+            return Ok(Some(Handled::Duplicate));
+        };
+        if w.rate(due.ticket_id, rating).await? {
+            let facts = MessageFacts {
+                outcome: None,
+                faq_id: None,
+                lang: Some(lang),
+            };
+            let thanks = replies::rating_thanks(lang);
+            w.queue_outbound(
+                reply_to(msg, due.conversation_id, Sender::System, thanks, facts),
+                now,
+            )
+            .await?;
+        }
+        w.commit().await?;
+        self.metrics.message_in(msg.channel);
+        self.announce(
+            DeskChange::PatronMessage,
+            due.ticket_id,
+            TicketStatus::Resolved,
+        );
+        Ok(Some(Handled::Stored {
+            message_id,
+            outcome: None,
+            ticket_id: Some(due.ticket_id),
+        }))
+    }
+
+    /// Whether nobody is on duty now, and if so what the escalation notice adds.
+    fn off_duty_notice(&self, lang: &str, now: i64) -> Option<String> {
+        let hours = self.hours.as_ref()?;
+        if hours.on_duty(now) {
+            return None;
+        }
+        Some(
+            hours
+                .next_opening(now)
+                .map(|next| replies::out_of_hours(lang, &next))
+                .unwrap_or_default(),
+        )
     }
 
     fn announce(&self, kind: DeskChange, ticket_id: i64, status: TicketStatus) {
@@ -178,6 +253,9 @@ impl ConversationService {
             }
             return Ok(Handled::Limited);
         }
+        if let Some(rated) = self.take_rating(&msg).await? {
+            return Ok(rated);
+        }
         let previous = self
             .store
             .last_patron_language(msg.channel, &msg.patron)
@@ -191,7 +269,20 @@ impl ConversationService {
                 .context("the answer engine stopped")?
         };
         let (channel, outcome) = (msg.channel, answer.outcome);
-        match self.writer.write(msg, answer, now_ms()).await? {
+        let now = now_ms();
+        let mut decided = Decided {
+            answer,
+            out_of_hours: false,
+        };
+        if matches!(outcome, Outcome::Escalate | Outcome::Handoff) {
+            if let Some(notice) = self.off_duty_notice(&decided.answer.reply_lang, now) {
+                decided.out_of_hours = true;
+                if !notice.is_empty() {
+                    decided.answer.reply = format!("{} {notice}", decided.answer.reply);
+                }
+            }
+        }
+        match self.writer.write(msg, decided, now).await? {
             Written::Duplicate => Ok(Handled::Duplicate),
             Written::JoinedTicket {
                 message_id,

@@ -6,6 +6,14 @@ use crate::answer::{Answer, Outcome, replies};
 use crate::domain::{Channel, Disposition, Inbound, InboundKind, Sender, TicketStatus};
 use crate::store::{MessageFacts, Outgoing, WriteTx, day_of};
 
+/// The bot's decision on a message, made before its transaction.
+#[derive(Debug, Clone)]
+pub struct Decided {
+    pub answer: Answer,
+    /// Nobody is on duty: a ticket it opens is marked so.
+    pub out_of_hours: bool,
+}
+
 /// What writing a message did, for what follows its commit.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Written {
@@ -59,9 +67,10 @@ impl Counts {
 pub async fn write_message(
     w: &mut WriteTx<'_>,
     msg: &Inbound,
-    answer: &Answer,
+    decided: &Decided,
     now: i64,
 ) -> anyhow::Result<Written> {
+    let answer = &decided.answer;
     let inbound_lang = (msg.kind == InboundKind::Text).then_some(answer.lang.as_str());
     let (conversation_id, ticket) = w.conversation_and_ticket(msg, now).await?;
 
@@ -76,6 +85,22 @@ pub async fn write_message(
         let Some(message_id) = w.insert_inbound(conversation_id, msg, facts, now).await? else {
             return Ok(Written::Duplicate);
         };
+        // Asking for a person again while the question waits: say it is in hand, rather
+        // than leave the patron watching for a reply.
+        let asks_again = answer.outcome == Outcome::Handoff && ticket.status == TicketStatus::Open;
+        if asks_again {
+            let facts = MessageFacts {
+                outcome: Some(Outcome::Handoff.into()),
+                faq_id: None,
+                lang: Some(&answer.reply_lang),
+            };
+            let reply = replies::still_waiting(&answer.reply_lang);
+            w.queue_outbound(
+                reply_to(msg, conversation_id, Sender::System, reply, facts),
+                now,
+            )
+            .await?;
+        }
         if let InboundKind::Unsupported(kind) = msg.kind {
             let reply = replies::unsupported(kind, &answer.lang, true);
             let facts = MessageFacts {
@@ -113,7 +138,9 @@ pub async fn write_message(
         | Outcome::Unsupported
         | Outcome::Catalogue => (Sender::Bot, None),
         Outcome::Escalate | Outcome::Handoff => {
-            let id = w.open_ticket(conversation_id, outcome, now).await?;
+            let id = w
+                .open_ticket(conversation_id, outcome, decided.out_of_hours, now)
+                .await?;
             (Sender::System, Some(id))
         }
     };
@@ -148,5 +175,7 @@ pub fn reply_to<'a>(
         sender,
         text,
         facts,
+        author: None,
+        prompt: None,
     }
 }

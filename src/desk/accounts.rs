@@ -215,6 +215,35 @@ impl Desk {
 
     /// Checks the current password (under the sign-in limits) and sets the new one; every
     /// session of the account ends.
+    /// A librarian's own settings (display name, shortcuts).
+    pub async fn profile(&self, who: &Librarian) -> DeskResult<crate::store::Profile> {
+        Ok(self.store.profile(who.id).await?)
+    }
+
+    /// Sets a librarian's own settings. A display name is what patrons see: at most 60
+    /// characters, no line breaks; empty clears it.
+    pub async fn set_profile(
+        &self,
+        who: &Librarian,
+        display_name: Option<&str>,
+        shortcuts: bool,
+    ) -> DeskResult<crate::store::Profile> {
+        let name = display_name.map(str::trim).filter(|n| !n.is_empty());
+        if let Some(n) = name {
+            if n.chars().count() > 60 || n.chars().any(char::is_control) {
+                return Err(DeskError::Invalid(
+                    "a display name takes at most 60 characters on one line".into(),
+                ));
+            }
+        }
+        let profile = crate::store::Profile {
+            display_name: name.map(String::from),
+            shortcuts,
+        };
+        self.store.set_profile(who.id, &profile).await?;
+        Ok(profile)
+    }
+
     pub async fn change_password(
         &self,
         client: IpAddr,

@@ -16,6 +16,8 @@ pub struct MessageView {
     pub lang: Option<String>,
     /// For outgoing messages: `pending`, `sent`, `failed` or `undeliverable`, and why.
     pub delivery: Option<Delivery>,
+    /// For a librarian's reply: who wrote it (username).
+    pub author: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -43,12 +45,73 @@ pub struct TicketDetail {
     pub status: TicketStatus,
     pub opened_at: i64,
     pub assignee: Option<String>,
+    /// The patron's question (see the queue's `question`).
+    pub question: Option<String>,
+    /// The same as `lang`.
+    pub language: Option<String>,
+    /// The note from before notes became a thread, if the ticket has one.
     pub note: Option<String>,
+    /// Staff notes, oldest first.
+    pub notes: Vec<crate::store::Note>,
+    /// The patron's rating at the end of the chat, 1 to 5.
+    pub rating: Option<i64>,
+    /// The earlier ticket this one follows up.
+    pub follows: Option<i64>,
+    /// Opened while no librarian was on duty.
+    pub out_of_hours: bool,
+    /// The patron's other tickets (on the same channel identity, within retention), newest
+    /// first.
+    pub history: Vec<crate::store::EarlierTicket>,
     pub messages: Vec<MessageView>,
-    /// The FAQ entries closest to the patron's latest question.
+    /// The FAQ entries closest to what the patron asked in the whole conversation.
     pub suggestions: Vec<Suggestion>,
-    /// Why the bot did not answer the latest question itself, as the engine sees it now.
+    /// Why the bot did not answer the question itself, as the engine sees it now.
     pub why: Option<WhyNotAnswered>,
+}
+
+/// Patron messages that only greet, ask for a person or press a command (as stored).
+const NOT_A_QUESTION: [&str; 5] = ["smalltalk", "handoff", "command", "unsupported", "limited"];
+
+/// The ticket's question: the latest real question up to the ticket's opening, else the
+/// first one after it, else the first patron message (the queue's rule, `store::queue`).
+fn opening_question(messages: &[crate::store::MessageRow], opened_at: i64) -> Option<String> {
+    let patron = || {
+        messages
+            .iter()
+            .filter(|m| m.sender == "patron" && m.text.is_some())
+    };
+    let asks = |m: &&crate::store::MessageRow| {
+        !NOT_A_QUESTION.contains(&m.outcome.as_deref().unwrap_or_default())
+    };
+    patron()
+        .filter(asks)
+        .filter(|m| m.created_at <= opened_at)
+        .last()
+        .or_else(|| patron().find(asks))
+        .or_else(|| patron().next())
+        .and_then(|m| m.text.clone())
+}
+
+/// What the patron asked over the whole conversation, for FAQ suggestions: their real
+/// questions, the latest last, at most about 1,000 characters of them.
+fn conversation_questions(messages: &[crate::store::MessageRow]) -> Option<String> {
+    let mut asked: Vec<&str> = Vec::new();
+    let mut length = 0;
+    for m in messages.iter().rev().filter(|m| m.sender == "patron") {
+        let (Some(text), outcome) = (m.text.as_deref(), m.outcome.as_deref()) else {
+            continue;
+        };
+        if NOT_A_QUESTION.contains(&outcome.unwrap_or_default()) {
+            continue;
+        }
+        length += text.len();
+        asked.push(text);
+        if length > 1_000 {
+            break;
+        }
+    }
+    asked.reverse();
+    (!asked.is_empty()).then(|| asked.join("\n"))
 }
 
 /// The engine's reasons for a question it did not answer, for the librarian.
@@ -111,8 +174,9 @@ impl WhyNotAnswered {
 }
 
 impl Desk {
-    /// What the ticket page shows: the conversation with each reply's delivery, the FAQ
-    /// entries closest to the patron's latest question, and why the bot did not answer it.
+    /// What the ticket page shows: the conversation with each reply's delivery, the
+    /// patron's question and history, the notes, the FAQ entries closest to what the patron
+    /// asked, and why the bot did not answer it.
     pub async fn ticket(&self, id: i64) -> DeskResult<TicketDetail> {
         let target = self
             .store
@@ -120,10 +184,13 @@ impl Desk {
             .await?
             .ok_or(DeskError::NotFound("ticket"))?;
         let deliveries = self.store.deliveries(target.conversation_id).await?;
-        let messages: Vec<MessageView> = self
+        let rows = self
             .store
             .conversation_messages(target.conversation_id)
-            .await?
+            .await?;
+        let question = opening_question(&rows, target.opened_at);
+        let asked = conversation_questions(&rows).or_else(|| question.clone());
+        let messages: Vec<MessageView> = rows
             .into_iter()
             .map(|m| MessageView {
                 delivery: deliveries
@@ -138,38 +205,45 @@ impl Desk {
                 text: m.text,
                 created_at: m.created_at,
                 lang: m.lang,
+                author: m.author,
             })
             .collect();
-        let last_patron = messages.iter().rev().find(|m| m.from == "patron");
         let lang = messages
             .iter()
             .rev()
             .filter(|m| m.from == "patron")
             .find_map(|m| m.lang.clone());
-        let question = last_patron.and_then(|m| m.text.clone());
         // The engine on a blocking thread: a long question never holds up the runtime.
-        let (answer, suggestions) = match question {
-            Some(q) => {
+        let (answer, suggestions) = match (question.clone(), asked) {
+            (Some(q), Some(asked)) => {
                 let (engine, lang) = (self.engine.load_full(), lang.clone());
                 tokio::task::spawn_blocking(move || {
                     let answer = engine.answer_explained(&q, lang.as_deref());
-                    let offered = suggestions(&engine, &q, &answer);
+                    let whole = engine.answer_explained(&asked, lang.as_deref());
+                    let offered = suggestions(&engine, &asked, &whole);
                     (Some(answer), offered)
                 })
                 .await
                 .map_err(anyhow::Error::from)?
             }
-            None => (None, Vec::new()),
+            _ => (None, Vec::new()),
         };
         let why = answer.as_ref().and_then(WhyNotAnswered::of);
         Ok(TicketDetail {
             id,
             channel: target.channel.to_string(),
+            language: lang.clone(),
             lang,
             status: target.status,
             opened_at: target.opened_at,
             assignee: target.assignee,
+            question,
             note: target.note,
+            notes: self.store.notes(id).await?,
+            rating: target.rating,
+            follows: target.follows,
+            out_of_hours: target.out_of_hours,
+            history: self.store.earlier_tickets(id).await?,
             messages,
             suggestions,
             why,

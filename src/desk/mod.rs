@@ -4,7 +4,9 @@
 //! `detail`, the ticket state machine in `rules`.
 
 pub mod accounts;
+mod deliveries;
 pub mod detail;
+mod handover;
 pub mod rules;
 mod settings;
 
@@ -14,11 +16,13 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 
 use crate::answer::AnswerEngine;
+use crate::answer::replies;
 use crate::auth::LoginThrottle;
 use crate::bus::{Bus, Signal};
 use crate::domain::{Sender, TicketStatus, now_ms};
 use crate::store::{
-    Erased, Librarian, MessageFacts, Outgoing, PatronExport, PatronRef, Store, TicketSummary,
+    Author, Erased, Librarian, MessageFacts, Outgoing, PatronExport, PatronRef, Prompt, Store,
+    TicketCounts, TicketFilter, TicketSummary, TicketTarget, WriteTx,
 };
 pub use rules::{Action, Actor, TicketRefusal};
 pub use settings::{CannedReply, DeskSettings};
@@ -111,7 +115,30 @@ impl Desk {
 
     /// The queue: tickets in one state, oldest first.
     pub async fn queue(&self, status: TicketStatus) -> DeskResult<Vec<TicketSummary>> {
-        Ok(self.store.ticket_summaries(status).await?)
+        self.tickets(&TicketFilter {
+            status: Some(status),
+            ..TicketFilter::default()
+        })
+        .await
+    }
+
+    /// The tickets a filter wants (search, channel, language, assignee, status), in its order.
+    pub async fn tickets(&self, filter: &TicketFilter) -> DeskResult<Vec<TicketSummary>> {
+        if filter
+            .text
+            .as_deref()
+            .is_some_and(|t| t.chars().count() > 200)
+        {
+            return Err(DeskError::Invalid(
+                "a search takes at most 200 characters".into(),
+            ));
+        }
+        Ok(self.store.ticket_summaries(filter).await?)
+    }
+
+    /// How many tickets each tab holds, `mine` for `who`.
+    pub async fn counts(&self, who: &Librarian) -> DeskResult<TicketCounts> {
+        Ok(self.store.ticket_counts(&who.username).await?)
     }
 
     pub async fn claim(&self, id: i64, who: &Librarian) -> DeskResult<()> {
@@ -140,7 +167,8 @@ impl Desk {
     }
 
     /// Runs `action` under the rules in one transaction, with a reply to queue if any;
-    /// returns the queued message's id.
+    /// returns the queued message's id. The patron hears that a librarian took the chat
+    /// (an explicit claim: a reply introduces its writer itself) and that it ended.
     async fn change(
         &self,
         id: i64,
@@ -152,6 +180,7 @@ impl Desk {
             username: &who.username,
             is_admin: who.role.is_admin(),
         };
+        let shown_as = self.store.profile(who.id).await?.display_name;
         let now = now_ms();
         let mut w = self.store.begin_write().await?;
         let ticket = w
@@ -163,6 +192,19 @@ impl Desk {
             w.set_ticket_status(id, &ticket, status, actor.username, now)
                 .await?;
         }
+        let lang = self.patron_language(&ticket).await?;
+        match (action, next, reply) {
+            (Action::Claim, Some(TicketStatus::Claimed), None) => {
+                let notice = replies::librarian_joined(lang, shown_as.as_deref());
+                tell_patron(&mut w, &ticket, &notice, lang, None, now).await?;
+            }
+            (Action::Resolve, Some(TicketStatus::Resolved), _) => {
+                let notice = replies::chat_ended(lang);
+                tell_patron(&mut w, &ticket, notice, lang, Some(Prompt::Rating), now).await?;
+                w.ask_rating(id, now).await?;
+            }
+            _ => {}
+        }
         let message_id = match reply {
             Some(text) => Some(
                 w.queue_outbound(
@@ -173,6 +215,11 @@ impl Desk {
                         sender: Sender::Librarian,
                         text,
                         facts: MessageFacts::default(),
+                        author: Some(Author {
+                            username: &who.username,
+                            display_name: shown_as.as_deref(),
+                        }),
+                        prompt: None,
                     },
                     now,
                 )
@@ -187,17 +234,18 @@ impl Desk {
             (Action::Claim, None) => self.announce(DeskChange::Claimed, id, status),
             (Action::Release, None) => self.announce(DeskChange::Released, id, status),
             (Action::Resolve, None) => self.announce(DeskChange::Resolved, id, status),
+            (Action::Transfer, None) => self.announce(DeskChange::Transferred, id, status),
         }
         Ok(message_id)
     }
 
-    /// Sets the staff-only note of a ticket.
-    pub async fn set_note(&self, id: i64, note: &str) -> DeskResult<()> {
-        if self.store.set_ticket_note(id, note.trim()).await? {
-            Ok(())
-        } else {
-            Err(DeskError::NotFound("ticket"))
-        }
+    /// The language to tell a ticket's patron things in: that of their latest message.
+    async fn patron_language(&self, ticket: &TicketTarget) -> DeskResult<&'static str> {
+        let previous = self
+            .store
+            .last_patron_language(ticket.channel, &ticket.recipient)
+            .await?;
+        Ok(replies::phrase_lang(previous.as_deref()))
     }
 
     /// Everything stored about the patron of a ticket (admins), for a patron's request
@@ -233,6 +281,34 @@ impl Desk {
             .await?
             .ok_or(DeskError::NotFound("ticket"))
     }
+}
+
+/// Queues a notice from the library to a ticket's patron, in their language.
+async fn tell_patron(
+    w: &mut WriteTx<'_>,
+    ticket: &TicketTarget,
+    text: &str,
+    lang: &str,
+    prompt: Option<Prompt>,
+    now: i64,
+) -> anyhow::Result<i64> {
+    w.queue_outbound(
+        Outgoing {
+            conversation_id: ticket.conversation_id,
+            channel: ticket.channel,
+            recipient: &ticket.recipient,
+            sender: Sender::System,
+            text,
+            facts: MessageFacts {
+                lang: Some(lang),
+                ..MessageFacts::default()
+            },
+            author: None,
+            prompt,
+        },
+        now,
+    )
+    .await
 }
 
 fn admin_only(who: &Librarian) -> DeskResult<()> {

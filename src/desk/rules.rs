@@ -14,6 +14,9 @@ pub enum Action {
     /// Close it (open or claimed -> resolved): anyone on an open one, the holder or an
     /// admin on a claimed one.
     Resolve,
+    /// Hand it to a colleague (-> claimed by them): anyone on an open one, the holder or an
+    /// admin on a claimed one (an admin taking it over hands it to themselves).
+    Transfer,
 }
 
 /// Who asks.
@@ -51,7 +54,12 @@ pub fn decide(
             Ok(Some(TicketStatus::Open))
         }
         (Action::Release, TicketStatus::Claimed) => Err(held_by()),
-        (Action::Claim | Action::Release, other) => {
+        (Action::Transfer, TicketStatus::Open) => Ok(Some(TicketStatus::Claimed)),
+        (Action::Transfer, TicketStatus::Claimed) if holds || actor.is_admin => {
+            Ok(Some(TicketStatus::Claimed))
+        }
+        (Action::Transfer, TicketStatus::Claimed) => Err(held_by()),
+        (Action::Claim | Action::Release | Action::Transfer, other) => {
             Err(TicketRefusal::WrongState(format!("the ticket is {other}")))
         }
         (Action::Resolve, TicketStatus::Resolved) => Err(TicketRefusal::WrongState(
@@ -108,6 +116,28 @@ mod tests {
         assert_eq!(
             decide(Open, None, Action::Release, ADA),
             Err(TicketRefusal::WrongState("the ticket is open".into()))
+        );
+    }
+
+    #[test]
+    fn transferring() {
+        assert_eq!(decide(Open, None, Action::Transfer, ANN), Ok(Some(Claimed)));
+        assert_eq!(
+            decide(Claimed, Some("ann"), Action::Transfer, ANN),
+            Ok(Some(Claimed))
+        );
+        // An admin takes over (or reassigns) a ticket someone else holds.
+        assert_eq!(
+            decide(Claimed, Some("bob"), Action::Transfer, ADA),
+            Ok(Some(Claimed))
+        );
+        assert_eq!(
+            decide(Claimed, Some("bob"), Action::Transfer, ANN),
+            Err(TicketRefusal::HeldBy("bob".into()))
+        );
+        assert_eq!(
+            decide(Resolved, Some("bob"), Action::Transfer, ADA),
+            Err(TicketRefusal::WrongState("the ticket is resolved".into()))
         );
     }
 

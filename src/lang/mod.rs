@@ -67,6 +67,24 @@ pub struct Replies {
     pub unsupported_language: String,
     /// To a patron writing faster than the limits allow: what they sent was not taken.
     pub slow_down: String,
+    /// A librarian took the chat; `{name}`: the name they show patrons.
+    pub librarian_joined: String,
+    /// The same, for a librarian who shows no name.
+    pub librarian_joined_unnamed: String,
+    /// The librarian ended the chat; asks for a rating from 1 to 5.
+    pub chat_ended: String,
+    pub rating_thanks: String,
+    /// To a patron asking for a person again while their question waits in the queue.
+    pub still_waiting: String,
+    /// Added to the escalation notice out of hours; `{when}`: one of the three below.
+    pub out_of_hours: String,
+    /// `{time}`: "09:00".
+    pub when_today: String,
+    pub when_tomorrow: String,
+    /// `{weekday}`: one of `weekdays`, each as said after the preposition ("on Monday").
+    pub when_day: String,
+    /// Monday first.
+    pub weekdays: Vec<String>,
 }
 
 /// Words of small talk: a message made only of these (and at least one greeting, thanks,

@@ -16,7 +16,22 @@ pub struct MessageRow {
     pub created_at: i64,
     /// The language it is written in, when known.
     pub lang: Option<String>,
+    /// The librarian who wrote it (their username), for a librarian's reply.
+    pub author: Option<String>,
+    /// The name the patron sees for who wrote it (a librarian's display name).
+    pub sender_name: Option<String>,
+    /// What the message asks of the patron (`rating`), for pages that offer buttons.
+    pub prompt: Option<String>,
+    /// What became of it (`faq`, `escalate`, `smalltalk`, `ticket` ...), as stored.
+    pub outcome: Option<String>,
 }
+
+/// A new ticket within this long after the patron's last one was resolved follows it up.
+pub const FOLLOW_UP_WINDOW_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+
+/// The columns of a `MessageRow`, from `messages m LEFT JOIN outbox o`.
+const MESSAGE_COLUMNS: &str =
+    "m.id, m.sender, m.text, m.created_at, m.lang, m.author, o.sender_name, o.prompt, m.outcome";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TicketRow {
@@ -97,11 +112,11 @@ impl Store {
         user: &str,
         after: i64,
     ) -> anyhow::Result<Vec<MessageRow>> {
-        let mut rows: Vec<MessageRow> = sqlx::query_as(
-            "SELECT m.id, m.sender, m.text, m.created_at, m.lang FROM messages m \
+        let mut rows: Vec<MessageRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages m LEFT JOIN outbox o ON o.message_id = m.id \
              JOIN conversations c ON c.id = m.conversation_id JOIN patrons p ON p.id = c.patron_id \
              WHERE p.channel = $1 AND p.channel_user_id = $2 AND m.direction = 'out' AND m.id > $3 ORDER BY m.id DESC LIMIT 200",
-        )
+        )))
         .bind(channel.as_str())
         .bind(user)
         .bind(after)
@@ -119,11 +134,11 @@ impl Store {
         user: &str,
         id: i64,
     ) -> anyhow::Result<Option<MessageRow>> {
-        Ok(sqlx::query_as(
-            "SELECT m.id, m.sender, m.text, m.created_at, m.lang FROM messages m \
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages m LEFT JOIN outbox o ON o.message_id = m.id \
              JOIN conversations c ON c.id = m.conversation_id JOIN patrons p ON p.id = c.patron_id \
              WHERE p.channel = $1 AND p.channel_user_id = $2 AND m.direction = 'out' AND m.id = $3",
-        )
+        )))
         .bind(channel.as_str())
         .bind(user)
         .bind(id)
@@ -145,7 +160,7 @@ impl Store {
         &self,
         conversation_id: i64,
     ) -> anyhow::Result<Vec<MessageRow>> {
-        Ok(sqlx::query_as("SELECT id, sender, text, created_at, lang FROM messages WHERE conversation_id = $1 ORDER BY id")
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {MESSAGE_COLUMNS} FROM messages m LEFT JOIN outbox o ON o.message_id = m.id WHERE m.conversation_id = $1 ORDER BY m.id")))
             .bind(conversation_id)
             .fetch_all(&self.pool)
             .await?)
@@ -319,34 +334,44 @@ impl WriteTx<'_> {
         Ok(Some(row.try_get(0)?))
     }
 
+    /// Opens a ticket on the conversation, linked to the patron's ticket it follows up (one
+    /// resolved within `FOLLOW_UP_WINDOW_MS`), if any.
     pub async fn open_ticket(
         &mut self,
         conversation_id: i64,
         reason: Outcome,
+        out_of_hours: bool,
         now: i64,
     ) -> anyhow::Result<i64> {
-        Ok(sqlx::query("INSERT INTO tickets (conversation_id, status, reason, opened_at) VALUES ($1, 'open', $2, $3) RETURNING id")
-            .bind(conversation_id)
-            .bind(reason.as_str())
-            .bind(now)
-            .fetch_one(&mut *self.tx)
-            .await
-            .context("ticket insert")?
-            .try_get(0)?)
+        Ok(sqlx::query(
+            "INSERT INTO tickets (conversation_id, status, reason, opened_at, out_of_hours, follows) \
+             VALUES ($1, 'open', $2, $3, $4, (SELECT t.id FROM tickets t JOIN conversations c ON c.id = t.conversation_id \
+             WHERE c.patron_id = (SELECT patron_id FROM conversations WHERE id = $1) AND t.status = 'resolved' AND t.resolved_at > $5 \
+             ORDER BY t.id DESC LIMIT 1)) RETURNING id",
+        )
+        .bind(conversation_id)
+        .bind(reason.as_str())
+        .bind(now)
+        .bind(i64::from(out_of_hours))
+        .bind(now - FOLLOW_UP_WINDOW_MS)
+        .fetch_one(&mut *self.tx)
+        .await
+        .context("ticket insert")?
+        .try_get(0)?)
     }
 
     /// Writes an outgoing message and queues it in the outbox; the commit wakes the
     /// outbox worker. Returns the message's id.
     pub async fn queue_outbound(&mut self, out: Outgoing<'_>, now: i64) -> anyhow::Result<i64> {
         // The message and its outbox row in one statement (one round trip).
-        const SQLITE: &str = "INSERT INTO messages (conversation_id, direction, sender, text, outcome, faq_id, lang, created_at) \
-             VALUES ($1, 'out', $2, $3, $4, $5, $6, $7) RETURNING id; \
-             INSERT INTO outbox (message_id, channel, recipient, sender, text, status, attempts, next_attempt_at, idempotency_key, created_at, lang) \
-             VALUES (last_insert_rowid(), $8, $9, $2, $3, 'pending', 0, $7, 'refdesk-' || last_insert_rowid(), $7, $6)";
-        const POSTGRES: &str = "WITH m AS (INSERT INTO messages (conversation_id, direction, sender, text, outcome, faq_id, lang, created_at) \
-             VALUES ($1, 'out', $2, $3, $4, $5, $6, $7) RETURNING id) \
-             INSERT INTO outbox (message_id, channel, recipient, sender, text, status, attempts, next_attempt_at, idempotency_key, created_at, lang) \
-             SELECT m.id, $8, $9, $2, $3, 'pending', 0, $7, 'refdesk-' || m.id, $7, $6 FROM m RETURNING message_id";
+        const SQLITE: &str = "INSERT INTO messages (conversation_id, direction, sender, text, outcome, faq_id, lang, created_at, author) \
+             VALUES ($1, 'out', $2, $3, $4, $5, $6, $7, $10) RETURNING id; \
+             INSERT INTO outbox (message_id, channel, recipient, sender, text, status, attempts, next_attempt_at, idempotency_key, created_at, lang, sender_name, prompt) \
+             VALUES (last_insert_rowid(), $8, $9, $2, $3, 'pending', 0, $7, 'refdesk-' || last_insert_rowid(), $7, $6, $11, $12)";
+        const POSTGRES: &str = "WITH m AS (INSERT INTO messages (conversation_id, direction, sender, text, outcome, faq_id, lang, created_at, author) \
+             VALUES ($1, 'out', $2, $3, $4, $5, $6, $7, $10) RETURNING id) \
+             INSERT INTO outbox (message_id, channel, recipient, sender, text, status, attempts, next_attempt_at, idempotency_key, created_at, lang, sender_name, prompt) \
+             SELECT m.id, $8, $9, $2, $3, 'pending', 0, $7, 'refdesk-' || m.id, $7, $6, $11, $12 FROM m RETURNING message_id";
         let sql = match self.backend {
             Backend::Sqlite => SQLITE,
             Backend::Postgres => POSTGRES,
@@ -361,6 +386,9 @@ impl WriteTx<'_> {
             .bind(now)
             .bind(out.channel.as_str())
             .bind(out.recipient)
+            .bind(out.author.map(|a| a.username))
+            .bind(out.author.and_then(|a| a.display_name))
+            .bind(out.prompt.map(Prompt::as_str))
             .fetch_all(&mut *self.tx)
             .await
             .context("outbox insert")?;
@@ -404,6 +432,34 @@ pub struct Outgoing<'a> {
     pub sender: Sender,
     pub text: &'a str,
     pub facts: MessageFacts<'a>,
+    /// Who wrote it, when a librarian did.
+    pub author: Option<Author<'a>>,
+    /// What it asks of the patron.
+    pub prompt: Option<Prompt>,
+}
+
+/// The librarian behind an outgoing message: their username for the desk, and the name the
+/// patron sees (their display name, if they chose one).
+#[derive(Debug, Clone, Copy)]
+pub struct Author<'a> {
+    pub username: &'a str,
+    pub display_name: Option<&'a str>,
+}
+
+/// Something an outgoing message asks of the patron, which a page or platform may offer
+/// buttons for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prompt {
+    /// Rate the chat that just ended, 1 to 5.
+    Rating,
+}
+
+impl Prompt {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Prompt::Rating => "rating",
+        }
+    }
 }
 
 /// What is recorded with a message besides its text.
@@ -435,6 +491,10 @@ impl sqlx::FromRow<'_, AnyRow> for MessageRow {
             text: r.try_get("text")?,
             created_at: r.try_get("created_at")?,
             lang: r.try_get("lang")?,
+            author: r.try_get("author")?,
+            sender_name: r.try_get("sender_name")?,
+            prompt: r.try_get("prompt")?,
+            outcome: r.try_get("outcome")?,
         })
     }
 }

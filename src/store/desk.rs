@@ -32,6 +32,8 @@ pub struct Librarian {
 pub struct DeskSession {
     pub librarian: Librarian,
     pub csrf_token: String,
+    /// Whether the librarian keeps the desk's single-key shortcuts on.
+    pub shortcuts: bool,
 }
 
 /// What a patron needs to be written to: their channel and id there.
@@ -43,8 +45,20 @@ pub struct TicketTarget {
     pub status: TicketStatus,
     pub assignee: Option<String>,
     pub opened_at: i64,
-    /// Staff-only note.
+    /// Staff-only note (before notes became a thread).
     pub note: Option<String>,
+    pub rating: Option<i64>,
+    pub follows: Option<i64>,
+    pub out_of_hours: bool,
+}
+
+/// What a librarian sets for themselves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Profile {
+    /// The name patrons see ("Mara"); none: "a librarian".
+    pub display_name: Option<String>,
+    /// Whether the desk's single-key shortcuts are on.
+    pub shortcuts: bool,
 }
 
 /// Where an outgoing message is: `pending`, `sent`, `failed` or `undeliverable`, and why.
@@ -53,20 +67,6 @@ pub struct DeliveryState {
     pub message_id: i64,
     pub status: String,
     pub error: Option<String>,
-}
-
-/// A ticket as the queue lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct TicketSummary {
-    pub id: i64,
-    pub channel: String,
-    pub status: TicketStatus,
-    pub opened_at: i64,
-    pub assignee: Option<String>,
-    /// The patron's newest message.
-    pub last_message: Option<String>,
-    /// The language of the patron's newest message whose language is known.
-    pub lang: Option<String>,
 }
 
 impl Store {
@@ -275,7 +275,7 @@ impl Store {
 
     pub async fn session(&self, token_hash: &str, now: i64) -> anyhow::Result<Option<DeskSession>> {
         let row = sqlx::query(
-            "SELECT l.id, l.username, l.role, l.disabled, l.created_at, s.csrf_token FROM desk_sessions s \
+            "SELECT l.id, l.username, l.role, l.disabled, l.created_at, l.shortcuts, s.csrf_token FROM desk_sessions s \
              JOIN librarians l ON l.id = s.librarian_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND l.disabled = 0",
         )
         .bind(token_hash)
@@ -286,6 +286,7 @@ impl Store {
             Ok(DeskSession {
                 librarian: Librarian::from_row(&r)?,
                 csrf_token: r.try_get("csrf_token")?,
+                shortcuts: r.try_get::<i64, _>("shortcuts")? != 0,
             })
         })
         .transpose()
@@ -358,24 +359,36 @@ impl Store {
         Ok(n == 1)
     }
 
-    /// The queue: tickets with a status, oldest first, with the patron's newest message,
-    /// in one query.
-    pub async fn ticket_summaries(
-        &self,
-        status: TicketStatus,
-    ) -> anyhow::Result<Vec<TicketSummary>> {
-        Ok(sqlx::query_as(
-            "SELECT t.id, p.channel, t.status, t.opened_at, t.assignee, \
-             (SELECT m.text FROM messages m WHERE m.conversation_id = t.conversation_id AND m.sender = 'patron' \
-              ORDER BY m.id DESC LIMIT 1) AS last_message, \
-             (SELECT m.lang FROM messages m WHERE m.conversation_id = t.conversation_id AND m.sender = 'patron' \
-              AND m.lang IS NOT NULL ORDER BY m.id DESC LIMIT 1) AS lang \
-             FROM tickets t JOIN conversations c ON c.id = t.conversation_id JOIN patrons p ON p.id = c.patron_id \
-             WHERE t.status = $1 ORDER BY t.opened_at, t.id",
-        )
-        .bind(status.as_str())
-        .fetch_all(&self.pool)
-        .await?)
+    /// The usernames of active accounts, for handing a ticket over.
+    pub async fn active_usernames(&self) -> anyhow::Result<Vec<String>> {
+        let rows =
+            sqlx::query("SELECT username FROM librarians WHERE disabled = 0 ORDER BY username")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    }
+
+    /// A librarian's own settings.
+    pub async fn profile(&self, librarian_id: i64) -> anyhow::Result<Profile> {
+        let row = sqlx::query("SELECT display_name, shortcuts FROM librarians WHERE id = $1")
+            .bind(librarian_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(Profile {
+            display_name: row.try_get(0)?,
+            shortcuts: row.try_get::<i64, _>(1)? != 0,
+        })
+    }
+
+    pub async fn set_profile(&self, librarian_id: i64, profile: &Profile) -> anyhow::Result<()> {
+        let mut w = self.begin_write().await?;
+        sqlx::query("UPDATE librarians SET display_name = $1, shortcuts = $2 WHERE id = $3")
+            .bind(profile.display_name.as_deref())
+            .bind(i64::from(profile.shortcuts))
+            .bind(librarian_id)
+            .execute(&mut *w.tx)
+            .await?;
+        w.commit().await
     }
 
     pub async fn ticket_target(&self, id: i64) -> anyhow::Result<Option<TicketTarget>> {
@@ -397,7 +410,7 @@ impl Store {
 }
 
 /// A ticket with its patron's channel and id there.
-const TICKET_TARGET: &str = "SELECT t.conversation_id, p.channel, p.channel_user_id, t.status, t.assignee, t.opened_at, t.note FROM tickets t \
+const TICKET_TARGET: &str = "SELECT t.conversation_id, p.channel, p.channel_user_id, t.status, t.assignee, t.opened_at, t.note, t.rating, t.follows, t.out_of_hours FROM tickets t \
      JOIN conversations c ON c.id = t.conversation_id JOIN patrons p ON p.id = c.patron_id WHERE t.id = $1";
 
 /// The desk service's steps, in the caller's transaction.
@@ -415,6 +428,34 @@ impl WriteTx<'_> {
             .fetch_optional(&mut *self.tx)
             .await
             .context("ticket lookup")
+    }
+
+    /// An account that can take a ticket: its display name (`Some(None)`: it has none), or
+    /// `None` if there is no such active account.
+    pub async fn active_librarian(
+        &mut self,
+        username: &str,
+    ) -> anyhow::Result<Option<Option<String>>> {
+        let row =
+            sqlx::query("SELECT display_name FROM librarians WHERE username = $1 AND disabled = 0")
+                .bind(username)
+                .fetch_optional(&mut *self.tx)
+                .await?;
+        row.map(|r| r.try_get(0)).transpose().map_err(Into::into)
+    }
+
+    /// Hands a ticket to `to`: claimed by them from now.
+    pub async fn assign_ticket(&mut self, id: i64, to: &str, now: i64) -> anyhow::Result<()> {
+        sqlx::query(
+            "UPDATE tickets SET status = 'claimed', assignee = $1, claimed_at = $2 WHERE id = $3",
+        )
+        .bind(to)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await
+        .context("ticket transfer")?;
+        Ok(())
     }
 
     /// Moves a ticket to `status`: claimed by `who`, back in the queue, or resolved (which
@@ -471,20 +512,9 @@ impl sqlx::FromRow<'_, AnyRow> for TicketTarget {
             assignee: r.try_get("assignee")?,
             opened_at: r.try_get("opened_at")?,
             note: r.try_get("note")?,
-        })
-    }
-}
-
-impl sqlx::FromRow<'_, AnyRow> for TicketSummary {
-    fn from_row(r: &AnyRow) -> sqlx::Result<Self> {
-        Ok(Self {
-            id: r.try_get("id")?,
-            channel: r.try_get("channel")?,
-            status: super::ticket_status(r.try_get("status")?),
-            opened_at: r.try_get("opened_at")?,
-            assignee: r.try_get("assignee")?,
-            last_message: r.try_get("last_message")?,
-            lang: r.try_get("lang")?,
+            rating: r.try_get("rating")?,
+            follows: r.try_get("follows")?,
+            out_of_hours: r.try_get::<i64, _>("out_of_hours")? != 0,
         })
     }
 }

@@ -8,9 +8,13 @@ mod conversations;
 mod desk;
 mod instances;
 mod migrations;
+mod notes;
 mod outbox;
 mod patrons;
+mod queue;
+mod ratings;
 mod retention;
+mod undelivered;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -23,11 +27,15 @@ use sqlx::{Any, AnyPool, Transaction};
 use tokio::sync::{Mutex, MutexGuard, Notify};
 
 pub use connector_state::SingletonGuard;
-pub use conversations::{MessageFacts, MessageRow, Outgoing, TicketRow, day_of};
-pub use desk::{DeliveryState, DeskSession, Disabling, Librarian, TicketSummary, TicketTarget};
+pub use conversations::{Author, MessageFacts, MessageRow, Outgoing, Prompt, TicketRow, day_of};
+pub use desk::{DeliveryState, DeskSession, Disabling, Librarian, Profile, TicketTarget};
+pub use notes::Note;
 pub use outbox::{OutboxRow, OutboxStatus};
 pub use patrons::{ConversationExport, Erased, PatronExport, PatronRef, TicketExport};
+pub use queue::{EarlierTicket, QueueSort, TicketCounts, TicketFilter, TicketSummary};
+pub use ratings::{RATING_WINDOW_MS, RatingDue};
 pub use retention::{PurgePolicy, PurgeReport};
+pub use undelivered::Undelivered;
 
 type Tx = Transaction<'static, Any>;
 

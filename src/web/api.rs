@@ -39,7 +39,13 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(login))
         .routes(routes!(logout))
         .routes(routes!(list_tickets))
+        .routes(routes!(ticket_counts))
         .routes(routes!(ticket))
+        .routes(routes!(transfer))
+        .routes(routes!(list_notes, add_note))
+        .routes(routes!(undelivered))
+        .routes(routes!(send_again))
+        .routes(routes!(account, set_account))
         .routes(routes!(claim))
         .routes(routes!(reply))
         .routes(routes!(resolve))
@@ -86,7 +92,7 @@ pub fn routes() -> Router<AppState> {
     ),
     modifiers(&SessionCookie),
     security(("session" = [])),
-    tags((name = "session"), (name = "tickets"), (name = "patrons"), (name = "librarians"))
+    tags((name = "session"), (name = "tickets"), (name = "deliveries"), (name = "patrons"), (name = "librarians"))
 )]
 struct ApiDoc;
 
@@ -161,25 +167,184 @@ async fn logout(State(state): State<AppState>, user: ApiUser) -> ApiResult<Respo
 }
 
 #[derive(Deserialize, IntoParams)]
-pub struct StatusFilter {
-    /// `open` (the default), `claimed` or `resolved`.
+pub struct QueueQuery {
+    /// `open` (the default), `claimed`, `resolved` or `all`.
     status: Option<String>,
+    /// A channel: `webchat`, `telegram`, `matrix`, `messenger`, `instagram`, `whatsapp`, `vk`.
+    channel: Option<String>,
+    /// The ticket's language (ISO 639-1).
+    language: Option<String>,
+    /// A username; `me`: the caller; `none`: unassigned tickets.
+    assignee: Option<String>,
+    /// Words the patron wrote (any of their messages), or a ticket number; at most 200 characters.
+    q: Option<String>,
+    /// `waiting` (the default: waiting longest first; resolved: latest first) or `newest`.
+    sort: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", params(StatusFilter),
+impl QueueQuery {
+    pub fn filter(&self, me: &str) -> Result<crate::store::TicketFilter, Error> {
+        use crate::store::{QueueSort, TicketFilter};
+        let given = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(String::from)
+        };
+        let status = match given(&self.status).as_deref() {
+            None => Some(TicketStatus::Open),
+            Some("all") => None,
+            Some(s) => Some(s.parse().map_err(|_| {
+                Error::BadRequest("status must be open, claimed, resolved or all".into())
+            })?),
+        };
+        let channel = given(&self.channel)
+            .map(|c| c.parse::<crate::domain::Channel>())
+            .transpose()
+            .map_err(|_| Error::BadRequest("no such channel".into()))?;
+        let assignee = given(&self.assignee).map(|a| match a.as_str() {
+            "me" => me.to_string(),
+            "none" => String::new(),
+            _ => a,
+        });
+        let sort = match given(&self.sort).as_deref() {
+            None | Some("waiting") => QueueSort::Waiting,
+            Some("newest") => QueueSort::Newest,
+            Some(_) => return Err(Error::BadRequest("sort must be waiting or newest".into())),
+        };
+        Ok(TicketFilter {
+            status,
+            channel,
+            language: given(&self.language),
+            assignee,
+            text: given(&self.q),
+            sort,
+        })
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", params(QueueQuery),
+    description = "The queue, filtered; at most 500 tickets. Each carries `question` (the patron's opening question) and `language`.",
     responses((status = 200, body = [crate::store::TicketSummary]), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
 async fn list_tickets(
     State(state): State<AppState>,
-    _user: ApiUser,
-    ApiQuery(f): ApiQuery<StatusFilter>,
+    user: ApiUser,
+    ApiQuery(q): ApiQuery<QueueQuery>,
 ) -> ApiResult<Json<Vec<crate::store::TicketSummary>>> {
-    let status: TicketStatus = f
-        .status
-        .as_deref()
-        .unwrap_or("open")
-        .parse()
-        .map_err(Error::BadRequest)?;
-    Ok(Json(state.desk.queue(status).await?))
+    let filter = q.filter(&user.session.librarian.username)?;
+    Ok(Json(state.desk.tickets(&filter).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/tickets/counts", tag = "tickets", description = "How many tickets each tab holds; `mine`: claimed by the caller.",
+    responses((status = 200, body = crate::store::TicketCounts), (status = 401, body = ApiError)))]
+async fn ticket_counts(
+    State(state): State<AppState>,
+    user: ApiUser,
+) -> ApiResult<Json<crate::store::TicketCounts>> {
+    Ok(Json(state.desk.counts(&user.session.librarian).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct TransferBody {
+    /// The username of the librarian who takes the ticket (an admin taking over: their own).
+    pub to: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/transfer", tag = "tickets", params(("id" = i64, Path)), request_body = TransferBody,
+    description = "Hand a ticket to a colleague, who holds it from now: anyone on an open ticket, its holder or an admin on a claimed one. The patron is told who took the chat.",
+    responses((status = 200, body = Done), (status = 400, description = "No such active librarian", body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, description = "Held by someone else, or resolved", body = ApiError), (status = 415, body = ApiError), (status = 422, body = ApiError)))]
+async fn transfer(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<TransferBody>,
+) -> ApiResult<Json<Done>> {
+    state
+        .desk
+        .transfer(id, &user.session.librarian, &body.to)
+        .await?;
+    Ok(DONE)
+}
+
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/notes", tag = "tickets", params(("id" = i64, Path)),
+    responses((status = 200, body = [crate::store::Note]), (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 404, body = ApiError)))]
+async fn list_notes(
+    State(state): State<AppState>,
+    _user: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<Vec<crate::store::Note>>> {
+    Ok(Json(state.desk.notes(id).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NoteBody {
+    /// 1 to 4,000 characters; never shown to the patron.
+    pub text: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/notes", tag = "tickets", params(("id" = i64, Path)), request_body = NoteBody,
+    responses((status = 201, description = "Added", body = crate::store::Note), (status = 400, description = "Empty, or over 4,000 characters", body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 415, body = ApiError), (status = 422, body = ApiError)))]
+async fn add_note(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<NoteBody>,
+) -> ApiResult<(StatusCode, Json<crate::store::Note>)> {
+    let note = state
+        .desk
+        .add_note(id, &user.session.librarian, &body.text)
+        .await?;
+    Ok((StatusCode::CREATED, Json(note)))
+}
+
+#[utoipa::path(get, path = "/api/v1/deliveries", tag = "deliveries", description = "Outgoing messages that did not reach their patron, across every conversation, newest first (at most 200).",
+    responses((status = 200, body = [crate::store::Undelivered]), (status = 401, body = ApiError)))]
+async fn undelivered(
+    State(state): State<AppState>,
+    _user: ApiUser,
+) -> ApiResult<Json<Vec<crate::store::Undelivered>>> {
+    Ok(Json(state.desk.undelivered().await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/deliveries/{message_id}/retry", tag = "deliveries", params(("message_id" = i64, Path)),
+    description = "Send a message that failed after its retries once more. One the platform refused for good (`undeliverable`) is not sent again.",
+    responses((status = 200, body = Done), (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 409, description = "Not a failed delivery", body = ApiError)))]
+async fn send_again(
+    State(state): State<AppState>,
+    _user: ApiUser,
+    ApiPath(message_id): ApiPath<i64>,
+) -> ApiResult<Json<Done>> {
+    state.desk.send_again(message_id).await?;
+    Ok(DONE)
+}
+
+#[utoipa::path(get, path = "/api/v1/account", tag = "session", description = "The caller's own settings.",
+    responses((status = 200, body = crate::store::Profile), (status = 401, body = ApiError)))]
+async fn account(
+    State(state): State<AppState>,
+    user: ApiUser,
+) -> ApiResult<Json<crate::store::Profile>> {
+    Ok(Json(state.desk.profile(&user.session.librarian).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/account", tag = "session", request_body = crate::store::Profile,
+    description = "Set the name patrons see (at most 60 characters; null or empty: \"a librarian\") and whether single-key shortcuts are on.",
+    responses((status = 200, body = crate::store::Profile), (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 415, body = ApiError), (status = 422, body = ApiError)))]
+async fn set_account(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiJson(body): ApiJson<crate::store::Profile>,
+) -> ApiResult<Json<crate::store::Profile>> {
+    Ok(Json(
+        state
+            .desk
+            .set_profile(
+                &user.session.librarian,
+                body.display_name.as_deref(),
+                body.shortcuts,
+            )
+            .await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets", params(("id" = i64, Path)),

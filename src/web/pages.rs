@@ -33,6 +33,10 @@ pub fn templates() -> Environment<'static> {
             "librarians.html",
             include_str!("desk/templates/librarians.html"),
         ),
+        (
+            "deliveries.html",
+            include_str!("desk/templates/deliveries.html"),
+        ),
     ] {
         env.add_template(name, source)
             .expect("page templates parse");
@@ -59,6 +63,9 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/desk/librarians/{username}/enable", post(enable_librarian))
         .route("/desk/password", post(change_password))
+        .route("/desk/account", post(set_account))
+        .route("/desk/deliveries", get(deliveries_page))
+        .route("/desk/deliveries/{message_id}/retry", post(send_again))
 }
 
 fn page(state: &AppState, name: &str, ctx: minijinja::Value) -> Response {
@@ -122,12 +129,15 @@ async fn desk_js() -> Response {
 struct Me<'a> {
     username: &'a str,
     role: Role,
+    /// Whether single-key shortcuts are on (the account page turns them off).
+    shortcuts: bool,
 }
 
 fn me(user: &PageUser) -> Me<'_> {
     Me {
         username: &user.session.librarian.username,
         role: user.session.librarian.role,
+        shortcuts: user.session.shortcuts,
     }
 }
 
@@ -176,26 +186,61 @@ fn time_text(ms: i64, now: i64) -> String {
 }
 
 #[derive(Deserialize)]
-struct StatusQuery {
+struct QueuePageQuery {
     status: Option<String>,
     /// Only tickets in this language (ISO 639-1).
     lang: Option<String>,
+    /// Words the patron wrote, or a ticket number.
+    q: Option<String>,
+    channel: Option<String>,
+    /// `mine`, `none` (unassigned) or a username.
+    assignee: Option<String>,
     /// Set after a patron's data was erased, to say so.
     erased: Option<u8>,
+}
+
+/// "resolved 5 min ago" rather than "waiting": what a row's time says in each tab.
+fn age_text(t: &crate::store::TicketSummary, now: i64) -> String {
+    match (t.status, t.resolved_at) {
+        (TicketStatus::Resolved, Some(at)) => format!("resolved {} ago", waiting_text(at, now)),
+        _ => waiting_text(t.opened_at, now),
+    }
 }
 
 async fn queue(
     State(state): State<AppState>,
     user: PageUser,
-    Query(q): Query<StatusQuery>,
+    Query(q): Query<QueuePageQuery>,
 ) -> Response {
     let status = q
         .status
         .as_deref()
         .and_then(|s| s.parse().ok())
         .unwrap_or(TicketStatus::Open);
-    let all = match state.desk.queue(status).await {
-        Ok(t) => t,
+    let username = user.session.librarian.username.clone();
+    let given = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(String::from)
+    };
+    let filter = crate::store::TicketFilter {
+        status: Some(status),
+        channel: given(&q.channel).and_then(|c| c.parse().ok()),
+        language: None,
+        assignee: given(&q.assignee).map(|a| match a.as_str() {
+            "mine" | "me" => username.clone(),
+            "none" => String::new(),
+            _ => a,
+        }),
+        text: given(&q.q),
+        sort: crate::store::QueueSort::Waiting,
+    };
+    let (all, counts) = match tokio::try_join!(
+        state.desk.tickets(&filter),
+        state.desk.counts(&user.session.librarian)
+    ) {
+        Ok(found) => found,
         Err(e) => return failed(e),
     };
     // The languages in this tab, with counts, for the language filter.
@@ -228,20 +273,35 @@ async fn queue(
                 channel => t.channel,
                 status => t.status,
                 opened_at => t.opened_at,
+                resolved_at => t.resolved_at,
                 opened_at_text => time_text(t.opened_at, now),
-                waiting_text => waiting_text(t.opened_at, now),
+                waiting_text => age_text(t, now),
                 assignee => t.assignee,
+                question => t.question,
                 last_message => t.last_message,
                 lang => t.lang,
                 lang_name => t.lang.as_deref().map(language_name),
+                out_of_hours => t.out_of_hours,
+                rating => t.rating,
+                follows => t.follows,
                 overdue => t.status == TicketStatus::Open && now - t.opened_at > i64::from(reminder) * 60_000,
             }
         })
         .collect();
+    let channels: Vec<&str> = crate::domain::Channel::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    let search = context! {
+        q => given(&q.q),
+        channel => given(&q.channel),
+        assignee => given(&q.assignee),
+        lang => wanted,
+    };
     page(
         &state,
         "queue.html",
-        context! { page => "queue", me => minijinja::Value::from_serialize(me(&user)), csrf => user.session.csrf_token, status, reminder_minutes => reminder, tickets => rows, languages => language_filter, lang_filter => wanted, total => all.len(), notice => q.erased.map(|_| "The patron's data was erased.") },
+        context! { page => "queue", me => minijinja::Value::from_serialize(me(&user)), csrf => user.session.csrf_token, status, reminder_minutes => reminder, tickets => rows, languages => language_filter, lang_filter => wanted, total => all.len(), counts => minijinja::Value::from_serialize(counts), channels, search, now, notice => q.erased.map(|_| "The patron's data was erased.") },
     )
 }
 
@@ -262,6 +322,17 @@ async fn ticket_page(
     State(state): State<AppState>,
     user: PageUser,
     Path(id): Path<i64>,
+) -> Response {
+    ticket_view(&state, &user, id, None).await
+}
+
+/// The ticket page; with `refused`, the sentence saying why an action was not done (and
+/// its status), shown at the top of the page.
+async fn ticket_view(
+    state: &AppState,
+    user: &PageUser,
+    id: i64,
+    refused: Option<(StatusCode, String)>,
 ) -> Response {
     let detail = match state.desk.ticket(id).await {
         Ok(d) => d,
@@ -291,9 +362,24 @@ async fn ticket_page(
                 time_text => time_text(m.created_at, now),
                 created_at => m.created_at,
                 lang => m.lang,
+                author => m.author,
                 delivery_error => failed.map(|d| d.error.clone().unwrap_or_else(|| d.status.clone())),
             }
         })
+        .collect();
+    let colleagues: Vec<String> = match state.desk.colleagues().await {
+        Ok(c) => c.into_iter().filter(|c| c != username).collect(),
+        Err(e) => return failed(e),
+    };
+    let notes: Vec<minijinja::Value> = detail
+        .notes
+        .iter()
+        .map(|n| context! { author => n.author, at => n.at, time_text => time_text(n.at, now), text => n.text })
+        .collect();
+    let history: Vec<minijinja::Value> = detail
+        .history
+        .iter()
+        .map(|t| context! { id => t.id, status => t.status, opened_at => t.opened_at, opened_at_text => time_text(t.opened_at, now), question => t.question, rating => t.rating, assignee => t.assignee })
         .collect();
     let ticket = context! {
         id => detail.id,
@@ -305,14 +391,36 @@ async fn ticket_page(
         opened_at => detail.opened_at,
         opened_at_text => time_text(detail.opened_at, now),
         waiting_text => waiting_text(detail.opened_at, now),
-        note => detail.note,
+        question => detail.question,
+        rating => detail.rating,
+        follows => detail.follows,
+        out_of_hours => detail.out_of_hours,
     };
-    page(
-        &state,
+    let (status, error) = match refused {
+        Some((status, why)) => (status, Some(why)),
+        None => (StatusCode::OK, None),
+    };
+    let can_transfer = matches!(
+        rules::decide(
+            detail.status,
+            detail.assignee.as_deref(),
+            Action::Transfer,
+            actor
+        ),
+        Ok(Some(_))
+    );
+    let mut response = page(
+        state,
         "ticket.html",
         context! {
             page => "ticket",
-            me => minijinja::Value::from_serialize(me(&user)),
+            error,
+            notes,
+            history,
+            colleagues,
+            can_transfer,
+            can_take_over => is_admin && can_transfer && detail.assignee.as_deref().is_some_and(|a| a != username),
+            me => minijinja::Value::from_serialize(me(user)),
             csrf => user.session.csrf_token,
             ticket,
             messages,
@@ -325,7 +433,9 @@ async fn ticket_page(
             is_admin,
             mine,
         },
-    )
+    );
+    *response.status_mut() = status;
+    response
 }
 
 /// Everything stored about the ticket's patron, as a JSON download (admins).
@@ -372,6 +482,9 @@ struct ActionForm {
     text: String,
     #[serde(default)]
     note: String,
+    /// For a transfer: the colleague's username.
+    #[serde(default)]
+    to: String,
 }
 
 async fn ticket_action(
@@ -389,12 +502,96 @@ async fn ticket_action(
         "release" => state.desk.release(id, l).await,
         "resolve" => state.desk.resolve(id, l).await,
         "reply" => state.desk.reply(id, l, &form.text).await.map(drop),
-        "note" => state.desk.set_note(id, &form.note).await,
+        "note" => state.desk.add_note(id, l, &form.note).await.map(drop),
+        "transfer" => state.desk.transfer(id, l, &form.to).await,
+        "take-over" => state.desk.transfer(id, l, &l.username).await,
         _ => return (StatusCode::NOT_FOUND, "no such action").into_response(),
     };
     match result {
         Ok(()) if action == "resolve" => Redirect::to("/desk").into_response(),
         Ok(()) => Redirect::to(&format!("/desk/tickets/{id}")).into_response(),
+        // A refusal is said on the ticket page itself, which shows what is true now.
+        Err(e @ (DeskError::Conflict(_) | DeskError::Invalid(_) | DeskError::AdminsOnly)) => {
+            let e = Error::from(e);
+            let status = e.status();
+            ticket_view(&state, &user, id, Some((status, e.message()))).await
+        }
+        Err(e) => failed(e),
+    }
+}
+
+async fn deliveries_page(State(state): State<AppState>, user: PageUser) -> Response {
+    deliveries_view(&state, &user, None, None).await
+}
+
+async fn deliveries_view(
+    state: &AppState,
+    user: &PageUser,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Response {
+    let now = now_ms();
+    let rows: Vec<minijinja::Value> = match state.desk.undelivered().await {
+        Ok(list) => list
+            .iter()
+            .map(|d| context! { message_id => d.message_id, channel => d.channel, sender => d.sender, status => d.status, error => d.error, attempts => d.attempts, created_at => d.created_at, time_text => time_text(d.created_at, now), ticket_id => d.ticket_id, text => d.text, retryable => d.retryable() })
+            .collect(),
+        Err(e) => return failed(e),
+    };
+    page(
+        state,
+        "deliveries.html",
+        context! { page => "deliveries", me => minijinja::Value::from_serialize(me(user)), csrf => user.session.csrf_token, rows, error, notice },
+    )
+}
+
+async fn send_again(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(message_id): Path<i64>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if let Some(refused) = refuse_form(&user, &form.csrf) {
+        return refused;
+    }
+    match state.desk.send_again(message_id).await {
+        Ok(()) => {
+            deliveries_view(&state, &user, None, Some("Queued to be sent again.".into())).await
+        }
+        Err(e @ DeskError::Conflict(_)) => {
+            deliveries_view(&state, &user, Some(e.to_string()), None).await
+        }
+        Err(e) => failed(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct AccountForm {
+    csrf: String,
+    #[serde(default)]
+    display_name: String,
+    /// A checkbox: present when ticked.
+    shortcuts: Option<String>,
+}
+
+async fn set_account(
+    State(state): State<AppState>,
+    user: PageUser,
+    Form(form): Form<AccountForm>,
+) -> Response {
+    if let Some(refused) = refuse_form(&user, &form.csrf) {
+        return refused;
+    }
+    let l = &user.session.librarian;
+    match state
+        .desk
+        .set_profile(l, Some(&form.display_name), form.shortcuts.is_some())
+        .await
+    {
+        Ok(_) => Redirect::to("/desk/librarians?saved=1").into_response(),
+        Err(e @ DeskError::Invalid(_)) => {
+            librarians_view(&state, &user, Some(e.to_string()), None).await
+        }
         Err(e) => failed(e),
     }
 }
@@ -528,8 +725,18 @@ async fn setup(
     }
 }
 
-async fn librarians_page(State(state): State<AppState>, user: PageUser) -> Response {
-    librarians_view(&state, &user, None, None).await
+#[derive(Deserialize)]
+struct SavedQuery {
+    saved: Option<u8>,
+}
+
+async fn librarians_page(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(q): Query<SavedQuery>,
+) -> Response {
+    let notice = q.saved.map(|_| "Your settings are saved.".to_string());
+    librarians_view(&state, &user, None, notice).await
 }
 
 /// Admins see and manage every account; everyone sees the form to change their password.
@@ -557,10 +764,14 @@ async fn librarians_view(
     } else {
         Vec::new()
     };
+    let profile = match state.desk.profile(&user.session.librarian).await {
+        Ok(p) => p,
+        Err(e) => return failed(e),
+    };
     page(
         state,
         "librarians.html",
-        context! { page => "librarians", me => minijinja::Value::from_serialize(me(user)), csrf => user.session.csrf_token, librarians => list, error, notice },
+        context! { page => "librarians", me => minijinja::Value::from_serialize(me(user)), csrf => user.session.csrf_token, librarians => list, error, notice, profile => minijinja::Value::from_serialize(profile) },
     )
 }
 
