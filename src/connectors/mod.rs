@@ -102,6 +102,12 @@ pub struct Delivery {
     pub text: String,
     /// The text's language (ISO 639-1), when known.
     pub lang: Option<String>,
+    /// When it was queued (ms since the epoch).
+    pub queued_at: i64,
+    /// The name the patron sees for who wrote it (a librarian's display name), if any.
+    pub sender_name: Option<String>,
+    /// What it asks of the patron (`rating`: a platform with buttons offers 1 to 5).
+    pub prompt: Option<String>,
     /// The same for every attempt: a platform that accepts one drops a repeat.
     pub idempotency_key: String,
     /// When the patron last wrote on this channel (ms since the epoch), for connectors with

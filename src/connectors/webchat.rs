@@ -32,6 +32,16 @@ pub enum ServerMsg {
         /// the message with it, else with its own language.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         lang: Option<String>,
+        /// When it was written (ms since the epoch): a reply that waited for the patron to
+        /// come back shows when it was sent, not when it arrived.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at: Option<i64>,
+        /// Who wrote it as the patron should see them (a librarian's display name).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        /// What it asks of the patron: `rating` (the page offers 1 to 5).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        prompt: Option<String>,
     },
     Ack {
         client_id: String,
@@ -234,6 +244,9 @@ impl Connector for WebChat {
             from: delivery.sender.as_str().to_string(),
             text: delivery.text.clone(),
             lang: delivery.lang.clone(),
+            at: Some(delivery.queued_at),
+            name: delivery.sender_name.clone(),
+            prompt: delivery.prompt.clone(),
         };
         self.push(delivery.recipient.as_str(), &msg);
         Ok(())
@@ -282,6 +295,9 @@ mod tests {
                 from: "bot".into(),
                 text: "Merhaba".into(),
                 lang: lang.map(String::from),
+                at: None,
+                name: None,
+                prompt: None,
             })
             .unwrap()
         };

@@ -347,19 +347,6 @@ impl Store {
         Ok(true)
     }
 
-    pub async fn set_ticket_note(&self, id: i64, note: &str) -> anyhow::Result<bool> {
-        let mut w = self.begin_write().await?;
-        let n = sqlx::query("UPDATE tickets SET note = $1 WHERE id = $2")
-            .bind(note)
-            .bind(id)
-            .execute(&mut *w.tx)
-            .await?
-            .rows_affected();
-        w.commit().await?;
-        Ok(n == 1)
-    }
-
-    /// The usernames of active accounts, for handing a ticket over.
     pub async fn active_usernames(&self) -> anyhow::Result<Vec<String>> {
         let rows =
             sqlx::query("SELECT username FROM librarians WHERE disabled = 0 ORDER BY username")
@@ -368,15 +355,21 @@ impl Store {
         rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
     }
 
-    /// A librarian's own settings.
+    /// A librarian's own settings (the defaults for an account that is gone).
     pub async fn profile(&self, librarian_id: i64) -> anyhow::Result<Profile> {
         let row = sqlx::query("SELECT display_name, shortcuts FROM librarians WHERE id = $1")
             .bind(librarian_id)
-            .fetch_one(&self.pool)
+            .fetch_optional(&self.pool)
             .await?;
-        Ok(Profile {
-            display_name: row.try_get(0)?,
-            shortcuts: row.try_get::<i64, _>(1)? != 0,
+        Ok(match row {
+            Some(row) => Profile {
+                display_name: row.try_get(0)?,
+                shortcuts: row.try_get::<i64, _>(1)? != 0,
+            },
+            None => Profile {
+                display_name: None,
+                shortcuts: true,
+            },
         })
     }
 

@@ -44,6 +44,12 @@ pub struct OutboxRow {
     pub parts_sent: i64,
     /// The text's language, when known (ISO 639-1).
     pub lang: Option<String>,
+    /// When it was queued (ms): the time the patron's page shows for it.
+    pub queued_at: i64,
+    /// The name the patron sees for who wrote it (a librarian's display name).
+    pub sender_name: Option<String>,
+    /// What it asks of the patron (`rating`).
+    pub prompt: Option<String>,
     /// When this worker's claim on the row runs out (ms): after it, another worker (on
     /// another instance) may claim and send it.
     pub lease_until: i64,
@@ -68,7 +74,7 @@ impl Store {
                   AND e.channel = o.channel AND e.recipient = o.recipient AND e.id < o.id \
                   AND (e.next_attempt_at > $2 OR e.leased_until > $2)) \
               ORDER BY id LIMIT $3) \
-             RETURNING id, message_id, channel, recipient, text, attempts, idempotency_key, sender, parts_sent, lang";
+             RETURNING id, message_id, channel, recipient, text, attempts, idempotency_key, sender, parts_sent, lang, created_at, sender_name, prompt";
         const CLAIM_POSTGRES: &str = "UPDATE outbox SET leased_until = $1 WHERE id IN \
              (SELECT id FROM outbox o WHERE status = 'pending' AND next_attempt_at <= $2 \
               AND (leased_until IS NULL OR leased_until <= $2) \
@@ -76,7 +82,7 @@ impl Store {
                   AND e.channel = o.channel AND e.recipient = o.recipient AND e.id < o.id \
                   AND (e.next_attempt_at > $2 OR e.leased_until > $2)) \
               ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
-             RETURNING id, message_id, channel, recipient, text, attempts, idempotency_key, sender, parts_sent, lang";
+             RETURNING id, message_id, channel, recipient, text, attempts, idempotency_key, sender, parts_sent, lang, created_at, sender_name, prompt";
         let sql = match self.backend {
             Backend::Sqlite => CLAIM_SQLITE,
             Backend::Postgres => CLAIM_POSTGRES,
@@ -124,6 +130,9 @@ impl Store {
                 sender: Sender::parse(&sender).unwrap_or(Sender::System),
                 parts_sent: r.try_get("parts_sent")?,
                 lang: r.try_get("lang")?,
+                queued_at: r.try_get("created_at")?,
+                sender_name: r.try_get("sender_name")?,
+                prompt: r.try_get("prompt")?,
                 lease_until: now + lease_ms,
             });
         }

@@ -46,8 +46,12 @@ pub struct TicketExport {
     pub assignee: Option<String>,
     pub opened_at: i64,
     pub resolved_at: Option<i64>,
-    /// The staff note: it is about the patron, so it is theirs to see.
+    /// The staff note of before notes became a thread: it is about the patron, so it is
+    /// theirs to see.
     pub note: Option<String>,
+    /// The staff notes, likewise, and the patron's rating.
+    pub notes: Vec<super::Note>,
+    pub rating: Option<i64>,
 }
 
 /// How many rows an erasure deleted.
@@ -105,7 +109,7 @@ impl Store {
         for r in rows {
             let id: i64 = r.try_get(0)?;
             let tickets = sqlx::query(
-                "SELECT id, status, reason, assignee, opened_at, resolved_at, note FROM tickets \
+                "SELECT id, status, reason, assignee, opened_at, resolved_at, note, rating FROM tickets \
                  WHERE conversation_id = $1 ORDER BY id",
             )
             .bind(id)
@@ -121,9 +125,15 @@ impl Store {
                     opened_at: t.try_get(4)?,
                     resolved_at: t.try_get(5)?,
                     note: t.try_get(6)?,
+                    notes: Vec::new(),
+                    rating: t.try_get(7)?,
                 })
             })
-            .collect::<anyhow::Result<_>>()?;
+            .collect::<anyhow::Result<Vec<TicketExport>>>()?;
+            let mut tickets = tickets;
+            for ticket in &mut tickets {
+                ticket.notes = self.notes(ticket.id).await?;
+            }
             conversations.push(ConversationExport {
                 id,
                 created_at: r.try_get(1)?,

@@ -157,6 +157,9 @@ async fn replay_missed(state: &AppState, patron: &str, after: i64, tx: &mpsc::Se
                     from: r.sender,
                     text: r.text.unwrap_or_default(),
                     lang: r.lang,
+                    at: Some(r.created_at),
+                    name: r.sender_name,
+                    prompt: r.prompt,
                 };
                 // Waits for the writer when the queue is full; stops if the socket is gone.
                 if tx.send(msg).await.is_err() {
@@ -287,6 +290,9 @@ async fn push_stored(store: &Store, webchat: &WebChat, patron: &str, id: Option<
                     from: r.sender,
                     text: r.text.unwrap_or_default(),
                     lang: r.lang,
+                    at: Some(r.created_at),
+                    name: r.sender_name,
+                    prompt: r.prompt,
                 };
                 if webchat.push(patron, &msg) {
                     pushed.push(id);

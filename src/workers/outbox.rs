@@ -182,6 +182,9 @@ impl OutboxWorker {
             message_id: row.message_id,
             text: row.text.clone(),
             lang: row.lang.clone(),
+            queued_at: row.queued_at,
+            sender_name: row.sender_name.clone(),
+            prompt: row.prompt.clone(),
             idempotency_key: row.idempotency_key.clone(),
             patron_last_wrote_at,
         };
@@ -283,6 +286,9 @@ mod tests {
             sender: crate::domain::Sender::Bot,
             parts_sent: 0,
             lang: None,
+            queued_at: 0,
+            sender_name: None,
+            prompt: None,
             lease_until: 100_000,
         };
         assert!(s.may_still_send(&row, 70_000));

@@ -289,9 +289,10 @@ async fn retention_deletes_old_conversations_and_keeps_counts(db: Db) {
     let open = store.tickets_with_status(TicketStatus::Open).await.unwrap();
     assert!(
         store
-            .set_ticket_note(open[0].id, "asked twice")
+            .add_note(open[0].id, "ann", "asked twice", refdesk::domain::now_ms())
             .await
             .unwrap()
+            .is_some()
     );
     let count = |table: &'static str| {
         let pool = t.db.clone();
@@ -324,6 +325,7 @@ async fn retention_deletes_old_conversations_and_keeps_counts(db: Db) {
     for table in [
         "messages",
         "tickets",
+        "ticket_notes",
         "conversations",
         "patrons",
         "outbox",
@@ -359,9 +361,15 @@ async fn a_patron_is_exported_and_erased_alone(db: Db) {
     let theirs = open[1].id;
     assert!(
         store
-            .set_ticket_note(theirs, "wants the minutes")
+            .add_note(
+                theirs,
+                "ann",
+                "wants the minutes",
+                refdesk::domain::now_ms()
+            )
             .await
             .unwrap()
+            .is_some()
     );
     assert!(eventually(|| async { store.outbox_backlog().await.unwrap() == 0 }).await);
     let before_keep = store
@@ -423,7 +431,13 @@ async fn purged_text_is_gone_from_the_database_file() {
     c.next_message(WAIT).await.unwrap();
     let open = store.tickets_with_status(TicketStatus::Open).await.unwrap();
     let note = "Wombatkilimanjaro";
-    assert!(store.set_ticket_note(open[0].id, note).await.unwrap());
+    assert!(
+        store
+            .add_note(open[0].id, "ann", note, refdesk::domain::now_ms())
+            .await
+            .unwrap()
+            .is_some()
+    );
     let admin = acting_as("admin", Role::Admin);
     t.app.desk().resolve(open[0].id, &admin).await.unwrap();
     assert!(eventually(|| async { store.outbox_backlog().await.unwrap() == 0 }).await);

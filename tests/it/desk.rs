@@ -263,6 +263,10 @@ async fn claim_conflict_reply_and_resolve(db: Db) {
             .status(),
         StatusCode::OK
     );
+    // The patron hears a librarian took the chat (ann has no display name).
+    let joined = patron.next_message(WAIT).await.expect("a joined notice");
+    assert_eq!(joined["from"], "system");
+    assert_eq!(joined["text"], "A librarian has joined the chat.");
     assert_eq!(
         bob.post(&format!("/api/v1/tickets/{id}/claim"), json!({}))
             .await
@@ -314,7 +318,10 @@ async fn claim_conflict_reply_and_resolve(db: Db) {
         .iter()
         .map(|m| m["from"].as_str().unwrap())
         .collect();
-    assert_eq!(froms, vec!["patron", "system", "patron", "librarian"]);
+    assert_eq!(
+        froms,
+        vec!["patron", "system", "system", "patron", "librarian"]
+    );
     assert!(!detail["suggestions"].as_array().unwrap().is_empty());
 
     assert_eq!(
@@ -323,6 +330,9 @@ async fn claim_conflict_reply_and_resolve(db: Db) {
             .status(),
         StatusCode::OK
     );
+    let ended = patron.next_message(WAIT).await.expect("the chat ended");
+    assert_eq!(ended["from"], "system");
+    assert_eq!(ended["prompt"], "rating");
     // After resolve the bot answers again, in a fresh conversation.
     patron.send("how do I renew my books", "q3").await;
     let bot = patron.next_message(WAIT).await.expect("the bot is back");

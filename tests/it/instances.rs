@@ -73,7 +73,7 @@ async fn a_ticket_opened_on_one_instance_is_worked_from_another() {
     let seen = events_until(&mut events, &want).await;
     assert!(seen.contains(&want), "B's desk heard A's ticket: {seen}");
 
-    ann.claim_and_reply(id, ANSWER).await;
+    ann.reply_claiming(id, ANSWER).await;
     let reply = patron
         .next_message(WAIT)
         .await
@@ -110,7 +110,7 @@ async fn a_reply_nobody_could_push_is_sent_when_the_page_comes_back() {
     let (patron, notice, ticket) = ask_a_librarian(&a).await;
     let session = patron.session.clone();
     patron.close().await;
-    ann.claim_and_reply(ticket, ANSWER).await;
+    ann.reply_claiming(ticket, ANSWER).await;
     let deadline = tokio::time::Instant::now() + WAIT;
     let row = loop {
         let row: Option<(i64, String)> = sqlx::query_as(
@@ -165,7 +165,7 @@ async fn a_cut_bus_connection_is_opened_again_and_caught_up() {
     .await
     .unwrap();
     assert_eq!(cut, [true, true], "both instances were listening");
-    ann.claim_and_reply(ticket, ANSWER).await;
+    ann.reply_claiming(ticket, ANSWER).await;
 
     // A catch-up sends recent messages again; the page drops the ids it shows already.
     let mut reply = patron.next_message(WAIT).await;

@@ -191,7 +191,7 @@ async fn three_instances_one_killed_lose_nothing_and_repeat_nothing() {
     for (n, t) in tickets.iter().enumerate() {
         let librarian = if n % 2 == 0 { &ann } else { &bea };
         librarian
-            .claim_and_reply(t.id, &format!("Found them: reply {n}."))
+            .reply_claiming(t.id, &format!("Found them: reply {n}."))
             .await;
     }
     let mut answers = 0;

@@ -23,4 +23,5 @@ mod memory;
 mod platforms;
 mod restart;
 mod semantic;
+mod shift;
 mod telegram;

@@ -235,10 +235,13 @@ async fn an_encrypted_direct_chat_end_to_end(db: Db) {
     let detail: Value = desk.ticket(id).await;
     assert_eq!(detail["channel"], "matrix");
     let reply = "The 1962 minutes are in box LS/1962/4 in local studies.";
-    desk.claim_and_reply(id, reply).await;
+    desk.reply_claiming(id, reply).await;
     assert_eq!(patron.next_from_bot().await.body, reply);
     desk.post(&format!("/api/v1/tickets/{id}/resolve"), json!({}))
         .await;
+    // The patron hears the chat ended, with a request for a rating.
+    let ended = patron.next_from_bot().await.body;
+    assert!(ended.contains("This chat has ended"), "{ended}");
 
     // Everything the bot put in the room is encrypted.
     let types = bot_event_types(syn, &patron.client, &room, &bot.user_id).await;

@@ -175,7 +175,7 @@ async fn escalations_get_the_librarians_reply(db: Db) {
         let open = t.tickets(TicketStatus::Open).await;
         let id = open.last().unwrap().id;
         let reply = format!("Found it for you on {p:?}: box LS/1962/4, ask at the desk.");
-        desk.claim_and_reply(id, &reply).await;
+        desk.reply_claiming(id, &reply).await;
         let got = fake.wait_for(&patron, 2).await;
         assert_eq!(got.len(), 2, "{p:?}");
         assert_eq!(got[1].text, reply);
@@ -292,7 +292,7 @@ async fn late_replies_follow_each_platforms_window(db: Db) {
     // Messenger, 25 hours later: a librarian may still answer, tagged HUMAN_AGENT.
     let patron = Platform::Messenger.patron(4);
     let id = escalate_hours_ago(&t, &fake, Platform::Messenger, &patron, 25).await;
-    desk.claim_and_reply(id, "Still here: it's in box 4.").await;
+    desk.reply_claiming(id, "Still here: it's in box 4.").await;
     let got = fake.wait_for(&patron, 2).await;
     assert_eq!(got.len(), 2);
     assert_eq!(got[1].body["messaging_type"], "MESSAGE_TAG");
@@ -301,7 +301,7 @@ async fn late_replies_follow_each_platforms_window(db: Db) {
     // WhatsApp, 25 hours later: free-form text is not allowed; the librarian is told.
     let patron = Platform::Whatsapp.patron(4);
     let id = escalate_hours_ago(&t, &fake, Platform::Whatsapp, &patron, 25).await;
-    desk.claim_and_reply(id, "Box 4.").await;
+    desk.reply_claiming(id, "Box 4.").await;
     let shown = eventually(|| async {
         let detail: Value = desk.ticket(id).await;
         detail["messages"]
@@ -339,7 +339,7 @@ async fn late_replies_follow_each_platforms_window(db: Db) {
     // Messenger, 8 days later: past the human agent window too.
     let patron = Platform::Messenger.patron(5);
     let id = escalate_hours_ago(&t, &fake, Platform::Messenger, &patron, 8 * 24).await;
-    desk.claim_and_reply(id, "Sorry for the wait.").await;
+    desk.reply_claiming(id, "Sorry for the wait.").await;
     let refused = eventually(|| async {
         let detail: Value = desk.ticket(id).await;
         detail["messages"]
@@ -374,7 +374,7 @@ async fn long_replies_are_split_to_each_platforms_limit(db: Db) {
         p.say(&t, &patron, 1, OUT_OF_SCOPE).await;
         fake.wait_for(&patron, 1).await;
         let id = t.tickets(TicketStatus::Open).await.last().unwrap().id;
-        desk.claim_and_reply(id, &long).await;
+        desk.reply_claiming(id, &long).await;
         let expected = long.chars().count().div_ceil(limit);
         let got = fake.wait_for(&patron, 1 + expected).await;
         let parts: Vec<&str> = got[1..].iter().map(|d| d.text.as_str()).collect();

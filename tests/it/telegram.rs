@@ -114,7 +114,7 @@ async fn escalation_and_the_librarians_reply_reach_the_chat(db: Db) {
         .unwrap();
     assert_eq!(list[0]["channel"], "telegram");
     let reply = "The minutes are in our local studies room: ask for box LS/1962/4 & bring ID <3";
-    desk.claim_and_reply(id, reply).await;
+    desk.reply_claiming(id, reply).await;
     let sent = fake.wait_for_sent(502, 2, WAIT).await;
     assert_eq!(sent[1].text, to_telegram_html(reply));
     assert!(sent[1].text.contains("&amp; bring ID &lt;3"));

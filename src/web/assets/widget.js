@@ -130,6 +130,9 @@
     const out = { from: m.from, text: m.text, ts: typeof m.ts === 'number' ? m.ts : 0 };
     if (typeof m.id === 'string' && m.id) out.id = m.id;
     if (validLang(m.lang)) out.lang = m.lang;
+    if (typeof m.name === 'string' && m.name && m.name.length <= 60) out.name = m.name;
+    if (m.prompt === 'rating') out.prompt = 'rating';
+    if (typeof m.rated === 'number' && m.rated >= 1 && m.rated <= 5) out.rated = m.rated;
     if (m.from === 'patron') {
       if (typeof m.client_id !== 'string' || !m.client_id) return null;
       out.client_id = m.client_id;
@@ -249,7 +252,7 @@
   // Minimal Markdown for bot and librarian messages, built only from DOM nodes:
   // paragraphs, line breaks, "- " / "1. " lists, "# " headings, ---, and inline
   // [label](http…), bare http(s) URLs, **bold**, *italic* and `code`.
-  const INLINE_RE = /\[([^[\]\n]{1,500})\]\(\s*(https?:\/\/[^\s()<>]+(?:\([^\s()<>]*\)[^\s()<>]*)*)\s*\)|(https?:\/\/[^\s<>"'`]+)|\*\*(?=\S)([^\n]*?\S)\*\*|`([^`\n]{1,500})`|(^|[\s(["'])\*(?=[^\s*])([^*\n]*?[^\s*])\*(?![\w*])/gi;
+  const INLINE_RE = /\[([^[\]\n]{1,500})\]\(\s*(https?:\/\/[^\s()<>]+(?:\([^\s()<>]*\)[^\s()<>]*)*)\s*\)|(https?:\/\/[^\s<>"'`]+)|\*\*(?=\S)([^\n]*?\S)\*\*|`([^`\n]{1,500})`|(^|[\s(["'])\*(?=[^\s*])([^*\n]*?[^\s*])\*(?![\w*])|([A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24})|(\+\d[\d ().-]{5,18}\d)/gi;
 
   function makeLink(url, label) {
     let parsed = null;
@@ -308,6 +311,11 @@
         parent.append(node);
       } else if (m[5] !== undefined) {
         parent.append(h('code', { text: m[5] }));
+      } else if (m[8] !== undefined) {
+        parent.append(h('a', { href: 'mailto:' + m[8], text: m[8] }));
+      } else if (m[9] !== undefined) {
+        // tel: links dial the digits; what is shown stays as written.
+        parent.append(h('a', { href: 'tel:' + m[9].replace(/[^\d+]/g, ''), text: m[9] }));
       }
       last = m.index + m[0].length;
     }
@@ -469,15 +477,18 @@
     if (msg.client_id) node.setAttribute('data-client-id', msg.client_id);
 
     if (msg.from === 'bot' || msg.from === 'librarian') {
-      node.append(h('div', { class: 'refdesk-label', lang: own }, [icon(msg.from), document.createTextNode(T[msg.from])]));
+      // A librarian who chose a display name is shown by it ("Mara · Librarian").
+      const who = msg.from === 'librarian' && msg.name ? msg.name + ' \u00b7 ' + T.librarian : T[msg.from];
+      node.append(h('div', { class: 'refdesk-label', lang: own }, [icon(msg.from), document.createTextNode(who)]));
     } else {
       node.append(h('span', { class: 'refdesk-sr-only', lang: own, text: (msg.from === 'patron' ? T.you : T.system) + ': ' }));
     }
 
     const bubble = h('div', { class: 'refdesk-bubble', dir: 'auto' });
-    if (msg.from === 'bot' || msg.from === 'librarian') renderRich(bubble, msg.text);
-    else bubble.textContent = msg.text;
+    if (msg.from === 'patron') bubble.textContent = msg.text;
+    else renderRich(bubble, msg.text);
     node.append(bubble);
+    if (msg.from === 'system' && msg.prompt === 'rating') node.append(ratingButtons(msg));
 
     const time = formatTime(msg.ts);
     if (time || msg.from === 'patron') {
@@ -488,6 +499,36 @@
     }
     if (msg.from === 'patron') paintStatus(node, msg);
     return node;
+  }
+
+  /* The end of a chat asks for a rating: five buttons that send the number as the patron's
+     reply (the server takes it as the rating; typing the number works the same). */
+  function ratingButtons(msg) {
+    const group = h('div', { class: 'refdesk-rating', role: 'group', 'aria-label': T.rating_group || 'Rate this chat' });
+    const buttons = [];
+    for (let n = 1; n <= 5; n++) {
+      const b = h('button', {
+        type: 'button',
+        class: 'refdesk-rate',
+        'aria-label': (T.rating_option || '{n} / 5').replace('{n}', String(n)),
+        'aria-pressed': msg.rated === n ? 'true' : 'false',
+        text: String(n)
+      });
+      if (msg.rated) b.disabled = true;
+      b.addEventListener('click', () => {
+        if (msg.rated) return;
+        msg.rated = n;
+        buttons.forEach((other, i) => {
+          other.disabled = true;
+          other.setAttribute('aria-pressed', i + 1 === n ? 'true' : 'false');
+        });
+        scheduleSave();
+        sendMessage(String(n));
+      });
+      buttons.push(b);
+      group.append(b);
+    }
+    return group;
   }
 
   function paintStatus(node, msg) {
@@ -869,9 +910,13 @@
     }
     if (!text.trim()) { scheduleSave(); return; }
 
-    const msg = { from, text, ts: Date.now() };
+    // When the server wrote it, so a reply that waited for the patron shows its own time.
+    const at = typeof frame.at === 'number' && isFinite(frame.at) && frame.at > 0 ? frame.at : Date.now();
+    const msg = { from, text, ts: Math.min(at, Date.now()) };
     if (id !== null) msg.id = id;
     if (validLang(frame.lang)) msg.lang = frame.lang;
+    if (from === 'librarian' && typeof frame.name === 'string' && frame.name && frame.name.length <= 60) msg.name = frame.name;
+    if (from === 'system' && frame.prompt === 'rating') msg.prompt = 'rating';
     if (from === 'patron') {
       msg.client_id = typeof frame.client_id === 'string' && frame.client_id ? frame.client_id : uuid();
       msg.status = 'delivered';

@@ -9,6 +9,8 @@
     return;
   }
   var page = body.getAttribute('data-page') || '';
+  // WCAG 2.1.4: a librarian can turn single-key shortcuts off (account page).
+  var singleKeys = body.getAttribute('data-shortcuts') !== 'off';
 
   var EVENTS_URL = '/api/v1/events';
   var TICKETS_URL = '/api/v1/tickets';
@@ -63,6 +65,83 @@
       node.textContent = String(text);
     }
     return node;
+  }
+
+  // refdesk's Markdown subset, as the patron's chat shows it: paragraphs, line breaks,
+  // "- " lists, **bold**, *italic*, [text](http…) and bare links. Built from DOM nodes:
+  // the text never becomes markup.
+  var INLINE = /\[([^\[\]\n]{1,500})\]\((https?:\/\/[^\s()<>]+)\)|(https?:\/\/[^\s<>"'`]+[^\s<>"'`.,;:!?)])|\*\*(?=\S)([^\n]*?\S)\*\*|(^|[\s(])\*(?=[^\s*])([^*\n]*?[^\s*])\*(?![\w*])/g;
+
+  function appendInline(parent, text) {
+    var last = 0;
+    var m;
+    INLINE.lastIndex = 0;
+    while ((m = INLINE.exec(text)) !== null) {
+      var prefix = m[5] || '';
+      var start = m.index + prefix.length;
+      if (start > last) {
+        parent.appendChild(document.createTextNode(text.slice(last, start)));
+      }
+      if (m[2] !== undefined || m[3] !== undefined) {
+        var a = document.createElement('a');
+        a.href = m[2] !== undefined ? m[2] : m[3];
+        a.rel = 'noopener noreferrer';
+        a.target = '_blank';
+        a.textContent = m[2] !== undefined ? m[1] : m[3];
+        parent.appendChild(a);
+      } else if (m[4] !== undefined) {
+        parent.appendChild(el('strong', '', m[4]));
+      } else if (m[6] !== undefined) {
+        parent.appendChild(el('em', '', m[6]));
+      }
+      last = m.index + m[0].length;
+    }
+    if (last < text.length) {
+      parent.appendChild(document.createTextNode(text.slice(last)));
+    }
+  }
+
+  function renderMarkdown(node, text) {
+    node.textContent = '';
+    var para = null;
+    var list = null;
+    String(text).replace(/\r\n?/g, '\n').split('\n').forEach(function (raw) {
+      var line = raw.replace(/\s+$/, '');
+      if (!line) {
+        para = null;
+        list = null;
+        return;
+      }
+      var bullet = /^\s{0,3}[-*\u2022]\s+(.+)$/.exec(line);
+      if (bullet) {
+        para = null;
+        if (!list) {
+          list = document.createElement('ul');
+          node.appendChild(list);
+        }
+        var li = document.createElement('li');
+        appendInline(li, bullet[1]);
+        list.appendChild(li);
+        return;
+      }
+      list = null;
+      if (para) {
+        para.appendChild(document.createElement('br'));
+      } else {
+        para = document.createElement('p');
+        node.appendChild(para);
+      }
+      appendInline(para, line.replace(/^\s+/, ''));
+    });
+  }
+
+  function renderAllMarkdown(root) {
+    all('.md', root).forEach(function (node) {
+      if (node.getAttribute('data-rendered') !== '1') {
+        renderMarkdown(node, node.textContent);
+        node.setAttribute('data-rendered', '1');
+      }
+    });
   }
 
   function csrfToken() {
@@ -148,7 +227,7 @@
       return 'Your unsent reply';
     }
     var note = byId('note');
-    if (note && note.form !== except && note.value !== note.defaultValue) {
+    if (note && note.form !== except && note.value.trim() !== '') {
       return 'Your unsaved staff note';
     }
     return '';
@@ -361,6 +440,12 @@
     var fetchAgain = false;
     var newTickets = [];
     var stream = null;
+    // The rows shown when the page opened (and since): a row not among them is new.
+    var known = {};
+    var freshUntil = {};
+    all('.ticket-row', tbody).forEach(function (row) {
+      known[row.getAttribute('data-ticket-id')] = true;
+    });
 
     function now() {
       return Date.now() + skew;
@@ -407,8 +492,10 @@
       }
       var waited = at - opened;
       var text = row.querySelector('.waiting-text');
+      var resolvedAt = Number(row.getAttribute('data-resolved-at') || '');
       if (text) {
-        text.textContent = waitingText(waited);
+        text.textContent = row.getAttribute('data-status') === 'resolved' && isFinite(resolvedAt) && resolvedAt > 0 ?
+          'resolved ' + waitingText(at - resolvedAt) + ' ago' : waitingText(waited);
       }
       var overdue = row.getAttribute('data-status') === 'open' &&
         row.getAttribute('data-assigned') !== '1' &&
@@ -430,28 +517,66 @@
     /** One row, the same markup as queue.html renders. */
     function buildRow(ticket) {
       var id = String(ticket.id);
-      var channel = ticket.channel === null || ticket.channel === undefined ? '' : String(ticket.channel);
-      var assignee = ticket.assignee === null || ticket.assignee === undefined ? '' : String(ticket.assignee);
-      var last = ticket.last_message === null || ticket.last_message === undefined ? '' : String(ticket.last_message);
+      var text = function (v) { return v === null || v === undefined ? '' : String(v); };
+      var channel = text(ticket.channel);
+      var assignee = text(ticket.assignee);
+      var question = text(ticket.question);
+      var last = text(ticket.last_message);
+      var lang = text(ticket.language || ticket.lang);
       var opened = Number(ticket.opened_at);
+      var resolved = Number(ticket.resolved_at);
 
       var row = el('tr', 'ticket-row');
       row.setAttribute('data-ticket-id', id);
       row.setAttribute('data-opened-at', isFinite(opened) ? String(opened) : '');
+      if (ticket.status === 'resolved' && isFinite(resolved) && resolved > 0) {
+        row.setAttribute('data-resolved-at', String(resolved));
+      }
       row.setAttribute('data-status', String(ticket.status || ''));
       row.setAttribute('data-assigned', assignee ? '1' : '0');
 
-      var idCell = el('td', 'cell-ticket');
+      var questionCell = el('td', 'cell-question');
       var link = el('a', 'ticket-link');
       link.href = TICKET_PAGE + encodeURIComponent(id);
-      link.appendChild(el('span', 'visually-hidden', 'Question '));
-      link.appendChild(document.createTextNode('#' + id));
-      idCell.appendChild(link);
+      link.appendChild(el('span', 'ticket-number', '#' + id));
+      link.appendChild(document.createTextNode(' '));
+      var q = el('span', 'question-text', question || '(no text)');
+      if (lang) {
+        q.setAttribute('lang', lang);
+      }
+      link.appendChild(q);
+      questionCell.appendChild(link);
+      if (last && last !== question) {
+        var lastText = el('span', 'last-message');
+        lastText.appendChild(el('span', 'visually-hidden', 'Latest message: '));
+        lastText.appendChild(document.createTextNode(last));
+        if (lang) {
+          lastText.setAttribute('lang', lang);
+        }
+        questionCell.appendChild(document.createTextNode(' '));
+        questionCell.appendChild(lastText);
+      }
+      if (ticket.out_of_hours) {
+        questionCell.appendChild(el('span', 'badge ooh-badge', 'Out of hours'));
+      }
+      if (ticket.follows) {
+        questionCell.appendChild(el('span', 'badge follow-badge', 'Follows #' + ticket.follows));
+      }
+      if (ticket.rating) {
+        questionCell.appendChild(el('span', 'badge rating-badge', 'Rated ' + ticket.rating + '/5'));
+      }
 
       var channelCell = el('td', 'cell-channel');
       var badge = el('span', 'badge channel-badge', channel);
       badge.setAttribute('data-channel', channel);
       channelCell.appendChild(badge);
+
+      var langCell = el('td', 'cell-lang');
+      if (lang) {
+        langCell.appendChild(el('abbr', 'badge lang-badge', lang));
+      } else {
+        langCell.appendChild(el('span', 'muted', '–'));
+      }
 
       var waitingCell = el('td', 'cell-waiting');
       waitingCell.appendChild(el('span', 'waiting-text', ''));
@@ -473,20 +598,18 @@
         assigneeCell.appendChild(el('span', 'muted', 'Unassigned'));
       }
 
-      var lastCell = el('td', 'cell-last');
-      if (last) {
-        var lastText = el('span', 'last-message', last);
-        lastText.title = last;
-        lastCell.appendChild(lastText);
-      } else {
-        lastCell.appendChild(el('span', 'muted', 'No messages'));
-      }
-
-      row.appendChild(idCell);
+      row.appendChild(questionCell);
       row.appendChild(channelCell);
+      row.appendChild(langCell);
       row.appendChild(waitingCell);
       row.appendChild(assigneeCell);
-      row.appendChild(lastCell);
+      if (!known[id]) {
+        freshUntil[id] = Date.now() + 60000;
+      }
+      if (freshUntil[id] > Date.now()) {
+        // Arrived while the page was open: highlighted for a minute.
+        row.classList.add('row-new');
+      }
       refreshRow(row, now());
       return row;
     }
@@ -509,6 +632,11 @@
       });
       tbody.textContent = '';
       tbody.appendChild(fragment);
+      tickets.forEach(function (ticket) {
+        if (ticket && ticket.id !== undefined && ticket.id !== null) {
+          known[String(ticket.id)] = true;
+        }
+      });
 
       var rows = all('.ticket-row', tbody);
       table.hidden = rows.length === 0;
@@ -566,7 +694,8 @@
         return;
       }
       fetching = true;
-      window.fetch(TICKETS_URL + '?status=' + encodeURIComponent(status), {
+      refreshCounts();
+      window.fetch(TICKETS_URL + listQuery(), {
         method: 'GET',
         credentials: 'same-origin',
         cache: 'no-store',
@@ -594,6 +723,46 @@
           refresh();
         }
       });
+    }
+
+    /** The API query for what this page shows: its tab and its filters. */
+    function listQuery() {
+      var here = new URLSearchParams(window.location.search);
+      var out = new URLSearchParams();
+      out.set('status', status);
+      ['q', 'channel'].forEach(function (name) {
+        if (here.get(name)) {
+          out.set(name, here.get(name));
+        }
+      });
+      var assignee = here.get('assignee');
+      if (assignee) {
+        out.set('assignee', assignee === 'mine' ? 'me' : assignee);
+      }
+      if (here.get('lang')) {
+        out.set('language', here.get('lang'));
+      }
+      return '?' + out.toString();
+    }
+
+    function refreshCounts() {
+      window.fetch(TICKETS_URL + '/counts', {
+        credentials: 'same-origin',
+        cache: 'no-store',
+        headers: { 'Accept': 'application/json' }
+      }).then(function (response) {
+        return response.ok ? response.json() : null;
+      }).then(function (counts) {
+        if (!counts) {
+          return;
+        }
+        all('.tab-count[data-count]').forEach(function (node) {
+          var value = counts[node.getAttribute('data-count')];
+          if (typeof value === 'number') {
+            node.textContent = String(value);
+          }
+        });
+      }).catch(function () { /* the next refresh tries again */ });
     }
 
     function flashTitle() {
@@ -780,6 +949,79 @@
     announce('Added to your reply. Edit it before sending.');
   }
 
+  function apiJson(method, url, payload) {
+    var options = {
+      method: method,
+      credentials: 'same-origin',
+      cache: 'no-store',
+      headers: { 'Accept': 'application/json', 'X-CSRF-Token': csrfToken() }
+    };
+    if (payload !== undefined) {
+      options.headers['Content-Type'] = 'application/json';
+      options.body = JSON.stringify(payload);
+    }
+    return window.fetch(url, options).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        return { status: response.status, ok: response.ok, data: data };
+      });
+    });
+  }
+
+  function senderLabel(message) {
+    if (message.from === 'patron') {
+      return 'Patron';
+    }
+    if (message.from === 'bot') {
+      return 'Bot';
+    }
+    if (message.from === 'librarian') {
+      return message.author ? 'Librarian (' + message.author + ')' : 'Librarian';
+    }
+    return 'System';
+  }
+
+  /** One message of the conversation, the same markup as ticket.html renders. */
+  function buildMessage(message) {
+    var delivery = message.delivery || null;
+    var failed = delivery && (delivery.status === 'failed' || delivery.status === 'undeliverable');
+    var item = el('li', 'msg msg-' + message.from + (failed ? ' msg-failed' : ''));
+    item.setAttribute('data-sender', message.from);
+    item.setAttribute('data-message-id', String(message.id));
+    var meta = el('p', 'msg-meta');
+    meta.appendChild(el('span', 'msg-sender', senderLabel(message)));
+    meta.appendChild(document.createTextNode(' '));
+    var time = el('time', 'msg-time local-time', '');
+    time.setAttribute('data-ms', String(message.created_at));
+    meta.appendChild(time);
+    item.appendChild(meta);
+    if (message.text === null || message.text === undefined) {
+      item.appendChild(el('p', 'msg-text msg-deleted', '(text deleted)'));
+    } else {
+      var text = el('div', 'msg-text' + (message.from !== 'patron' ? ' md' : ''), message.text);
+      if (message.lang) {
+        text.setAttribute('lang', message.lang);
+      }
+      item.appendChild(text);
+    }
+    if (failed) {
+      item.appendChild(el('p', 'msg-error', '⚠ Not delivered: ' + (delivery.error || delivery.status)));
+    }
+    return item;
+  }
+
+  function buildNote(note) {
+    var item = el('li', 'note');
+    var meta = el('p', 'note-meta');
+    meta.appendChild(el('span', 'note-author', note.author));
+    meta.appendChild(document.createTextNode(' '));
+    var time = el('time', 'local-time', '');
+    time.setAttribute('data-ms', String(note.at));
+    meta.appendChild(time);
+    item.appendChild(meta);
+    item.appendChild(el('p', 'note-text', note.text));
+    return item;
+  }
+
   function ticketPage() {
     var conversation = byId('conversation');
     if (!conversation) {
@@ -788,12 +1030,70 @@
     var ticketId = conversation.getAttribute('data-ticket-id') || '';
     var reply = byId('reply-text');
     var notice = byId('update-notice');
+    var noticeText = byId('update-text');
     var reloadButton = byId('update-reload');
+    var notes = byId('notes');
+    var statusBadge = document.querySelector('.ticket-facts .status-badge');
+    var assigneeFact = byId('ticket-assignee');
+    var me = conversation.getAttribute('data-me') || '';
+    var shownStatus = statusBadge ? statusBadge.textContent.trim() : '';
+    var shownAssignee = null;
+    var fetching = false;
+    var fetchAgain = false;
+    var draftKey = 'refdesk.draft.' + ticketId;
 
-    // Newest message in view.
     var scroller = conversation.closest('.conversation-scroll');
+    function nearBottom() {
+      return !scroller || scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
+    }
     if (scroller) {
       scroller.scrollTop = scroller.scrollHeight;
+    }
+    renderAllMarkdown(document);
+
+    // The draft survives a reload, a crash of the tab and a page the librarian left.
+    if (reply) {
+      try {
+        var saved = window.sessionStorage.getItem(draftKey);
+        if (saved && !reply.value) {
+          reply.value = saved;
+        }
+      } catch (e) { /* storage off */ }
+      reply.addEventListener('input', function () {
+        try {
+          if (reply.value.trim()) {
+            window.sessionStorage.setItem(draftKey, reply.value);
+          } else {
+            window.sessionStorage.removeItem(draftKey);
+          }
+        } catch (e) { /* storage off */ }
+      });
+      if (reply.form) {
+        reply.form.addEventListener('submit', function () {
+          try { window.sessionStorage.removeItem(draftKey); } catch (e) { /* storage off */ }
+        });
+      }
+    }
+
+    // Markdown preview of the reply.
+    var previewToggle = byId('reply-preview-toggle');
+    var preview = byId('reply-preview');
+    if (previewToggle && preview && reply) {
+      previewToggle.hidden = false;
+      previewToggle.addEventListener('click', function () {
+        var open = preview.hidden;
+        preview.hidden = !open;
+        previewToggle.setAttribute('aria-expanded', open ? 'true' : 'false');
+        previewToggle.textContent = open ? 'Hide preview' : 'Preview';
+        if (open) {
+          renderMarkdown(preview, reply.value || '(nothing written yet)');
+        }
+      });
+      reply.addEventListener('input', function () {
+        if (!preview.hidden) {
+          renderMarkdown(preview, reply.value || '(nothing written yet)');
+        }
+      });
     }
 
     document.addEventListener('click', function (ev) {
@@ -817,8 +1117,56 @@
       });
     }
 
+    // Notes are sent on their own: the reply draft, focus and scroll position stay.
+    var noteForm = byId('note-form');
+    var noteField = byId('note');
+    var noteStatus = byId('note-status');
+    if (noteForm && noteField && noteForm.getAttribute('data-api')) {
+      noteForm.addEventListener('submit', function (ev) {
+        ev.preventDefault();
+        ev.stopImmediatePropagation();
+        var text = noteField.value.trim();
+        if (!text) {
+          noteField.focus();
+          return;
+        }
+        var button = noteForm.querySelector('button[type="submit"]');
+        if (button) {
+          button.disabled = true;
+        }
+        apiJson('POST', noteForm.getAttribute('data-api'), { text: text }).then(function (r) {
+          if (r.ok) {
+            noteField.value = '';
+            if (notes && !notes.querySelector('[data-note-id="' + r.data.id + '"]')) {
+              var item = buildNote(r.data);
+              item.setAttribute('data-note-id', String(r.data.id));
+              notes.appendChild(item);
+              localizeTimes();
+            }
+            var empty = byId('notes-empty');
+            if (empty) {
+              empty.hidden = true;
+            }
+            noteStatus.textContent = 'Note added.';
+          } else {
+            noteStatus.textContent = (r.data && r.data.error) || 'The note could not be added.';
+          }
+        }).catch(function () {
+          noteStatus.textContent = 'The note could not be added; check the connection and try again.';
+        }).then(function () {
+          if (button) {
+            button.disabled = false;
+          }
+        });
+      }, true);
+    }
+    all('li.note', notes || document).forEach(function (item, i) {
+      item.setAttribute('data-note-index', String(i));
+    });
+
     if (reloadButton) {
       reloadButton.addEventListener('click', function () {
+        leaving = true;
         window.location.reload();
       });
     }
@@ -831,27 +1179,127 @@
       ev.returnValue = '';
     });
 
-    function somethingChanged() {
-      if (leaving) {
-        return; // a form of ours is already taking us to the new state
-      }
-      if (unsavedWork(null)) {
-        if (notice && notice.hidden) {
-          notice.hidden = false;
-          announce('New activity on this question. Reload when you are ready.');
-        }
+    function showNotice(text) {
+      if (!notice) {
         return;
       }
-      leaving = true;
-      window.location.reload();
+      if (noticeText) {
+        noticeText.textContent = text;
+      }
+      notice.hidden = false;
+      announce(text);
     }
 
-    var stream = listen(function (data) {
-      if (data.ticket_id !== undefined && data.ticket_id !== null && String(data.ticket_id) === ticketId) {
-        somethingChanged();
+    /** Brings the page up to date in place: new messages and notes, the status. */
+    function refresh() {
+      if (fetching) {
+        fetchAgain = true;
+        return;
       }
-    }, somethingChanged);
+      fetching = true;
+      apiJson('GET', TICKETS_URL + '/' + encodeURIComponent(ticketId)).then(function (r) {
+        if (r.status === 401) {
+          showNotice('You have been signed out. Reload the page to sign in again.');
+          return;
+        }
+        if (r.status === 404) {
+          showNotice('This question no longer exists (the patron\'s data may have been erased).');
+          return;
+        }
+        if (!r.ok) {
+          return;
+        }
+        var detail = r.data;
+        var follow = nearBottom();
+        var fresh = 0;
+        var fromPatron = 0;
+        (detail.messages || []).forEach(function (message) {
+          var existing = conversation.querySelector('[data-message-id="' + String(message.id) + '"]');
+          if (existing) {
+            var d = message.delivery;
+            if (d && (d.status === 'failed' || d.status === 'undeliverable') && !existing.querySelector('.msg-error')) {
+              existing.classList.add('msg-failed');
+              existing.appendChild(el('p', 'msg-error', '⚠ Not delivered: ' + (d.error || d.status)));
+              announce('A message could not be delivered.');
+            }
+            return;
+          }
+          var placeholder = conversation.querySelector('li:not([data-message-id])');
+          if (placeholder) {
+            placeholder.remove();
+          }
+          conversation.appendChild(buildMessage(message));
+          fresh += 1;
+          if (message.from === 'patron') {
+            fromPatron += 1;
+          }
+        });
+        if (notes) {
+          var known = all('li.note', notes).length;
+          (detail.notes || []).slice(known).forEach(function (note) {
+            var item = buildNote(note);
+            item.setAttribute('data-note-id', String(note.id));
+            notes.appendChild(item);
+            announce('New staff note from ' + note.author + '.');
+          });
+          var empty = byId('notes-empty');
+          if (empty && (detail.notes || []).length) {
+            empty.hidden = true;
+          }
+        }
+        if (fresh) {
+          renderAllMarkdown(conversation);
+          localizeTimes();
+          if (follow && scroller) {
+            scroller.scrollTop = scroller.scrollHeight;
+          }
+          announce(fromPatron ? 'New message from the patron.' : 'New message in the conversation.');
+        } else {
+          localizeTimes();
+        }
+        var assignee = detail.assignee || '';
+        if (shownAssignee === null) {
+          shownAssignee = assignee;
+        }
+        if (detail.status !== shownStatus || assignee !== shownAssignee) {
+          shownStatus = detail.status;
+          shownAssignee = assignee;
+          if (statusBadge) {
+            statusBadge.textContent = detail.status;
+            statusBadge.setAttribute('data-status', detail.status);
+          }
+          if (assigneeFact) {
+            assigneeFact.textContent = assignee ? (assignee === me ? 'Claimed by you' : 'Claimed by ' + assignee) : 'Unassigned';
+          }
+          var what = detail.status === 'resolved' ? 'This question was resolved.' :
+            assignee ? (assignee === me ? 'This question is now yours.' : 'This question is now held by ' + assignee + '.') :
+            'This question is back in the queue.';
+          showNotice(what + ' Reload to see the actions that apply now; your draft is kept.');
+        }
+      }).catch(function () {
+        /* the next event or the poll tries again */
+      }).then(function () {
+        fetching = false;
+        if (fetchAgain) {
+          fetchAgain = false;
+          refresh();
+        }
+      });
+    }
+    // The first refresh learns who holds the ticket now (the page says it in words).
+    refresh();
+
+    var stream = listen(function (data) {
+      if (data.kind === 'resync' || (data.ticket_id !== undefined && data.ticket_id !== null && String(data.ticket_id) === ticketId)) {
+        refresh();
+      }
+    }, refresh);
     keepAcrossHistory(stream);
+    window.setInterval(function () {
+      if (!stream.live()) {
+        refresh(); // no live stream: poll instead
+      }
+    }, TICK_MS);
 
     return {
       key: function (ev, key) {
@@ -915,6 +1363,9 @@
 
     var rawKey = ev.key || '';
     var key = rawKey.length === 1 ? rawKey.toLowerCase() : rawKey;
+    if (!singleKeys) {
+      return;
+    }
 
     if (key === '?') {
       ev.preventDefault();
