@@ -372,6 +372,24 @@ mod tests {
     }
 
     #[test]
+    fn opening_hours_are_checked_at_load() {
+        let err = Settings::from_sources("[hours]\ntimezone = \"Mars/Base\"\n", "test", env(&[]))
+            .unwrap_err();
+        assert!(format!("{err:#}").contains("hours.timezone"), "{err:#}");
+        let ok = Settings::from_sources(
+            "[hours]\ntimezone = \"Asia/Baku\"\nsunday = \"10:00-14:00\"\n",
+            "test",
+            env(&[]),
+        )
+        .unwrap();
+        let hours = ok.hours.unwrap();
+        assert_eq!(
+            (hours.sunday.as_str(), hours.monday.as_str()),
+            ("10:00-14:00", "09:00-17:00")
+        );
+    }
+
+    #[test]
     fn tables_in_the_settings_and_the_environment() {
         let s = Settings::from_sources(
             "[catalogue.branches]\nMAIN = \"Main Library\"\n[catalogue.locations]\nREF = { es = \"Referencia\" }\n",

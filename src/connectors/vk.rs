@@ -30,6 +30,14 @@ pub const API_VERSION: &str = "5.199";
 const MAX_MESSAGE_LEN: usize = Channel::Vk.max_message_chars();
 const MAX_BODY: usize = 256 * 1024;
 
+/// VK's keyboard for a rating: one row of five text buttons, hidden after a tap.
+static RATING_KEYBOARD: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let buttons: Vec<serde_json::Value> = (1..=5)
+        .map(|n| serde_json::json!({"action": {"type": "text", "label": n.to_string()}, "color": "secondary"}))
+        .collect();
+    serde_json::json!({"one_time": true, "buttons": [buttons]}).to_string()
+});
+
 /// `[vk]` settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -232,13 +240,18 @@ impl Connector for Vk {
 
     async fn send(&self, delivery: &Delivery, part: Part<'_>) -> Result<(), SendError> {
         let random_id = random_id(&delivery.idempotency_key, part.index).to_string();
-        let form = [
+        let mut form = vec![
             ("peer_id", delivery.recipient.as_str()),
             ("message", part.text),
             ("random_id", random_id.as_str()),
             ("access_token", self.settings.access_token.expose()),
             ("v", API_VERSION),
         ];
+        // A request for a rating gets a one-time keyboard of 1 to 5 (a tap sends the number).
+        let keyboard = RATING_KEYBOARD.as_str();
+        if delivery.prompt.as_deref() == Some("rating") && part.index + 1 == part.count {
+            form.push(("keyboard", keyboard));
+        }
         let url = format!(
             "{}/method/messages.send",
             self.settings.api_url.trim_end_matches('/')

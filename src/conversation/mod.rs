@@ -274,12 +274,14 @@ impl ConversationService {
             answer,
             out_of_hours: false,
         };
-        if matches!(outcome, Outcome::Escalate | Outcome::Handoff) {
-            if let Some(notice) = self.off_duty_notice(&decided.answer.reply_lang, now) {
-                decided.out_of_hours = true;
-                if !notice.is_empty() {
-                    decided.answer.reply = format!("{} {notice}", decided.answer.reply);
-                }
+        let escalated = matches!(outcome, Outcome::Escalate | Outcome::Handoff);
+        if let Some(notice) = escalated
+            .then(|| self.off_duty_notice(&decided.answer.reply_lang, now))
+            .flatten()
+        {
+            decided.out_of_hours = true;
+            if !notice.is_empty() {
+                decided.answer.reply = format!("{} {notice}", decided.answer.reply);
             }
         }
         match self.writer.write(msg, decided, now).await? {

@@ -229,12 +229,10 @@ impl Desk {
         shortcuts: bool,
     ) -> DeskResult<crate::store::Profile> {
         let name = display_name.map(str::trim).filter(|n| !n.is_empty());
-        if let Some(n) = name {
-            if n.chars().count() > 60 || n.chars().any(char::is_control) {
-                return Err(DeskError::Invalid(
-                    "a display name takes at most 60 characters on one line".into(),
-                ));
-            }
+        if name.is_some_and(|n| n.chars().count() > 60 || n.chars().any(char::is_control)) {
+            return Err(DeskError::Invalid(
+                "a display name takes at most 60 characters on one line".into(),
+            ));
         }
         let profile = crate::store::Profile {
             display_name: name.map(String::from),

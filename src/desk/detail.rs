@@ -84,9 +84,9 @@ fn opening_question(messages: &[crate::store::MessageRow], opened_at: i64) -> Op
         !NOT_A_QUESTION.contains(&m.outcome.as_deref().unwrap_or_default())
     };
     patron()
+        .rev()
         .filter(asks)
-        .filter(|m| m.created_at <= opened_at)
-        .last()
+        .find(|m| m.created_at <= opened_at)
         .or_else(|| patron().find(asks))
         .or_else(|| patron().next())
         .and_then(|m| m.text.clone())

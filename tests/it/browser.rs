@@ -149,3 +149,32 @@ async fn a_turkish_patron_gets_the_chat_and_the_answer_in_turkish() {
     .await;
     t.app.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shift_hand_over_draft_rating_and_out_of_hours_in_the_browser() {
+    let t = spawn_app_with(Db::Sqlite, hours_closed_now, Vec::new()).await;
+    let hash = refdesk::auth::hash_password(PASSWORD).unwrap();
+    for name in ["ann", "ben"] {
+        assert!(
+            t.app
+                .store()
+                .add_librarian(name, &hash, refdesk::domain::Role::Librarian, now_ms())
+                .await
+                .unwrap()
+        );
+    }
+    let scratch = tempfile::tempdir().unwrap();
+    let screenshots = screenshot_dir(scratch.path());
+    run_script(
+        "shift.mjs",
+        &[
+            ("REFDESK_URL", &t.http_url("")),
+            ("ANN", "ann"),
+            ("BEN", "ben"),
+            ("DESK_PASSWORD", PASSWORD),
+            ("SCREENSHOT_DIR", &screenshots.display().to_string()),
+        ],
+    )
+    .await;
+    t.app.shutdown().await;
+}

@@ -147,10 +147,7 @@ async fn handover_between_two_librarians_and_an_admin(db: Db) {
     );
 
     // Ann's page, sent after the hand-over, is refused on the ticket page itself.
-    let form = [
-        ("csrf", csrf(&ann).await),
-        ("text".into(), "Here it is".into()),
-    ];
+    let form = [("csrf", csrf(&ann).await), ("text", "Here it is".into())];
     let page = ann
         .req(reqwest::Method::POST, &format!("/desk/tickets/{id}/reply"))
         .form(&form)
@@ -352,42 +349,23 @@ async fn the_end_of_a_chat_asks_for_a_rating_and_a_follow_up_links_back(db: Db) 
     assert_eq!(detail["history"][0]["question"], RESEARCH);
     // A number now is a message like any other, not a rating of the old chat.
     patron.send("5", "q3").await;
-    assert_eq!(ann.ticket(id).await["rating"], 5);
-    let later = ann.ticket(next).await;
     assert!(
-        later["messages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|m| m["text"] == "5"),
+        eventually(|| async {
+            ann.ticket(next).await["messages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m["text"] == "5")
+        })
+        .await,
         "the message joined the open ticket"
     );
+    assert_eq!(ann.ticket(id).await["rating"], 5);
     t.app.shutdown().await;
 }
 
-/// `[hours]` with one span that does not hold the present moment (UTC).
-fn closed_now(s: &mut refdesk::config::Settings) {
-    let hour = (refdesk::domain::now_ms() / 3_600_000) % 24;
-    let span = if hour < 20 {
-        format!("{:02}:00-{:02}:00", hour + 2, hour + 3)
-    } else {
-        "01:00-02:00".to_string()
-    };
-    s.hours = Some(refdesk::hours::HoursSettings {
-        timezone: "UTC".into(),
-        monday: span.clone(),
-        tuesday: span.clone(),
-        wednesday: span.clone(),
-        thursday: span.clone(),
-        friday: span.clone(),
-        saturday: span.clone(),
-        sunday: span,
-        holidays: Vec::new(),
-    });
-}
-
 async fn out_of_hours_the_patron_is_told_when_a_librarian_comes(db: Db) {
-    let t = spawn_app_with(db, closed_now, Vec::new()).await;
+    let t = spawn_app_with(db, hours_closed_now, Vec::new()).await;
     add_librarian(&t, "ann", "librarian").await;
     let mut ann = DeskClient::new(&t);
     ann.login("ann", PASSWORD).await;

@@ -120,6 +120,68 @@ async fn escalation_and_the_librarians_reply_reach_the_chat(db: Db) {
     assert!(sent[1].text.contains("&amp; bring ID &lt;3"));
 }
 
+async fn the_end_of_a_chat_offers_rating_buttons(db: Db) {
+    let fake = FakeTelegram::start(TOKEN, BOT).await;
+    let t = spawn_with_telegram(db, &fake, Mode::Polling).await;
+    fake.push_update(FakeTelegram::private_text(
+        503,
+        1,
+        "Can you find me the 1962 minutes of the town council's drainage committee?",
+        "en",
+    ));
+    fake.wait_for_sent(503, 1, WAIT).await;
+    let id = t.tickets(TicketStatus::Open).await[0].id;
+    add_librarian(&t, "ann", "librarian").await;
+    let mut desk = DeskClient::new(&t);
+    desk.login("ann", PASSWORD).await;
+    desk.reply_claiming(id, "They are in box LS/1962/4.").await;
+    desk.post(&format!("/api/v1/tickets/{id}/resolve"), json!({}))
+        .await;
+    let sent = fake.wait_for_sent(503, 3, WAIT).await;
+    assert!(
+        sent[2].text.starts_with("This chat has ended."),
+        "{}",
+        sent[2].text
+    );
+    let ended = fake
+        .calls("sendMessage")
+        .into_iter()
+        .find(|c| {
+            c["text"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("This chat has ended.")
+        })
+        .unwrap();
+    let keyboard = &ended["reply_markup"]["keyboard"][0];
+    let labels: Vec<&str> = keyboard
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, ["1", "2", "3", "4", "5"]);
+    assert_eq!(ended["reply_markup"]["one_time_keyboard"], true);
+    // Only the request for a rating carries buttons.
+    assert_eq!(
+        fake.calls("sendMessage")
+            .iter()
+            .filter(|c| !c["reply_markup"].is_null())
+            .count(),
+        1
+    );
+    // The patron taps 2: a rating, thanked once.
+    fake.push_update(FakeTelegram::private_text(503, 2, "2", "en"));
+    let sent = fake.wait_for_sent(503, 4, WAIT).await;
+    assert!(
+        sent[3].text.starts_with("Thank you for your rating"),
+        "{}",
+        sent[3].text
+    );
+    assert_eq!(desk.ticket(id).await["rating"], 2);
+    t.app.shutdown().await;
+}
+
 async fn webhook_needs_the_right_secret(db: Db) {
     let fake = FakeTelegram::start(TOKEN, BOT).await;
     let t = spawn_with_telegram(db, &fake, Mode::Webhook).await;
@@ -452,6 +514,7 @@ async fn an_untrusted_telegram_certificate_is_refused() {
 }
 
 on_both_databases!(
+    the_end_of_a_chat_offers_rating_buttons,
     polling_answers_from_the_faq_and_registers_commands,
     escalation_and_the_librarians_reply_reach_the_chat,
     webhook_needs_the_right_secret,

@@ -76,6 +76,7 @@ impl MetaChannel {
         recipient: &str,
         text: &str,
         how: (&str, Option<&str>),
+        rating: bool,
     ) -> reqwest::RequestBuilder {
         let s = &self.meta.settings;
         let base = s.graph_api_url.trim_end_matches('/');
@@ -101,6 +102,12 @@ impl MetaChannel {
             });
             if let Some(tag) = tag {
                 body["tag"] = json!(tag);
+            }
+            // Quick replies 1 to 5 under a request for a rating: a tap sends the number.
+            if rating {
+                body["message"]["quick_replies"] = (1..=5)
+                    .map(|n| json!({"content_type": "text", "title": n.to_string(), "payload": format!("RATING_{n}")}))
+                    .collect();
             }
             // In a header rather than the URL, so no proxy or access log records the token.
             self.meta
@@ -137,7 +144,12 @@ impl Connector for MetaChannel {
             .window(now_ms() - last, delivery.sender)
             .map_err(SendError::Undeliverable)?;
         let response = self
-            .request(delivery.recipient.as_str(), part.text, how)
+            .request(
+                delivery.recipient.as_str(),
+                part.text,
+                how,
+                delivery.prompt.as_deref() == Some("rating") && part.index + 1 == part.count,
+            )
             .send()
             .await
             .map_err(|e| SendError::Transient(e.without_url().into()))?;

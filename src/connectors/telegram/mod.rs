@@ -262,12 +262,16 @@ impl Telegram {
         Ok(())
     }
 
-    async fn send_html(&self, chat: i64, text: &str) -> Result<(), RequestError> {
-        self.bot
+    async fn send_html(&self, chat: i64, text: &str, rating: bool) -> Result<(), RequestError> {
+        let request = self
+            .bot
             .send_message(ChatId(chat), to_telegram_html(text))
-            .parse_mode(ParseMode::Html)
-            .await
-            .map(drop)
+            .parse_mode(ParseMode::Html);
+        if rating {
+            request.reply_markup(rating_keyboard()).await.map(drop)
+        } else {
+            request.await.map(drop)
+        }
     }
 }
 
@@ -295,7 +299,10 @@ impl Connector for Telegram {
             Ok(wait) if !wait.is_zero() => tokio::time::sleep(wait).await,
             Ok(_) => {}
         }
-        let result = match self.send_html(chat, part.text).await {
+        // A request for a rating gets Telegram's own buttons (1 to 5) under the last part:
+        // a tap sends the number as the patron's message.
+        let rating = delivery.prompt.as_deref() == Some("rating") && part.index + 1 == part.count;
+        let result = match self.send_html(chat, part.text, rating).await {
             // Our markup was refused: the words matter more than the formatting.
             Err(RequestError::Api(ApiError::CantParseEntities(_))) => self
                 .bot
@@ -306,6 +313,18 @@ impl Connector for Telegram {
         };
         result.map_err(|e| self.classify(chat, e))
     }
+}
+
+/// Five buttons, 1 to 5, shown once instead of the patron's keyboard.
+fn rating_keyboard() -> teloxide::types::KeyboardMarkup {
+    use teloxide::types::{KeyboardButton, KeyboardMarkup};
+    KeyboardMarkup::new(vec![
+        (1..=5)
+            .map(|n| KeyboardButton::new(n.to_string()))
+            .collect::<Vec<_>>(),
+    ])
+    .one_time_keyboard()
+    .resize_keyboard()
 }
 
 impl Telegram {

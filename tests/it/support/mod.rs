@@ -116,6 +116,27 @@ impl TestApp {
     }
 }
 
+/// `[hours]` with one span that does not hold the present moment (UTC).
+pub fn hours_closed_now(s: &mut refdesk::config::Settings) {
+    let hour = (refdesk::domain::now_ms() / 3_600_000) % 24;
+    let span = if hour < 20 {
+        format!("{:02}:00-{:02}:00", hour + 2, hour + 3)
+    } else {
+        "01:00-02:00".to_string()
+    };
+    s.hours = Some(refdesk::hours::HoursSettings {
+        timezone: "UTC".into(),
+        monday: span.clone(),
+        tuesday: span.clone(),
+        wednesday: span.clone(),
+        thursday: span.clone(),
+        friday: span.clone(),
+        saturday: span.clone(),
+        sunday: span,
+        holidays: Vec::new(),
+    });
+}
+
 pub async fn spawn_app(db: Db) -> TestApp {
     spawn_app_with(db, |_| {}, Vec::new()).await
 }
