@@ -46,6 +46,10 @@ pub enum ServerMsg {
     Ack {
         client_id: String,
         id: String,
+        /// The message joined a librarian's ticket: no automatic reply follows, so the page
+        /// shows no "typing" dots.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        with_librarian: bool,
     },
     Error {
         message: String,

@@ -219,9 +219,14 @@ async fn accept(
         kind: InboundKind::Text,
     };
     match state.service.handle(inbound).await {
-        Ok(Handled::Stored { message_id, .. }) => ServerMsg::Ack {
+        Ok(Handled::Stored {
+            message_id,
+            outcome,
+            ..
+        }) => ServerMsg::Ack {
             client_id,
             id: message_id.to_string(),
+            with_librarian: outcome.is_none(),
         },
         Ok(Handled::Limited) => ServerMsg::Error {
             message: patron.strings.get("error_slow_down").into(),
@@ -229,6 +234,7 @@ async fn accept(
         Ok(Handled::Duplicate | Handled::Blank) => ServerMsg::Ack {
             client_id,
             id: String::new(),
+            with_librarian: false,
         },
         Err(e) => {
             tracing::error!(error = %format!("{e:#}"), "web chat message not stored");

@@ -62,7 +62,18 @@ async fn handover_between_two_librarians_and_an_admin(db: Db) {
     let (mut patron, _, id) = escalate(&t, RESEARCH).await;
     // The patron asks for a person on top: the queue still shows the question.
     patron.send("can I talk to a librarian please?", "q2").await;
-    let waiting = patron.next_message(WAIT).await.expect("an acknowledgement");
+    // The ack says no automatic answer follows (the page shows no typing dots); the
+    // acknowledgement comes from the system.
+    let (mut ack, mut waiting) = (Value::Null, Value::Null);
+    while ack.is_null() || waiting.is_null() {
+        let frame = patron.next_frame(WAIT).await.expect("the ack and a notice");
+        match frame["type"].as_str() {
+            Some("ack") => ack = frame,
+            Some("message") => waiting = frame,
+            _ => {}
+        }
+    }
+    assert_eq!(ack["with_librarian"], true, "{ack}");
     assert_eq!(waiting["from"], "system");
     assert!(
         waiting["text"]

@@ -938,8 +938,9 @@
     if (id !== null) msg.id = id; // a duplicate is acked with an empty id: keep what we had
     refreshStatus(msg);
     scheduleSave();
-    // The assistant usually answers within a moment; show it is on the way.
-    if (messages[messages.length - 1] === msg) showTyping();
+    // The assistant usually answers within a moment; show it is on the way. A message to a
+    // librarian's ticket gets no automatic answer: no dots then.
+    if (messages[messages.length - 1] === msg && frame.with_librarian !== true) showTyping();
   }
 
   function onError(frame) {
