@@ -76,7 +76,8 @@ impl ConversationService {
     }
 
     /// A rating for the chat a librarian just ended, if the message is one and a chat is
-    /// waiting for it: stored with that ticket, thanked once.
+    /// waiting for it: stored with that ticket and thanked (a second rating replaces the
+    /// first and is thanked too, so no tap goes unanswered; a redelivery is a duplicate).
     async fn take_rating(&self, msg: &Inbound) -> anyhow::Result<Option<Handled>> {
         let Some(rating) = (msg.kind == InboundKind::Text)
             .then(|| replies::parse_rating(&msg.text))
@@ -105,19 +106,18 @@ impl ConversationService {
         else {
             return Ok(Some(Handled::Duplicate));
         };
-        if w.rate(due.ticket_id, rating).await? {
-            let facts = MessageFacts {
-                outcome: None,
-                faq_id: None,
-                lang: Some(lang),
-            };
-            let thanks = replies::rating_thanks(lang);
-            w.queue_outbound(
-                reply_to(msg, due.conversation_id, Sender::System, thanks, facts),
-                now,
-            )
-            .await?;
-        }
+        w.rate(due.ticket_id, rating).await?;
+        let facts = MessageFacts {
+            outcome: None,
+            faq_id: None,
+            lang: Some(lang),
+        };
+        let thanks = replies::rating_thanks(lang);
+        w.queue_outbound(
+            reply_to(msg, due.conversation_id, Sender::System, thanks, facts),
+            now,
+        )
+        .await?;
         w.commit().await?;
         self.metrics.message_in(msg.channel);
         self.announce(

@@ -213,8 +213,6 @@ impl Desk {
         }
     }
 
-    /// Checks the current password (under the sign-in limits) and sets the new one; every
-    /// session of the account ends.
     /// A librarian's own settings (display name, shortcuts).
     pub async fn profile(&self, who: &Librarian) -> DeskResult<crate::store::Profile> {
         Ok(self.store.profile(who.id).await?)
@@ -242,6 +240,8 @@ impl Desk {
         Ok(profile)
     }
 
+    /// Checks the current password (under the sign-in limits) and sets the new one; every
+    /// session of the account ends.
     pub async fn change_password(
         &self,
         client: IpAddr,

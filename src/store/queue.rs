@@ -87,6 +87,10 @@ pub struct EarlierTicket {
     pub rating: Option<i64>,
 }
 
+/// The language of ticket `t`: that of the patron's newest message whose language is known.
+const LANG_SQL: &str = "SELECT m.lang FROM messages m WHERE m.conversation_id = t.conversation_id AND m.sender = 'patron' \
+     AND m.lang IS NOT NULL ORDER BY m.id DESC LIMIT 1";
+
 /// Patron messages that only greet, ask for a person or press a command: not the question.
 const NOT_A_QUESTION: &str = "('smalltalk', 'handoff', 'command', 'unsupported', 'limited')";
 
@@ -109,8 +113,7 @@ fn summary_sql(filter_sql: &str, order: &str) -> String {
          {question} AS question, \
          (SELECT m.text FROM messages m WHERE m.conversation_id = t.conversation_id AND m.sender = 'patron' \
           ORDER BY m.id DESC LIMIT 1) AS last_message, \
-         (SELECT m.lang FROM messages m WHERE m.conversation_id = t.conversation_id AND m.sender = 'patron' \
-          AND m.lang IS NOT NULL ORDER BY m.id DESC LIMIT 1) AS lang \
+         ({LANG_SQL}) AS lang \
          FROM tickets t JOIN conversations c ON c.id = t.conversation_id JOIN patrons p ON p.id = c.patron_id \
          WHERE 1 = 1{filter_sql} ORDER BY {order} LIMIT {MAX_LISTED}",
         question = question_sql(),
@@ -165,6 +168,10 @@ impl Store {
                 bind(channel.as_str().into())
             ));
         }
+        // In SQL, before the limit, so a long resolved tab is searched whole.
+        if let Some(lang) = filter.language.as_deref().filter(|l| !l.is_empty()) {
+            sql.push_str(&format!(" AND ({LANG_SQL}) = {}", bind(lang.into())));
+        }
         match filter.assignee.as_deref() {
             Some("") => sql.push_str(" AND t.assignee IS NULL"),
             Some(who) => sql.push_str(&format!(" AND t.assignee = {}", bind(who.into()))),
@@ -197,6 +204,11 @@ impl Store {
         let order = match (filter.sort, filter.status) {
             (QueueSort::Newest, _) => "t.opened_at DESC, t.id DESC",
             (QueueSort::Waiting, Some(TicketStatus::Resolved)) => "t.resolved_at DESC, t.id DESC",
+            // Every status: the ones still waiting first, longest first; then the latest done.
+            (QueueSort::Waiting, None) => {
+                "CASE WHEN t.status = 'resolved' THEN 1 ELSE 0 END, \
+                 CASE WHEN t.status = 'resolved' THEN -t.id ELSE t.opened_at END, t.id"
+            }
             (QueueSort::Waiting, _) => "t.opened_at, t.id",
         };
         let sql = summary_sql(&sql, order);
@@ -204,13 +216,7 @@ impl Store {
         for b in binds {
             query = query.bind(b);
         }
-        let mut rows: Vec<TicketSummary> = query.fetch_all(&self.pool).await?;
-        // The language is the newest known one of the conversation: filtered here, where it
-        // is known, rather than by repeating its subquery.
-        if let Some(lang) = filter.language.as_deref().filter(|l| !l.is_empty()) {
-            rows.retain(|t| t.language.as_deref() == Some(lang));
-        }
-        Ok(rows)
+        Ok(query.fetch_all(&self.pool).await?)
     }
 
     /// How many tickets each tab holds; `mine`: claimed by `username`.

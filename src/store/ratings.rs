@@ -59,18 +59,13 @@ impl WriteTx<'_> {
         Ok(())
     }
 
-    /// Records a rating (a later one replaces an earlier); `true` if it is the first.
-    pub async fn rate(&mut self, ticket_id: i64, rating: u8) -> anyhow::Result<bool> {
-        let before: Option<i64> = sqlx::query("SELECT rating FROM tickets WHERE id = $1")
-            .bind(ticket_id)
-            .fetch_one(&mut *self.tx)
-            .await?
-            .try_get(0)?;
+    /// Records a rating; a later one (a second tap) replaces an earlier.
+    pub async fn rate(&mut self, ticket_id: i64, rating: u8) -> anyhow::Result<()> {
         sqlx::query("UPDATE tickets SET rating = $1 WHERE id = $2")
             .bind(i64::from(rating))
             .bind(ticket_id)
             .execute(&mut *self.tx)
             .await?;
-        Ok(before.is_none())
+        Ok(())
     }
 }

@@ -31,7 +31,8 @@ pub struct Undelivered {
 impl Undelivered {
     /// Whether sending it again may help: only a row that ran out of retries.
     pub fn retryable(&self) -> bool {
-        self.status == "failed"
+        // Past retention the text is gone: there is nothing left to send.
+        self.status == "failed" && self.text.is_some()
     }
 }
 
@@ -50,12 +51,12 @@ impl Store {
 
     /// Puts a failed row back in the queue, due now, with its attempts reset (a row that
     /// delivered some parts of a long text resumes after them); `false` if the message has
-    /// no failed row.
+    /// no failed row, or its text was removed by the retention purge.
     pub async fn send_again(&self, message_id: i64, now: i64) -> anyhow::Result<bool> {
         let mut w = self.begin_write().await?;
         let n = sqlx::query(
             "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1, leased_until = NULL \
-             WHERE message_id = $2 AND status = 'failed'",
+             WHERE message_id = $2 AND status = 'failed' AND text IS NOT NULL",
         )
         .bind(now)
         .bind(message_id)

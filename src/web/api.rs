@@ -178,7 +178,8 @@ pub struct QueueQuery {
     assignee: Option<String>,
     /// Words the patron wrote (any of their messages), or a ticket number; at most 200 characters.
     q: Option<String>,
-    /// `waiting` (the default: waiting longest first; resolved: latest first) or `newest`.
+    /// `waiting` (the default: waiting longest first; resolved: latest resolved first; all:
+    /// the waiting ones first, then the latest resolved) or `newest`.
     sort: Option<String>,
 }
 

@@ -40,8 +40,9 @@ overallTimeout(SCRIPT, 150_000);
 const started = Date.now();
 const shot = (page, name) => shotIn(page, SHOTS, name);
 
-async function signIn(page, user) {
+async function signIn(page, user, checkPage = false) {
   await expect(page.goto(`${BASE}/desk/login`), 'could not load the sign-in page');
+  if (checkPage) await noAxeViolations(page, 'the sign-in page');
   await page.fill('input[name=username]', user);
   await page.fill('input[name=password]', PASSWORD);
   await page.click('form[action="/desk/login"] button[type=submit]');
@@ -84,7 +85,7 @@ try {
 
   let ticketPath = '';
   await step('2. Ann sees the question (marked out of hours) and claims it', async () => {
-    await signIn(ann, ANN);
+    await signIn(ann, ANN, true);
     const row = ann.locator('#queue .ticket-row', { hasText: 'harbour wall' });
     await expect(row.first().waitFor(), 'the question is not in the queue');
     if ((await row.locator('.ooh-badge').count()) !== 1) throw new Error('the row is not marked out of hours');

@@ -290,6 +290,21 @@ async fn the_queue_filters_and_searches(db: Db) {
     assert!(page.contains("drainage exists"), "{page}");
     assert!(!page.contains("Полесья"));
     assert!(page.contains(r#"data-count="open">2<"#));
+    // Every status: the waiting ones first, then the resolved.
+    assert_eq!(
+        ann.post(&format!("/api/v1/tickets/{first}/resolve"), json!({}))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        ids(json_of(get("status=all").await).await),
+        vec![second, first]
+    );
+    assert_eq!(
+        ids(json_of(get("status=resolved&language=en").await).await),
+        vec![first]
+    );
     t.app.shutdown().await;
 }
 
@@ -329,7 +344,17 @@ async fn the_end_of_a_chat_asks_for_a_rating_and_a_follow_up_links_back(db: Db) 
             .starts_with("Thank you for your rating")
     );
     assert_eq!(ann.ticket(id).await["rating"], 4);
-    // A second rating replaces the first, without a second thank-you.
+    // A second rating replaces the first (and is thanked: no tap goes unanswered); the same
+    // message delivered again is not taken twice.
+    patron.send("5", "r2").await;
+    let thanks = patron.next_message(WAIT).await.expect("thanks again");
+    assert!(
+        thanks["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Thank you for your rating")
+    );
+    assert_eq!(ann.ticket(id).await["rating"], 5);
     patron.send("5", "r2").await;
     assert!(
         patron
@@ -337,7 +362,6 @@ async fn the_end_of_a_chat_asks_for_a_rating_and_a_follow_up_links_back(db: Db) 
             .await
             .is_none()
     );
-    assert_eq!(ann.ticket(id).await["rating"], 5);
 
     // The patron comes back with another question: a follow-up of the first ticket.
     patron

@@ -304,11 +304,14 @@ impl Connector for Telegram {
         let rating = delivery.prompt.as_deref() == Some("rating") && part.index + 1 == part.count;
         let result = match self.send_html(chat, part.text, rating).await {
             // Our markup was refused: the words matter more than the formatting.
-            Err(RequestError::Api(ApiError::CantParseEntities(_))) => self
-                .bot
-                .send_message(ChatId(chat), to_plain(part.text))
-                .await
-                .map(drop),
+            Err(RequestError::Api(ApiError::CantParseEntities(_))) => {
+                let plain = self.bot.send_message(ChatId(chat), to_plain(part.text));
+                if rating {
+                    plain.reply_markup(rating_keyboard()).await.map(drop)
+                } else {
+                    plain.await.map(drop)
+                }
+            }
             other => other,
         };
         result.map_err(|e| self.classify(chat, e))

@@ -130,7 +130,7 @@
     const out = { from: m.from, text: m.text, ts: typeof m.ts === 'number' ? m.ts : 0 };
     if (typeof m.id === 'string' && m.id) out.id = m.id;
     if (validLang(m.lang)) out.lang = m.lang;
-    if (typeof m.name === 'string' && m.name && m.name.length <= 60) out.name = m.name;
+    if (typeof m.name === 'string' && m.name && [...m.name].length <= 60) out.name = m.name;
     if (m.prompt === 'rating') out.prompt = 'rating';
     if (typeof m.rated === 'number' && m.rated >= 1 && m.rated <= 5) out.rated = m.rated;
     if (m.from === 'patron') {
@@ -915,7 +915,7 @@
     const msg = { from, text, ts: Math.min(at, Date.now()) };
     if (id !== null) msg.id = id;
     if (validLang(frame.lang)) msg.lang = frame.lang;
-    if (from === 'librarian' && typeof frame.name === 'string' && frame.name && frame.name.length <= 60) msg.name = frame.name;
+    if (from === 'librarian' && typeof frame.name === 'string' && frame.name && [...frame.name].length <= 60) msg.name = frame.name;
     if (from === 'system' && frame.prompt === 'rating') msg.prompt = 'rating';
     if (from === 'patron') {
       msg.client_id = typeof frame.client_id === 'string' && frame.client_id ? frame.client_id : uuid();
