@@ -38,10 +38,19 @@ impl Store {
     pub async fn purge(&self, policy: PurgePolicy) -> anyhow::Result<PurgeReport> {
         let mut report = PurgeReport::default();
         let mut w = self.begin_write().await?;
-        report.tickets = sqlx::query(
-            "DELETE FROM tickets WHERE (status = 'resolved' AND COALESCE(resolved_at, opened_at) < $1) \
-             OR (status <> 'resolved' AND opened_at < $2)",
-        )
+        const EXPIRED: &str = "(status = 'resolved' AND COALESCE(resolved_at, opened_at) < $1) \
+             OR (status <> 'resolved' AND opened_at < $2)";
+        // A follow-up kept longer than the ticket it followed no longer points at it.
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE tickets SET follows = NULL WHERE follows IN (SELECT id FROM tickets WHERE {EXPIRED})"
+        )))
+        .bind(policy.cutoff)
+        .bind(policy.unresolved_cutoff)
+        .execute(&mut *w.tx)
+        .await?;
+        report.tickets = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM tickets WHERE {EXPIRED}"
+        )))
         .bind(policy.cutoff)
         .bind(policy.unresolved_cutoff)
         .execute(&mut *w.tx)

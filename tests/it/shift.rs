@@ -396,6 +396,23 @@ async fn the_end_of_a_chat_asks_for_a_rating_and_a_follow_up_links_back(db: Db) 
         "the message joined the open ticket"
     );
     assert_eq!(ann.ticket(id).await["rating"], 5);
+
+    // The retention purge takes the first ticket, not yet the open one: the follow-up no
+    // longer points at a ticket that is gone.
+    let now = refdesk::domain::now_ms();
+    let policy = refdesk::store::PurgePolicy {
+        cutoff: now + 1,
+        unresolved_cutoff: 0,
+        now,
+    };
+    t.app.store().purge(policy).await.unwrap();
+    assert_eq!(
+        ann.get(&format!("/api/v1/tickets/{id}")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let kept = ann.ticket(next).await;
+    assert!(kept["follows"].is_null(), "{kept}");
+    assert!(kept["history"].as_array().unwrap().is_empty());
     t.app.shutdown().await;
 }
 
