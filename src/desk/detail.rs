@@ -5,6 +5,7 @@ use utoipa::ToSchema;
 
 use super::{Desk, DeskError, DeskResult};
 use crate::domain::TicketStatus;
+use crate::store::NOT_A_QUESTION;
 
 #[derive(Serialize, ToSchema)]
 pub struct MessageView {
@@ -68,9 +69,6 @@ pub struct TicketDetail {
     /// Why the bot did not answer the question itself, as the engine sees it now.
     pub why: Option<WhyNotAnswered>,
 }
-
-/// Patron messages that only greet, ask for a person or press a command (as stored).
-const NOT_A_QUESTION: [&str; 5] = ["smalltalk", "handoff", "command", "unsupported", "limited"];
 
 /// The ticket's question: the latest real question up to the ticket's opening, else the
 /// first one after it, else the first patron message (the queue's rule, `store::queue`).
@@ -219,8 +217,13 @@ impl Desk {
                 let (engine, lang) = (self.engine.load_full(), lang.clone());
                 tokio::task::spawn_blocking(move || {
                     let answer = engine.answer_explained(&q, lang.as_deref());
-                    let whole = engine.answer_explained(&asked, lang.as_deref());
-                    let offered = suggestions(&engine, &asked, &whole);
+                    // One question asked: its answer serves the suggestions too.
+                    let offered = if asked == q {
+                        suggestions(&engine, &asked, &answer)
+                    } else {
+                        let whole = engine.answer_explained(&asked, lang.as_deref());
+                        suggestions(&engine, &asked, &whole)
+                    };
                     (Some(answer), offered)
                 })
                 .await

@@ -44,7 +44,7 @@ impl Desk {
             actor,
         )?;
         w.assign_ticket(id, to, now).await?;
-        let lang = self.patron_language(&ticket).await?;
+        let lang = super::patron_language(&ticket);
         let notice = replies::librarian_joined(lang, shown_as.as_deref());
         super::tell_patron(&mut w, &ticket, &notice, lang, None, now).await?;
         w.commit().await?;
@@ -56,7 +56,12 @@ impl Desk {
 
     /// Everyone a ticket can be handed to (active accounts).
     pub async fn colleagues(&self) -> DeskResult<Vec<String>> {
-        Ok(self.store.active_usernames().await?)
+        let all = self.store.librarians().await?;
+        Ok(all
+            .into_iter()
+            .filter(|l| !l.disabled)
+            .map(|l| l.username)
+            .collect())
     }
 
     /// The staff notes of a ticket, oldest first.

@@ -113,15 +113,6 @@ impl Desk {
         }));
     }
 
-    /// The queue: tickets in one state, oldest first.
-    pub async fn queue(&self, status: TicketStatus) -> DeskResult<Vec<TicketSummary>> {
-        self.tickets(&TicketFilter {
-            status: Some(status),
-            ..TicketFilter::default()
-        })
-        .await
-    }
-
     /// The tickets a filter wants (search, channel, language, assignee, status), in its order.
     pub async fn tickets(&self, filter: &TicketFilter) -> DeskResult<Vec<TicketSummary>> {
         if filter
@@ -180,7 +171,12 @@ impl Desk {
             username: &who.username,
             is_admin: who.role.is_admin(),
         };
-        let shown_as = self.store.profile(who.id).await?.display_name;
+        // The name the patron sees, for what introduces the librarian: a claim's notice or a reply.
+        let shown_as = if action == Action::Claim {
+            self.store.profile(who.id).await?.display_name
+        } else {
+            None
+        };
         let now = now_ms();
         let mut w = self.store.begin_write().await?;
         let ticket = w
@@ -192,7 +188,7 @@ impl Desk {
             w.set_ticket_status(id, &ticket, status, actor.username, now)
                 .await?;
         }
-        let lang = self.patron_language(&ticket).await?;
+        let lang = patron_language(&ticket);
         match (action, next, reply) {
             (Action::Claim, Some(TicketStatus::Claimed), None) => {
                 let notice = replies::librarian_joined(lang, shown_as.as_deref());
@@ -239,15 +235,6 @@ impl Desk {
         Ok(message_id)
     }
 
-    /// The language to tell a ticket's patron things in: that of their latest message.
-    async fn patron_language(&self, ticket: &TicketTarget) -> DeskResult<&'static str> {
-        let previous = self
-            .store
-            .last_patron_language(ticket.channel, &ticket.recipient)
-            .await?;
-        Ok(replies::phrase_lang(previous.as_deref()))
-    }
-
     /// Everything stored about the patron of a ticket (admins), for a patron's request
     /// to see their data.
     pub async fn export_patron(&self, ticket_id: i64, by: &Librarian) -> DeskResult<PatronExport> {
@@ -281,6 +268,11 @@ impl Desk {
             .await?
             .ok_or(DeskError::NotFound("ticket"))
     }
+}
+
+/// The language to tell a ticket's patron things in: that of their latest message.
+fn patron_language(ticket: &TicketTarget) -> &'static str {
+    replies::phrase_lang(ticket.lang.as_deref())
 }
 
 /// Queues a notice from the library to a ticket's patron, in their language.

@@ -50,6 +50,8 @@ pub struct TicketTarget {
     pub rating: Option<i64>,
     pub follows: Option<i64>,
     pub out_of_hours: bool,
+    /// The language of the patron's latest message whose language is known.
+    pub lang: Option<String>,
 }
 
 /// What a librarian sets for themselves.
@@ -347,14 +349,6 @@ impl Store {
         Ok(true)
     }
 
-    pub async fn active_usernames(&self) -> anyhow::Result<Vec<String>> {
-        let rows =
-            sqlx::query("SELECT username FROM librarians WHERE disabled = 0 ORDER BY username")
-                .fetch_all(&self.pool)
-                .await?;
-        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
-    }
-
     /// A librarian's own settings (the defaults for an account that is gone).
     pub async fn profile(&self, librarian_id: i64) -> anyhow::Result<Profile> {
         let row = sqlx::query("SELECT display_name, shortcuts FROM librarians WHERE id = $1")
@@ -403,7 +397,8 @@ impl Store {
 }
 
 /// A ticket with its patron's channel and id there.
-const TICKET_TARGET: &str = "SELECT t.conversation_id, p.channel, p.channel_user_id, t.status, t.assignee, t.opened_at, t.note, t.rating, t.follows, t.out_of_hours FROM tickets t \
+const TICKET_TARGET: &str = "SELECT t.conversation_id, p.channel, p.channel_user_id, t.status, t.assignee, t.opened_at, t.note, t.rating, t.follows, t.out_of_hours, \
+     (SELECT m.lang FROM messages m WHERE m.conversation_id = t.conversation_id AND m.direction = 'in' AND m.lang IS NOT NULL ORDER BY m.id DESC LIMIT 1) AS lang FROM tickets t \
      JOIN conversations c ON c.id = t.conversation_id JOIN patrons p ON p.id = c.patron_id WHERE t.id = $1";
 
 /// The desk service's steps, in the caller's transaction.
@@ -508,6 +503,7 @@ impl sqlx::FromRow<'_, AnyRow> for TicketTarget {
             rating: r.try_get("rating")?,
             follows: r.try_get("follows")?,
             out_of_hours: r.try_get::<i64, _>("out_of_hours")? != 0,
+            lang: r.try_get("lang")?,
         })
     }
 }

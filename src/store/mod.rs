@@ -32,7 +32,9 @@ pub use desk::{DeliveryState, DeskSession, Disabling, Librarian, Profile, Ticket
 pub use notes::Note;
 pub use outbox::{OutboxRow, OutboxStatus};
 pub use patrons::{ConversationExport, Erased, PatronExport, PatronRef, TicketExport};
-pub use queue::{EarlierTicket, QueueSort, TicketCounts, TicketFilter, TicketSummary};
+pub use queue::{
+    EarlierTicket, NOT_A_QUESTION, QueueSort, TicketCounts, TicketFilter, TicketSummary,
+};
 pub use ratings::{RATING_WINDOW_MS, RatingDue};
 pub use retention::{PurgePolicy, PurgeReport};
 pub use undelivered::Undelivered;

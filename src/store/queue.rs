@@ -91,14 +91,16 @@ pub struct EarlierTicket {
 const LANG_SQL: &str = "SELECT m.lang FROM messages m WHERE m.conversation_id = t.conversation_id AND m.sender = 'patron' \
      AND m.lang IS NOT NULL ORDER BY m.id DESC LIMIT 1";
 
-/// Patron messages that only greet, ask for a person or press a command: not the question.
-const NOT_A_QUESTION: &str = "('smalltalk', 'handoff', 'command', 'unsupported', 'limited')";
+/// What became of patron messages that only greet, ask for a person or press a command
+/// (as stored): not the question. The queue's SQL and the ticket page read the same list.
+pub const NOT_A_QUESTION: [&str; 5] = ["smalltalk", "handoff", "command", "unsupported", "limited"];
 
 /// The ticket `t`'s question (see `TicketSummary::question`), as an SQL expression.
 fn question_sql() -> String {
     let patron =
         "m.conversation_id = t.conversation_id AND m.sender = 'patron' AND m.text IS NOT NULL";
-    let asks = format!("COALESCE(m.outcome, '') NOT IN {NOT_A_QUESTION}");
+    let listed: Vec<String> = NOT_A_QUESTION.iter().map(|o| format!("'{o}'")).collect();
+    let asks = format!("COALESCE(m.outcome, '') NOT IN ({})", listed.join(", "));
     format!(
         "COALESCE(\
          (SELECT m.text FROM messages m WHERE {patron} AND {asks} AND m.created_at <= t.opened_at ORDER BY m.id DESC LIMIT 1), \

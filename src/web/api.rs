@@ -169,18 +169,18 @@ async fn logout(State(state): State<AppState>, user: ApiUser) -> ApiResult<Respo
 #[derive(Deserialize, IntoParams)]
 pub struct QueueQuery {
     /// `open` (the default), `claimed`, `resolved` or `all`.
-    status: Option<String>,
+    pub status: Option<String>,
     /// A channel: `webchat`, `telegram`, `matrix`, `messenger`, `instagram`, `whatsapp`, `vk`.
-    channel: Option<String>,
+    pub channel: Option<String>,
     /// The ticket's language (ISO 639-1).
-    language: Option<String>,
-    /// A username; `me`: the caller; `none`: unassigned tickets.
-    assignee: Option<String>,
+    pub language: Option<String>,
+    /// A username; `me` (or `mine`): the caller; `none`: unassigned tickets.
+    pub assignee: Option<String>,
     /// Words the patron wrote (any of their messages), or a ticket number; at most 200 characters.
-    q: Option<String>,
+    pub q: Option<String>,
     /// `waiting` (the default: waiting longest first; resolved: latest resolved first; all:
     /// the waiting ones first, then the latest resolved) or `newest`.
-    sort: Option<String>,
+    pub sort: Option<String>,
 }
 
 impl QueueQuery {
@@ -204,7 +204,7 @@ impl QueueQuery {
             .transpose()
             .map_err(|_| Error::BadRequest("no such channel".into()))?;
         let assignee = given(&self.assignee).map(|a| match a.as_str() {
-            "me" => me.to_string(),
+            "me" | "mine" => me.to_string(),
             "none" => String::new(),
             _ => a,
         });

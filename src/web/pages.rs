@@ -217,24 +217,25 @@ async fn queue(
         .as_deref()
         .and_then(|s| s.parse().ok())
         .unwrap_or(TicketStatus::Open);
-    let username = user.session.librarian.username.clone();
     let given = |v: &Option<String>| {
         v.as_deref()
             .map(str::trim)
             .filter(|v| !v.is_empty())
             .map(String::from)
     };
-    let filter = crate::store::TicketFilter {
-        status: Some(status),
-        channel: given(&q.channel).and_then(|c| c.parse().ok()),
+    // The API's reading of the filters; the language is filtered below, after the counts
+    // per language are taken.
+    let asked = api::QueueQuery {
+        status: Some(status.as_str().into()),
+        channel: q.channel.clone(),
         language: None,
-        assignee: given(&q.assignee).map(|a| match a.as_str() {
-            "mine" | "me" => username.clone(),
-            "none" => String::new(),
-            _ => a,
-        }),
-        text: given(&q.q),
-        sort: crate::store::QueueSort::Waiting,
+        assignee: q.assignee.clone(),
+        q: q.q.clone(),
+        sort: None,
+    };
+    let filter = match asked.filter(&user.session.librarian.username) {
+        Ok(f) => f,
+        Err(e) => return failed(e),
     };
     let (all, counts) = match tokio::try_join!(
         state.desk.tickets(&filter),

@@ -746,18 +746,12 @@
     }
 
     function refreshCounts() {
-      window.fetch(TICKETS_URL + '/counts', {
-        credentials: 'same-origin',
-        cache: 'no-store',
-        headers: { 'Accept': 'application/json' }
-      }).then(function (response) {
-        return response.ok ? response.json() : null;
-      }).then(function (counts) {
-        if (!counts) {
+      apiJson('GET', TICKETS_URL + '/counts').then(function (r) {
+        if (!r.ok) {
           return;
         }
         all('.tab-count[data-count]').forEach(function (node) {
-          var value = counts[node.getAttribute('data-count')];
+          var value = r.data[node.getAttribute('data-count')];
           if (typeof value === 'number') {
             node.textContent = String(value);
           }
